@@ -1,0 +1,37 @@
+# The two commands a newcomer runs: `make run` and `make test`. Both install what they
+# need into .venv first (Python 3.11+ and network access to PyPI are all they assume).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TEST_POSTGRES_URL ?=
+
+.PHONY: run test test-sqlite test-postgres bench install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Start the API on the embedded default (SQLite + local directory), with demo data.
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## Run the whole test suite on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL is set.
+test: install
+	$(BIN)/pytest
+	@if [ -n "$(TEST_POSTGRES_URL)" ]; then \
+		echo "--- again on PostgreSQL ---"; \
+		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,119 @@
+"""The application factory: it does all the wiring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, health
+from .api import make_api
+from .config import INSTANCE_DIR, load_settings
+from .db import db
+from .errors import register_error_handlers
+from .extensions import cors, jwt, limiter, migrate
+from .requests import register_request_hooks
+
+API_DOCS_ASSETS = "/api/v1/docs/assets"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
+    """Build an app from the environment (or `environ`), then `overrides` (tests)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.update(load_settings(environ))
+    app.config.update(_derived_settings(app.config))
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
+                                x_proto=app.config["TRUSTED_PROXY_COUNT"])
+    register_extensions(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    cli.register_commands(app)
+    return app
+
+
+def _derived_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Flask and extension settings that follow from ours."""
+    return {
+        "MAX_CONTENT_LENGTH": config["MAX_REQUEST_BYTES"],
+        "JSON_SORT_KEYS": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "JWT_ACCESS_TOKEN_EXPIRES": dt.timedelta(minutes=config["ACCESS_TOKEN_MINUTES"]),
+        "JWT_REFRESH_TOKEN_EXPIRES": dt.timedelta(days=config["REFRESH_TOKEN_DAYS"]),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_ALGORITHMS": ["HS256"],
+        "JWT_ERROR_MESSAGE_KEY": "detail",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": config["RATELIMIT_STORAGE_URI"],
+        "API_TITLE": "inspect-api",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": API_DOCS_ASSETS + "/",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "API giám sát Bộ phận Một cửa: kiểm tra, phát hiện, minh chứng, "
+                    "thẩm định và danh sách đề nghị.\n\nOne-stop desk inspection API. "
+                    "Log in with `POST /api/v1/auth/login`, then press *Authorize* and "
+                    "paste the `access_token`. Errors are RFC 9457 problem+json."
+                )
+            },
+            "servers": [{"url": "/"}],
+        },
+    }
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    jwt.init_app(app)
+    from .auth.tokens import configure_jwt
+
+    configure_jwt(jwt)
+    limiter.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+                  expose_headers=["ETag", "X-Request-ID", "Retry-After"])
+    app.extensions["api"] = make_api(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .audit.views import blp as audit_blp
+    from .auth.views import blp as auth_blp, users_blp
+    from .checklists.views import blp as checklists_blp
+    from .org.views import desks_blp, org_units_blp, staff_blp
+    from .plans.views import blp as plans_blp, teams_blp
+    from .visits.views import blp as visits_blp
+
+    api = app.extensions["api"]
+    for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
+                      checklists_blp, plans_blp, teams_blp, visits_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health.blp)
+
+    import swagger_ui_bundle
+
+    @app.get(API_DOCS_ASSETS + "/<path:filename>")
+    def docs_assets(filename):
+        # Swagger UI served from the installed package: the docs work on an intranet
+        # with no CDN.
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

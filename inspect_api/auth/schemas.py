@@ -1,0 +1,88 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from .models import ROLES
+
+
+class LoginSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=1, max=256))
+
+
+class OrgUnitBriefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    kind = ma.fields.String()
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    full_name = ma.fields.String(dump_only=True)
+    role = ma.fields.String(dump_only=True)
+    org_unit_id = ma.fields.Integer(dump_only=True)
+    org_unit = ma.fields.Nested(OrgUnitBriefSchema, dump_only=True)
+    active = ma.fields.Boolean(dump_only=True)
+    last_login_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class TokensSchema(ma.Schema):
+    access_token = ma.fields.String()
+    refresh_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer(metadata={"description": "Seconds the access token lives."})
+    user = ma.fields.Nested(UserSchema)
+
+
+class AccessTokenSchema(ma.Schema):
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer()
+
+
+class MyTeamSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    plan_id = ma.fields.Integer()
+    plan_title = ma.fields.String(attribute="plan.title")
+    plan_starts_on = ma.fields.Date(attribute="plan.starts_on")
+    plan_ends_on = ma.fields.Date(attribute="plan.ends_on")
+    checklist_id = ma.fields.Integer(attribute="plan.checklist_id")
+    is_leader = ma.fields.Boolean()
+    desk_ids = ma.fields.List(ma.fields.Integer())
+
+
+class MeSchema(UserSchema):
+    teams = ma.fields.List(ma.fields.Nested(MyTeamSchema))
+
+
+class UserCreateSchema(ma.Schema):
+    username = ma.fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9._-]{3,80}$",
+                                 error="3–80 ký tự: chữ không dấu, số, dấu chấm, gạch."),
+    )
+    full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))
+    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=1, max=256))
+    active = ma.fields.Boolean(load_default=True)
+
+
+class UserUpdateSchema(ma.Schema):
+    full_name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    role = ma.fields.String(validate=validate.OneOf(ROLES))
+    org_unit_id = ma.fields.Integer(strict=True)
+    password = ma.fields.String(load_only=True, validate=validate.Length(min=1, max=256))
+    active = ma.fields.Boolean()
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = ma.fields.String(required=True, load_only=True,
+                                        validate=validate.Length(min=1, max=256))
+    new_password = ma.fields.String(required=True, load_only=True,
+                                    validate=validate.Length(min=1, max=256))

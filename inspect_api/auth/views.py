@@ -1,0 +1,131 @@
+"""Log in, refresh, log out, who am I; and user administration."""
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..extensions import limiter
+from ..pagination import PageArgsSchema, page_of, paginate
+from ..plans.service import teams_of
+from ..requests import client_address
+from . import service
+from .actor import in_subtree, require_role
+from .models import User
+from .schemas import (
+    AccessTokenSchema, LoginSchema, MeSchema, PasswordChangeSchema, TokensSchema,
+    UserCreateSchema, UserSchema, UserUpdateSchema,
+)
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Đăng nhập và phiên làm việc")
+users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Quản lý tài khoản (admin)")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _username_key() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    return f"login-user:{str(name or '').strip().lower()[:80]}"
+
+
+def _address_key() -> str:
+    return f"login-addr:{client_address()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit(_login_limit, key_func=_username_key, deduct_when=_failed)
+@limiter.limit(_login_limit, key_func=_address_key, deduct_when=_failed)
+@blp.arguments(LoginSchema)
+@blp.response(200, TokensSchema)
+@blp.alt_response(401, description="Wrong username or password, or account disabled")
+@blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+def login(data):
+    """Log in with username and password; returns access and refresh tokens."""
+    return service.login(data["username"], data["password"])
+
+
+@blp.route("/refresh", methods=["POST"])
+@jwt_required(refresh=True)
+@blp.response(200, AccessTokenSchema)
+@blp.alt_response(401, description="Refresh token missing, expired or revoked")
+@blp.doc(security=[{"bearerAuth": []}])
+def refresh():
+    """Get a new access token; send the refresh token as the bearer token."""
+    return service.refresh(current_user, get_jwt())
+
+
+@blp.route("/logout", methods=["POST"])
+@jwt_required(verify_type=False)
+@blp.response(204)
+@blp.alt_response(401, description="Token missing, expired or revoked")
+@blp.doc(security=[{"bearerAuth": []}])
+def logout():
+    """End this session: its access and refresh tokens stop working at once."""
+    service.logout(current_user, get_jwt())
+
+
+@blp.route("/me", methods=["GET"])
+@jwt_required()
+@blp.response(200, MeSchema)
+@blp.alt_response(401, description="Token missing, expired or revoked")
+@blp.doc(security=[{"bearerAuth": []}])
+def me():
+    """The caller: role, org unit and teams (with their assigned desks) to sync."""
+    return service.describe_me(current_user, teams_of(current_user))
+
+
+@blp.route("/password", methods=["POST"])
+@jwt_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.alt_response(401, description="Token missing, expired or revoked")
+@blp.alt_response(422, description="Current password wrong or new one too short")
+@blp.doc(security=[{"bearerAuth": []}])
+def change_password(data):
+    """Change your own password; every other session ends."""
+    service.change_own_password(current_user, data["current_password"], data["new_password"])
+
+
+@users_blp.route("")
+class Users(MethodView):
+    decorators = [require_role("admin")]
+
+    @users_blp.arguments(PageArgsSchema, location="query")
+    @users_blp.response(200, page_of(UserSchema))
+    def get(self, args):
+        """List the accounts in your org subtree."""
+        query = select(User).where(in_subtree(User.org_unit_id, current_user))
+        return paginate(query, args, order_by=[User.id])
+
+    @users_blp.arguments(UserCreateSchema)
+    @users_blp.response(201, UserSchema)
+    @users_blp.alt_response(409, description="Username taken")
+    def post(self, data):
+        """Create an account."""
+        return service.create_user(current_user, data)
+
+
+@users_blp.route("/<int:user_id>")
+class UserById(MethodView):
+    decorators = [require_role("admin")]
+
+    @users_blp.response(200, UserSchema)
+    @users_blp.alt_response(404, description="No such account in your scope")
+    def get(self, user_id):
+        """One account."""
+        return service.get_user(current_user, user_id)
+
+    @users_blp.arguments(UserUpdateSchema)
+    @users_blp.response(200, UserSchema)
+    @users_blp.alt_response(404, description="No such account in your scope")
+    def patch(self, data, user_id):
+        """Change an account; disabling it or changing its role or password ends its sessions."""
+        return service.update_user(current_user, service.get_user(current_user, user_id), data)

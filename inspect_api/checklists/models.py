@@ -1,0 +1,97 @@
+"""Checklist templates (versioned, immutable once published) and their criteria."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, event, inspect, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from ..db import Base, Timestamped, UTCDateTime
+from ..org.models import OrgUnit
+
+TEMPLATE_STATUSES = ("draft", "published")
+ANSWER_TYPES = ("yes_no", "count", "percent", "time", "text")
+SUBJECTS = ("unit", "staff")
+PHOTO_RULES = ("required", "optional", "none")
+SEVERITIES = ("minor", "major", "critical")
+CATEGORIES = ("facilities", "posting", "conduct", "punctuality", "dossier", "digital")
+
+
+class ChecklistTemplate(Timestamped, Base):
+    """One version of a checklist. Visits pin a version; a published one never changes,
+    so a finding always means what the inspector saw when answering it."""
+
+    __tablename__ = "checklist_templates"
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        CheckConstraint(f"status IN {TEMPLATE_STATUSES!r}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="template", order_by="Criterion.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class Criterion(Base):
+    """One question of a template. `pass_rule` turns a value answer into pass/fail,
+    e.g. "value == 0", "value >= 90", "value <= desk.opens_at"."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (
+        UniqueConstraint("template_id", "code"),
+        CheckConstraint(f"answer_type IN {ANSWER_TYPES!r}", name="answer_type"),
+        CheckConstraint(f"subject IN {SUBJECTS!r}", name="subject"),
+        CheckConstraint(f"photo IN {PHOTO_RULES!r}", name="photo"),
+        CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("checklist_templates.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    answer_type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(10))
+    photo: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str] = mapped_column(String(10))
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    pass_rule: Mapped[str | None] = mapped_column(String(100))
+
+    template: Mapped[ChecklistTemplate] = relationship(back_populates="criteria")
+
+
+@event.listens_for(Session, "before_flush")
+def _published_templates_are_immutable(session, flush_context, instances):
+    """The last line of defence behind the service's check: no code path may change a
+    published template or its criteria."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Criterion) and session.is_modified(obj) or (
+            isinstance(obj, Criterion) and obj in session.deleted
+        ):
+            template = obj.template
+            if template is not None and inspect(template).attrs.status.history.unchanged == ["published"]:
+                raise ImmutableTemplateError(f"criterion {obj.code} of a published template")
+        if isinstance(obj, ChecklistTemplate) and session.is_modified(obj):
+            status = inspect(obj).attrs.status.history
+            was = (status.deleted or status.unchanged or [None])[0]
+            if was == "published":
+                raise ImmutableTemplateError(f"published template {obj.code} v{obj.version}")
+
+
+class ImmutableTemplateError(RuntimeError):
+    pass

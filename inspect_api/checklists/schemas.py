@@ -1,0 +1,57 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from ..pagination import DeltaArgsSchema
+from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
+
+
+class CriterionSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    position = ma.fields.Integer(dump_only=True)
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2,6}-\d{2,3}$"))
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    text_en = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    legal_basis = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    answer_type = ma.fields.String(required=True, validate=validate.OneOf(ANSWER_TYPES))
+    subject = ma.fields.String(required=True, validate=validate.OneOf(SUBJECTS))
+    photo = ma.fields.String(required=True, validate=validate.OneOf(PHOTO_RULES),
+                             metadata={"description": "required: a failing answer needs a photo."})
+    severity = ma.fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    weight = ma.fields.Decimal(required=True, as_string=False, places=2,
+                               validate=validate.Range(min=0, max=100, min_inclusive=False))
+    pass_rule = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
+
+
+class ChecklistSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    version = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    status = ma.fields.String(dump_only=True, validate=validate.OneOf(TEMPLATE_STATUSES))
+    published_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    criteria_count = ma.fields.Method("_count", dump_only=True)
+
+    def _count(self, template) -> int:
+        return len(template.criteria)
+
+
+class ChecklistDetailSchema(ChecklistSchema):
+    criteria = ma.fields.List(ma.fields.Nested(CriterionSchema), required=True,
+                              validate=validate.Length(min=1, max=300))
+
+
+class ChecklistUpdateSchema(ma.Schema):
+    """A draft's title and criteria (the whole list, in order)."""
+
+    title = ma.fields.String(validate=validate.Length(min=1, max=300))
+    criteria = ma.fields.List(ma.fields.Nested(CriterionSchema),
+                              validate=validate.Length(min=1, max=300))
+
+
+class ChecklistQueryArgsSchema(DeltaArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(TEMPLATE_STATUSES),
+                              metadata={"description": "Drafts are visible to admins only."})
+    code = ma.fields.String(validate=validate.Length(max=40))

@@ -1,0 +1,121 @@
+"""Checklist templates: scoped reads, drafts, publishing; a published one never changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.service import record
+from ..auth.actor import unit_in_subtree
+from ..auth.models import User
+from ..db import db, utcnow
+from ..errors import Conflict, Invalid, NotFound
+from ..org.models import OrgUnit
+from .models import ChecklistTemplate, Criterion
+from .rules import check_rule_for
+from .schemas import ChecklistDetailSchema
+
+
+def _visible_units(actor: User):
+    """Units whose templates apply to the actor: their ancestors, themselves, their subtree."""
+    actor_path = actor.org_unit.path
+    return select(OrgUnit.id).where(or_(
+        literal(actor_path).startswith(OrgUnit.path),
+        OrgUnit.path.startswith(actor_path),
+    ))
+
+
+def list_checklists(actor: User, args: dict[str, Any]) -> Select:
+    query = select(ChecklistTemplate).where(ChecklistTemplate.org_unit_id.in_(_visible_units(actor)))
+    if actor.role != "admin":
+        query = query.where(ChecklistTemplate.status == "published")
+    elif args.get("status"):
+        query = query.where(ChecklistTemplate.status == args["status"])
+    if args.get("code"):
+        query = query.where(ChecklistTemplate.code == args["code"])
+    if args.get("updated_since"):
+        query = query.where(ChecklistTemplate.updated_at >= args["updated_since"])
+    return query.options(selectinload(ChecklistTemplate.criteria))
+
+
+def get_checklist(actor: User, template_id: int) -> ChecklistTemplate:
+    template = db.session.scalar(
+        list_checklists(actor, {}).where(ChecklistTemplate.id == template_id)
+    )
+    if template is None:
+        raise NotFound("Không tìm thấy bộ tiêu chí.")
+    return template
+
+
+def _criteria_rows(criteria: list[dict[str, Any]]) -> list[Criterion]:
+    errors: dict[str, Any] = {}
+    duplicates = {code for code, n in Counter(c["code"] for c in criteria).items() if n > 1}
+    for index, item in enumerate(criteria):
+        problems: dict[str, list[str]] = {}
+        if item["code"] in duplicates:
+            problems["code"] = ["Mã tiêu chí bị trùng trong bộ tiêu chí."]
+        rule_error = check_rule_for(item["answer_type"], item.get("pass_rule"))
+        if rule_error:
+            problems["pass_rule"] = [rule_error]
+        if item["answer_type"] in {"count", "percent", "time"} and not item.get("pass_rule"):
+            problems["pass_rule"] = ["Tiêu chí kiểu số hoặc giờ cần quy tắc đạt."]
+        if problems:
+            errors[str(index)] = problems
+    if errors:
+        raise Invalid("Có tiêu chí không hợp lệ.", errors={"json": {"criteria": errors}})
+    return [Criterion(position=index + 1, **item) for index, item in enumerate(criteria)]
+
+
+def create_checklist(actor: User | None, data: dict[str, Any]) -> ChecklistTemplate:
+    """A new draft: the next version of its code."""
+    unit = db.session.get(OrgUnit, data["org_unit_id"])
+    if unit is None or (actor is not None and not unit_in_subtree(unit, actor)):
+        raise Invalid("Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.",
+                      errors={"json": {"org_unit_id": ["Không tìm thấy đơn vị."]}})
+    criteria = _criteria_rows(data["criteria"])
+    latest = db.session.scalar(
+        select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.code == data["code"])
+    ) or 0
+    template = ChecklistTemplate(code=data["code"], version=latest + 1, title=data["title"],
+                                 org_unit_id=data["org_unit_id"], status="draft", criteria=criteria)
+    db.session.add(template)
+    db.session.flush()
+    record("create", "checklist", template.id, actor=actor,
+           after=ChecklistDetailSchema().dump(template), actor_username=None if actor else "cli")
+    db.session.commit()
+    return template
+
+
+def _require_draft(template: ChecklistTemplate) -> None:
+    if template.status != "draft":
+        raise Conflict("Bộ tiêu chí đã ban hành không thể sửa; hãy tạo phiên bản mới.",
+                       current=ChecklistDetailSchema().dump(template))
+
+
+def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any]) -> ChecklistTemplate:
+    _require_draft(template)
+    before = ChecklistDetailSchema().dump(template)
+    if "title" in data:
+        template.title = data["title"]
+    if "criteria" in data:
+        template.criteria = _criteria_rows(data["criteria"])
+    template.updated_at = utcnow()
+    db.session.flush()
+    record("update", "checklist", template.id, actor=actor, before=before,
+           after=ChecklistDetailSchema().dump(template))
+    db.session.commit()
+    return template
+
+
+def publish_checklist(actor: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
+    _require_draft(template)
+    template.status = "published"
+    template.published_at = utcnow()
+    record("publish", "checklist", template.id, actor=actor,
+           after={"status": "published", "published_at": template.published_at},
+           actor_username=None if actor else "cli")
+    db.session.commit()
+    return template

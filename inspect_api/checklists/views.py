@@ -1,0 +1,62 @@
+"""Checklist templates: read by everyone in scope, drafted and published by admins."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from ..auth.actor import require_role
+from ..pagination import page_of, paginate
+from . import service
+from .models import ChecklistTemplate
+from .schemas import ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
+
+blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists",
+                description="Bộ tiêu chí kiểm tra (có phiên bản)")
+
+ADMIN = require_role("admin")
+
+
+@blp.route("")
+class Checklists(MethodView):
+    decorators = [require_role()]
+
+    @blp.arguments(ChecklistQueryArgsSchema, location="query")
+    @blp.response(200, page_of(ChecklistSchema))
+    def get(self, args):
+        """Published checklist versions that apply to your unit (admins also see drafts)."""
+        return paginate(service.list_checklists(current_user, args), args,
+                        order_by=[ChecklistTemplate.code, ChecklistTemplate.version])
+
+    @ADMIN
+    @blp.arguments(ChecklistDetailSchema)
+    @blp.response(201, ChecklistDetailSchema)
+    def post(self, data):
+        """Create a draft: the next version of its code (admin)."""
+        return service.create_checklist(current_user, data)
+
+
+@blp.route("/<int:checklist_id>")
+class ChecklistById(MethodView):
+    decorators = [require_role()]
+
+    @blp.response(200, ChecklistDetailSchema)
+    def get(self, checklist_id):
+        """One checklist version with its criteria in order."""
+        return service.get_checklist(current_user, checklist_id)
+
+    @ADMIN
+    @blp.arguments(ChecklistUpdateSchema)
+    @blp.response(200, ChecklistDetailSchema)
+    @blp.alt_response(409, description="Published: it can no longer change")
+    def patch(self, data, checklist_id):
+        """Change a draft's title or criteria (admin)."""
+        return service.update_checklist(current_user, service.get_checklist(current_user, checklist_id), data)
+
+
+@blp.route("/<int:checklist_id>/publish", methods=["POST"])
+@ADMIN
+@blp.response(200, ChecklistDetailSchema)
+@blp.alt_response(409, description="Already published")
+def publish(checklist_id):
+    """Publish a draft; from then on it never changes and visits can pin it (admin)."""
+    return service.publish_checklist(current_user, service.get_checklist(current_user, checklist_id))

@@ -1,0 +1,120 @@
+"""Settings, read from environment variables only.
+
+Every setting is listed in SETTINGS with its default and meaning; the README's settings
+table is generated from the same list, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the app refuses to start."""
+
+
+def _bool(value: str) -> bool:
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str | None
+    meaning: str
+    parse: Callable[[str], Any] = str
+    config_key: str | None = None  # Flask config key, when it differs from env
+
+
+SETTINGS: list[Setting] = [
+    Setting("APP_ENV", "development",
+            "`development`, `production` or `testing`. Production refuses to start without "
+            "`JWT_SECRET_KEY`."),
+    Setting("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'inspect.db'}",
+            "SQLAlchemy URL of the database, e.g. "
+            "`postgresql+psycopg://user:pass@host:5432/inspect`.",
+            config_key="SQLALCHEMY_DATABASE_URI"),
+    Setting("JWT_SECRET_KEY", None,
+            "Secret that signs the tokens (32+ random bytes). Development generates a "
+            "throw-away one, so tokens die with the process."),
+    Setting("ACCESS_TOKEN_MINUTES", "15", "Lifetime of an access token.", int),
+    Setting("REFRESH_TOKEN_DAYS", "10",
+            "Lifetime of a refresh token: long enough for a week offline.", int),
+    Setting("ARGON2_TIME_COST", "2", "argon2id iterations (OWASP: 2).", int),
+    Setting("ARGON2_MEMORY_KIB", "19456", "argon2id memory in KiB (OWASP: 19 MiB).", int),
+    Setting("ARGON2_PARALLELISM", "1", "argon2id parallelism (OWASP: 1).", int),
+    Setting("LOGIN_FAILURE_LIMIT", "5 per 5 minutes",
+            "How many failed logins one username, or one address, may make before 429."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "Where login throttling counters live; `redis://host:6379` when several "
+            "processes serve the API."),
+    Setting("TRUSTED_PROXY_COUNT", "0",
+            "How many reverse proxies set `X-Forwarded-For` in front of the API (for the "
+            "client address used in throttling).", int),
+    Setting("CORS_ORIGINS", "",
+            "Comma-separated origins allowed to call the API from a browser; empty = none.",
+            _list),
+    Setting("MAX_REQUEST_BYTES", str(2 * 1024 * 1024),
+            "Largest JSON request body in bytes (413 above).", int),
+    Setting("SYNC_MAX_FINDINGS", "500", "Most findings in one sync batch (413 above).", int),
+    Setting("PAGE_SIZE_DEFAULT", "50", "Page size when the client gives none.", int),
+    Setting("PAGE_SIZE_MAX", "200", "Largest page size a client may ask for (422 above).",
+            int),
+    Setting("STORAGE_BACKEND", "local", "`local` (a directory) or `minio` (S3-compatible)."),
+    Setting("STORAGE_DIR", str(INSTANCE_DIR / "objects"),
+            "Directory of the `local` object store."),
+    Setting("MINIO_ENDPOINT", "127.0.0.1:9000", "host:port of the S3-compatible server."),
+    Setting("MINIO_ACCESS_KEY", "", "Access key for the object store."),
+    Setting("MINIO_SECRET_KEY", "", "Secret key for the object store."),
+    Setting("MINIO_BUCKET", "inspect-evidence", "Bucket for evidence (created if missing, "
+            "kept private)."),
+    Setting("MINIO_SECURE", "true", "Use HTTPS to reach the object store.", _bool),
+    Setting("MINIO_REGION", "", "Region of the bucket, if the server needs one."),
+    Setting("DEMO_PASSWORD", "",
+            "Password of the demo users made by `flask seed demo`; generated and printed "
+            "when empty."),
+    Setting("LOG_LEVEL", "INFO", "Python logging level."),
+]
+
+MODES = {"development", "production", "testing"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from the environment into a Flask config mapping."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env, setting.default)
+        key = setting.config_key or setting.env
+        if raw is None:
+            config[key] = None
+            continue
+        try:
+            config[key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}: {exc}") from exc
+    mode = config["APP_ENV"]
+    if mode not in MODES:
+        raise ConfigError(f"APP_ENV must be one of {sorted(MODES)}, not {mode!r}")
+    if config["STORAGE_BACKEND"] not in {"local", "minio"}:
+        raise ConfigError("STORAGE_BACKEND must be 'local' or 'minio'")
+    if not config["JWT_SECRET_KEY"]:
+        if mode == "production":
+            raise ConfigError("JWT_SECRET_KEY must be set in production")
+        config["JWT_SECRET_KEY"] = os.urandom(32).hex()
+    elif mode == "production" and len(config["JWT_SECRET_KEY"]) < 32:
+        raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production")
+    return config

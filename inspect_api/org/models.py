@@ -1,0 +1,104 @@
+"""The organisation tree, its one-stop desks and the staff who work at them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, Timestamped
+
+ORG_UNIT_KINDS = (
+    "province", "department", "district", "commune", "ward", "special_zone",
+    "service_center",
+)
+DESK_LEVELS = ("province", "commune")
+STAFF_CATEGORIES = ("can_bo", "cong_chuc", "vien_chuc", "hop_dong")
+# Office hours most provinces set for their desks (mornings from 7:30, close at 17:00).
+DEFAULT_OPENS_AT = dt.time(7, 30)
+DEFAULT_CLOSES_AT = dt.time(17, 0)
+
+
+class OrgUnit(Timestamped, Base):
+    """A node of the administrative tree (any depth).
+
+    `path` is the chain of ids from the root, e.g. "/1/7/12/", so that "this unit's
+    subtree" is one indexed prefix match on every backend. `valid_from/valid_to` and
+    `successor_id` keep units abolished or merged by the 2025 reform reportable.
+    """
+
+    __tablename__ = "org_units"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ORG_UNIT_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    admin_code: Mapped[str | None] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    head_title: Mapped[str | None] = mapped_column(String(200))
+
+    parent: Mapped[OrgUnit | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id]
+    )
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+class Desk(Timestamped, Base):
+    """A one-stop desk (Bộ phận Một cửa) of an org unit."""
+
+    __tablename__ = "desks"
+    __table_args__ = (CheckConstraint(f"level IN {DESK_LEVELS!r}", name="level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[dt.time] = mapped_column(Time, default=DEFAULT_OPENS_AT)
+    closes_at: Mapped[dt.time] = mapped_column(Time, default=DEFAULT_CLOSES_AT)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class Staff(Timestamped, Base):
+    """A civil servant working at a desk: the subject of staff-level findings.
+
+    Not a user account. `employee_code` is the province's own code, the natural key that
+    imports from the provinces' Excel staff lists match on.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(f"category IN {STAFF_CATEGORIES!r}", name="category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"), index=True)
+    employee_code: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20), default="cong_chuc")
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+    desk: Mapped[Desk | None] = relationship()
+
+    def serves(self, desk: Desk) -> bool:
+        """Works at this desk, or belongs to the unit the desk serves."""
+        return self.desk_id == desk.id or self.org_unit_id == desk.org_unit_id

@@ -1,0 +1,85 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from ..pagination import DeltaArgsSchema
+from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
+
+
+class OrgUnitSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(ORG_UNIT_KINDS))
+    admin_code = ma.fields.String(allow_none=True, validate=validate.Length(max=10))
+    parent_id = ma.fields.Integer(allow_none=True, strict=True)
+    path = ma.fields.String(dump_only=True)
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    successor_id = ma.fields.Integer(allow_none=True, strict=True)
+    head_name = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    head_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class OrgUnitUpdateSchema(OrgUnitSchema):
+    """Any subset of the fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class OrgUnitQueryArgsSchema(DeltaArgsSchema):
+    kind = ma.fields.String(validate=validate.OneOf(ORG_UNIT_KINDS))
+    parent_id = ma.fields.Integer()
+    valid_on = ma.fields.Date(metadata={"description": "Only units valid on this date."})
+
+
+class DeskSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    address = ma.fields.String(allow_none=True, validate=validate.Length(max=300))
+    level = ma.fields.String(required=True, validate=validate.OneOf(DESK_LEVELS))
+    opens_at = ma.fields.Time(load_default=None, metadata={"description": "Opening time, HH:MM."})
+    closes_at = ma.fields.Time(load_default=None, metadata={"description": "Closing time, HH:MM."})
+    active = ma.fields.Boolean(load_default=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class DeskUpdateSchema(DeskSchema):
+    """Any subset of the fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class DeskQueryArgsSchema(DeltaArgsSchema):
+    org_unit_id = ma.fields.Integer()
+    active = ma.fields.Boolean()
+
+
+class StaffSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    desk_id = ma.fields.Integer(allow_none=True, strict=True)
+    employee_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
+    full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    position = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    category = ma.fields.String(load_default="cong_chuc", validate=validate.OneOf(STAFF_CATEGORIES))
+    phone = ma.fields.String(allow_none=True, validate=validate.Length(max=30))
+    active = ma.fields.Boolean(load_default=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class StaffUpdateSchema(StaffSchema):
+    """Any subset of the fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class StaffQueryArgsSchema(DeltaArgsSchema):
+    org_unit_id = ma.fields.Integer()
+    desk_id = ma.fields.Integer()
+    active = ma.fields.Boolean()

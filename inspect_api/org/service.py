@@ -1,0 +1,209 @@
+"""Org units, desks and staff: scoped reads and admin writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from ..audit.service import record
+from ..auth.actor import in_subtree, unit_in_subtree
+from ..auth.models import User
+from ..db import db
+from ..errors import NotFound
+from ..services import apply_changes, flush_or_conflict, invalid_field
+from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
+from .schemas import DeskSchema, OrgUnitSchema, StaffSchema
+
+
+def _since(query: Select, model, args: dict[str, Any]) -> Select:
+    if args.get("updated_since"):
+        query = query.where(model.updated_at >= args["updated_since"])
+    return query
+
+
+def _unit_in_scope(actor: User | None, unit_id: int | None, field: str) -> OrgUnit:
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit is None or (actor is not None and not unit_in_subtree(unit, actor)):
+        raise invalid_field(field, "Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.")
+    return unit
+
+
+# --- org units -----------------------------------------------------------------------
+
+def list_org_units(actor: User, args: dict[str, Any]) -> Select:
+    query = select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path))
+    if args.get("kind"):
+        query = query.where(OrgUnit.kind == args["kind"])
+    if args.get("parent_id") is not None:
+        query = query.where(OrgUnit.parent_id == args["parent_id"])
+    if args.get("valid_on"):
+        day: dt.date = args["valid_on"]
+        query = query.where(or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
+                            or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))
+    return _since(query, OrgUnit, args)
+
+
+def get_org_unit(actor: User, unit_id: int) -> OrgUnit:
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None or not unit_in_subtree(unit, actor):
+        raise NotFound("Không tìm thấy đơn vị.")
+    return unit
+
+
+def _check_dates(data: dict[str, Any], unit: OrgUnit | None = None) -> None:
+    start = data.get("valid_from", unit.valid_from if unit else None)
+    end = data.get("valid_to", unit.valid_to if unit else None)
+    if start and end and end < start:
+        raise invalid_field("valid_to", "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
+
+
+def create_org_unit(actor: User | None, data: dict[str, Any]) -> OrgUnit:
+    """Add a unit under a parent in the actor's subtree (actor None: a root, from the CLI)."""
+    parent = None
+    if actor is not None or data.get("parent_id") is not None:
+        parent = _unit_in_scope(actor, data.get("parent_id"), "parent_id")
+    if data.get("successor_id") is not None:
+        _unit_in_scope(actor, data["successor_id"], "successor_id")
+    _check_dates(data)
+    unit = OrgUnit(**{k: v for k, v in data.items() if k != "path"})
+    unit.path = ""
+    db.session.add(unit)
+    flush_or_conflict("code", "Mã đơn vị đã tồn tại.")
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    record("create", "org_unit", unit.id, actor=actor, after=OrgUnitSchema().dump(unit),
+           actor_username=None if actor else "cli")
+    db.session.commit()
+    return unit
+
+
+def update_org_unit(actor: User, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit:
+    """Change a unit; moving it under another parent moves its whole subtree."""
+    before = OrgUnitSchema().dump(unit)
+    if "parent_id" in data and data["parent_id"] != unit.parent_id:
+        new_parent = _unit_in_scope(actor, data["parent_id"], "parent_id")
+        if new_parent.path.startswith(unit.path):
+            raise invalid_field("parent_id", "Không thể chuyển đơn vị vào chính cây con của nó.")
+        old_prefix, new_prefix = unit.path, f"{new_parent.path}{unit.id}/"
+        for descendant in db.session.scalars(
+            select(OrgUnit).where(OrgUnit.path.startswith(old_prefix))
+        ):
+            descendant.path = new_prefix + descendant.path.removeprefix(old_prefix)
+    if data.get("successor_id") is not None:
+        _unit_in_scope(actor, data["successor_id"], "successor_id")
+        if data["successor_id"] == unit.id:
+            raise invalid_field("successor_id", "Đơn vị không thể kế thừa chính nó.")
+    _check_dates(data, unit)
+    if apply_changes(unit, data):
+        flush_or_conflict("code", "Mã đơn vị đã tồn tại.")
+        record("update", "org_unit", unit.id, actor=actor, before=before,
+               after=OrgUnitSchema().dump(unit))
+    db.session.commit()
+    return unit
+
+
+# --- desks ---------------------------------------------------------------------------
+
+def list_desks(actor: User, args: dict[str, Any]) -> Select:
+    query = select(Desk).where(in_subtree(Desk.org_unit_id, actor))
+    if args.get("org_unit_id") is not None:
+        query = query.where(Desk.org_unit_id == args["org_unit_id"])
+    if args.get("active") is not None:
+        query = query.where(Desk.active.is_(args["active"]))
+    return _since(query, Desk, args)
+
+
+def get_desk(actor: User, desk_id: int) -> Desk:
+    desk = db.session.get(Desk, desk_id)
+    if desk is None or not unit_in_subtree(desk.org_unit, actor):
+        raise NotFound("Không tìm thấy Bộ phận Một cửa.")
+    return desk
+
+
+def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not (k in {"opens_at", "closes_at"} and v is None)}
+
+
+def create_desk(actor: User | None, data: dict[str, Any]) -> Desk:
+    _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
+    _check_hours(data.get("opens_at") or DEFAULT_OPENS_AT, data.get("closes_at") or DEFAULT_CLOSES_AT)
+    desk = Desk(**_desk_defaults(data))
+    db.session.add(desk)
+    flush_or_conflict("code", "Mã Bộ phận Một cửa đã tồn tại.")
+    record("create", "desk", desk.id, actor=actor, after=DeskSchema().dump(desk),
+           actor_username=None if actor else "cli")
+    db.session.commit()
+    return desk
+
+
+def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise invalid_field("closes_at", "Giờ đóng cửa phải sau giờ mở cửa.")
+
+
+def update_desk(actor: User, desk: Desk, data: dict[str, Any]) -> Desk:
+    before = DeskSchema().dump(desk)
+    if "org_unit_id" in data:
+        _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
+    _check_hours(data.get("opens_at") or desk.opens_at, data.get("closes_at") or desk.closes_at)
+    if apply_changes(desk, _desk_defaults(data)):
+        flush_or_conflict("code", "Mã Bộ phận Một cửa đã tồn tại.")
+        record("update", "desk", desk.id, actor=actor, before=before, after=DeskSchema().dump(desk))
+    db.session.commit()
+    return desk
+
+
+# --- staff ---------------------------------------------------------------------------
+
+def list_staff(actor: User, args: dict[str, Any]) -> Select:
+    query = select(Staff).where(in_subtree(Staff.org_unit_id, actor))
+    for key in ("org_unit_id", "desk_id"):
+        if args.get(key) is not None:
+            query = query.where(getattr(Staff, key) == args[key])
+    if args.get("active") is not None:
+        query = query.where(Staff.active.is_(args["active"]))
+    return _since(query, Staff, args)
+
+
+def get_staff(actor: User, staff_id: int) -> Staff:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None or not unit_in_subtree(staff.org_unit, actor):
+        raise NotFound("Không tìm thấy cán bộ, công chức.")
+    return staff
+
+
+def _check_staff_desk(actor: User | None, desk_id: int | None) -> None:
+    """A desk in scope. It may belong to another unit than the person's: departments
+    second staff to the provincial service centre's counters."""
+    if desk_id is None:
+        return
+    desk = db.session.get(Desk, desk_id)
+    if desk is None or (actor is not None and not unit_in_subtree(desk.org_unit, actor)):
+        raise invalid_field("desk_id", "Bộ phận Một cửa không tồn tại hoặc ngoài phạm vi quản lý.")
+
+
+def create_staff(actor: User | None, data: dict[str, Any]) -> Staff:
+    _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
+    _check_staff_desk(actor, data.get("desk_id"))
+    staff = Staff(**data)
+    db.session.add(staff)
+    flush_or_conflict("employee_code", "Mã cán bộ đã tồn tại.")
+    record("create", "staff", staff.id, actor=actor, after=StaffSchema().dump(staff),
+           actor_username=None if actor else "cli")
+    db.session.commit()
+    return staff
+
+
+def update_staff(actor: User, staff: Staff, data: dict[str, Any]) -> Staff:
+    before = StaffSchema().dump(staff)
+    if "org_unit_id" in data:
+        _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
+    if "desk_id" in data:
+        _check_staff_desk(actor, data["desk_id"])
+    if apply_changes(staff, data):
+        flush_or_conflict("employee_code", "Mã cán bộ đã tồn tại.")
+        record("update", "staff", staff.id, actor=actor, before=before,
+               after=StaffSchema().dump(staff))
+    db.session.commit()
+    return staff

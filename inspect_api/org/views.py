@@ -1,0 +1,136 @@
+"""Reference data for the tablet: org units, desks, staff (reads for all, writes for admins)."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from ..auth.actor import require_role
+from ..pagination import page_of, paginate
+from . import service
+from .models import Desk, OrgUnit, Staff
+from .schemas import (
+    DeskQueryArgsSchema, DeskSchema, DeskUpdateSchema, OrgUnitQueryArgsSchema, OrgUnitSchema,
+    OrgUnitUpdateSchema, StaffQueryArgsSchema, StaffSchema, StaffUpdateSchema,
+)
+
+org_units_blp = Blueprint("org_units", __name__, url_prefix="/api/v1/org-units",
+                          description="Đơn vị hành chính (cây đơn vị)")
+desks_blp = Blueprint("desks", __name__, url_prefix="/api/v1/desks",
+                      description="Bộ phận Một cửa")
+staff_blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff",
+                      description="Cán bộ, công chức tại Bộ phận Một cửa")
+
+ADMIN = require_role("admin")
+ANY_ROLE = require_role()
+
+
+@org_units_blp.route("")
+class OrgUnits(MethodView):
+    decorators = [ANY_ROLE]
+
+    @org_units_blp.arguments(OrgUnitQueryArgsSchema, location="query")
+    @org_units_blp.response(200, page_of(OrgUnitSchema))
+    def get(self, args):
+        """Org units in your subtree (delta sync with updated_since)."""
+        return paginate(service.list_org_units(current_user, args), args,
+                        order_by=[OrgUnit.path, OrgUnit.id])
+
+    @ADMIN
+    @org_units_blp.arguments(OrgUnitSchema)
+    @org_units_blp.response(201, OrgUnitSchema)
+    @org_units_blp.alt_response(409, description="Code taken")
+    def post(self, data):
+        """Add an org unit under a parent in your subtree (admin)."""
+        return service.create_org_unit(current_user, data)
+
+
+@org_units_blp.route("/<int:unit_id>")
+class OrgUnitById(MethodView):
+    decorators = [ANY_ROLE]
+
+    @org_units_blp.response(200, OrgUnitSchema)
+    def get(self, unit_id):
+        """One org unit."""
+        return service.get_org_unit(current_user, unit_id)
+
+    @ADMIN
+    @org_units_blp.arguments(OrgUnitUpdateSchema)
+    @org_units_blp.response(200, OrgUnitSchema)
+    @org_units_blp.alt_response(409, description="Code taken")
+    def patch(self, data, unit_id):
+        """Change an org unit (admin); a new parent moves its subtree."""
+        return service.update_org_unit(current_user, service.get_org_unit(current_user, unit_id), data)
+
+
+@desks_blp.route("")
+class Desks(MethodView):
+    decorators = [ANY_ROLE]
+
+    @desks_blp.arguments(DeskQueryArgsSchema, location="query")
+    @desks_blp.response(200, page_of(DeskSchema))
+    def get(self, args):
+        """One-stop desks in your subtree (delta sync with updated_since)."""
+        return paginate(service.list_desks(current_user, args), args, order_by=[Desk.id])
+
+    @ADMIN
+    @desks_blp.arguments(DeskSchema)
+    @desks_blp.response(201, DeskSchema)
+    @desks_blp.alt_response(409, description="Code taken")
+    def post(self, data):
+        """Add a desk (admin)."""
+        return service.create_desk(current_user, data)
+
+
+@desks_blp.route("/<int:desk_id>")
+class DeskById(MethodView):
+    decorators = [ANY_ROLE]
+
+    @desks_blp.response(200, DeskSchema)
+    def get(self, desk_id):
+        """One desk."""
+        return service.get_desk(current_user, desk_id)
+
+    @ADMIN
+    @desks_blp.arguments(DeskUpdateSchema)
+    @desks_blp.response(200, DeskSchema)
+    @desks_blp.alt_response(409, description="Code taken")
+    def patch(self, data, desk_id):
+        """Change a desk (admin); set active=false to retire it."""
+        return service.update_desk(current_user, service.get_desk(current_user, desk_id), data)
+
+
+@staff_blp.route("")
+class StaffList(MethodView):
+    decorators = [ANY_ROLE]
+
+    @staff_blp.arguments(StaffQueryArgsSchema, location="query")
+    @staff_blp.response(200, page_of(StaffSchema))
+    def get(self, args):
+        """Staff in your subtree (delta sync with updated_since)."""
+        return paginate(service.list_staff(current_user, args), args, order_by=[Staff.id])
+
+    @ADMIN
+    @staff_blp.arguments(StaffSchema)
+    @staff_blp.response(201, StaffSchema)
+    @staff_blp.alt_response(409, description="Employee code taken")
+    def post(self, data):
+        """Add a staff member (admin)."""
+        return service.create_staff(current_user, data)
+
+
+@staff_blp.route("/<int:staff_id>")
+class StaffById(MethodView):
+    decorators = [ANY_ROLE]
+
+    @staff_blp.response(200, StaffSchema)
+    def get(self, staff_id):
+        """One staff member."""
+        return service.get_staff(current_user, staff_id)
+
+    @ADMIN
+    @staff_blp.arguments(StaffUpdateSchema)
+    @staff_blp.response(200, StaffSchema)
+    @staff_blp.alt_response(409, description="Employee code taken")
+    def patch(self, data, staff_id):
+        """Change a staff member (admin); set active=false when they leave."""
+        return service.update_staff(current_user, service.get_staff(current_user, staff_id), data)

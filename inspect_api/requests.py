@@ -1,0 +1,51 @@
+"""Per-request plumbing: request ids, client address, content-type and caching rules."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, g, request
+
+from .errors import problem_response
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+JSON_METHODS = {"POST", "PUT", "PATCH"}
+# Endpoints whose body is not JSON (photo uploads); they check their own content type.
+RAW_BODY_ENDPOINTS: set[str] = set()
+
+
+def client_address() -> str:
+    """The client's address, after ProxyFix has applied TRUSTED_PROXY_COUNT."""
+    return request.remote_addr or "unknown"
+
+
+def _assign_request_id():
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _require_json_body():
+    """415 for a body that is not JSON on JSON endpoints (uploads opt out)."""
+    if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
+        return None
+    if request.endpoint in RAW_BODY_ENDPOINTS:
+        return None
+    has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+    if has_body and not request.is_json:
+        return problem_response(415)
+    return None
+
+
+def _finish(response):
+    response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    if request.path.startswith("/api/"):
+        # Visits, staff and users are personal data: no shared or browser caching.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(_assign_request_id)
+    app.before_request(_require_json_body)
+    app.after_request(_finish)

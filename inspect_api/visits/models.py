@@ -1,0 +1,114 @@
+"""Visits (one team at one desk against one pinned checklist) and their findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Integer, Numeric, String, Table, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..checklists.models import ChecklistTemplate, Criterion
+from ..db import Base, Timestamped, UTCDateTime
+from ..org.models import Desk, Staff
+from ..plans.models import InspectionPlan, Team
+
+VISIT_STATUSES = ("draft", "submitted", "returned", "approved")
+EDITABLE_STATUSES = ("draft", "returned")
+RESULTS = ("pass", "fail", "na")
+
+visit_staff = Table(
+    "visit_staff",
+    Base.metadata,
+    Column("visit_id", ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_id", ForeignKey("staff.id"), primary_key=True, index=True),
+)
+
+
+class Visit(Timestamped, Base):
+    """Identified by the tablet's UUID so an offline-created visit syncs without
+    duplicates. `version` is the optimistic-concurrency counter of the visit's own fields."""
+
+    __tablename__ = "visits"
+    __table_args__ = (CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id"), index=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"), index=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("checklist_templates.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    notes: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    team: Mapped[Team] = relationship()
+    plan: Mapped[InspectionPlan] = relationship()
+    desk: Mapped[Desk] = relationship()
+    checklist: Mapped[ChecklistTemplate] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    staff_on_duty: Mapped[list[Staff]] = relationship(secondary=visit_staff, order_by="Staff.id")
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="visit", order_by="Finding.recorded_at, Finding.id"
+    )
+
+    @property
+    def staff_on_duty_ids(self) -> list[int]:
+        return [staff.id for staff in self.staff_on_duty]
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return {"lat": self.latitude, "lon": self.longitude}
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class Finding(Timestamped, Base):
+    """The answer to one criterion in a visit, identified by the tablet's UUID.
+
+    `value_number` holds count and percent answers, `value_text` time ("HH:MM") and text
+    answers; `result` is what counts (given by the inspector, or derived from the value).
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (CheckConstraint(f"result IN {RESULTS!r}", name="result"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    result: Mapped[str] = mapped_column(String(10))
+    value_number: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    value_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def value(self) -> int | float | str | None:
+        if self.value_text is not None:
+            return self.value_text
+        if self.value_number is None:
+            return None
+        number = self.value_number
+        return int(number) if number == number.to_integral_value() else float(number)
+
+    visit: Mapped[Visit] = relationship(back_populates="findings")
+    criterion: Mapped[Criterion] = relationship()
+    staff: Mapped[Staff | None] = relationship()

@@ -1,0 +1,104 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from ..pagination import DeltaArgsSchema
+from .models import RESULTS, VISIT_STATUSES
+
+
+class LocationSchema(ma.Schema):
+    lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class VisitPutSchema(ma.Schema):
+    """What the tablet may set. Status, reviewer and server timestamps are not here:
+    sending them is refused (422), never stored."""
+
+    desk_id = ma.fields.Integer(required=True, strict=True)
+    checklist_id = ma.fields.Integer(required=True, strict=True,
+                                     metadata={"description": "The pinned checklist version."})
+    team_id = ma.fields.Integer(required=True, strict=True)
+    started_at = ma.fields.AwareDateTime(required=True)
+    ended_at = ma.fields.AwareDateTime(allow_none=True, load_default=None)
+    notes = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=10000))
+    location = ma.fields.Nested(LocationSchema, allow_none=True, load_default=None)
+    staff_on_duty = ma.fields.List(
+        ma.fields.Integer(strict=True), load_default=list, validate=validate.Length(max=200),
+        metadata={"description": "Ids of the staff seen at the desk during the visit."})
+    version = ma.fields.Integer(strict=True, validate=validate.Range(min=1),
+                                metadata={"description": "The version this edit is based on "
+                                                         "(or send If-Match). Not needed to create."})
+
+
+class FindingInSchema(ma.Schema):
+    id = ma.fields.UUID(required=True, metadata={"description": "The tablet's UUID for the finding."})
+    criterion_id = ma.fields.Integer(required=True, strict=True)
+    result = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RESULTS),
+                              metadata={"description": "pass/fail/na; derived from `value` by the "
+                                                       "criterion's pass rule when omitted."})
+    value = ma.fields.Raw(allow_none=True, load_default=None,
+                          metadata={"description": "count: integer ≥ 0; percent: number 0–100; "
+                                                   "time: \"HH:MM\"; text: string."})
+    staff_id = ma.fields.Integer(allow_none=True, load_default=None, strict=True)
+    note = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    recorded_at = ma.fields.AwareDateTime(required=True)
+
+
+class FindingsBatchSchema(ma.Schema):
+    findings = ma.fields.List(ma.fields.Nested(FindingInSchema), required=True,
+                              validate=validate.Length(min=1))
+
+
+class FindingSchema(ma.Schema):
+    id = ma.fields.UUID()
+    visit_id = ma.fields.UUID()
+    criterion_id = ma.fields.Integer()
+    criterion_code = ma.fields.String(attribute="criterion.code")
+    result = ma.fields.String()
+    value = ma.fields.Raw(allow_none=True)
+    staff_id = ma.fields.Integer(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    recorded_at = ma.fields.AwareDateTime()
+    recorded_by_id = ma.fields.Integer()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class VisitSchema(ma.Schema):
+    id = ma.fields.UUID()
+    desk_id = ma.fields.Integer()
+    checklist_id = ma.fields.Integer()
+    team_id = ma.fields.Integer()
+    plan_id = ma.fields.Integer()
+    status = ma.fields.String(validate=validate.OneOf(VISIT_STATUSES))
+    version = ma.fields.Integer()
+    started_at = ma.fields.AwareDateTime()
+    ended_at = ma.fields.AwareDateTime(allow_none=True)
+    notes = ma.fields.String(allow_none=True)
+    location = ma.fields.Nested(LocationSchema, allow_none=True)
+    staff_on_duty = ma.fields.List(ma.fields.Integer(), attribute="staff_on_duty_ids")
+    created_by_id = ma.fields.Integer()
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    submitted_by_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class VisitDetailSchema(VisitSchema):
+    findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+
+
+class FindingsResultSchema(ma.Schema):
+    visit_id = ma.fields.UUID()
+    visit_version = ma.fields.Integer()
+    changed = ma.fields.Integer(metadata={"description": "How many findings this batch created "
+                                                         "or changed (0 on a replay)."})
+    findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+
+
+class VisitQueryArgsSchema(DeltaArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(VISIT_STATUSES))
+    desk_id = ma.fields.Integer()
+    team_id = ma.fields.Integer()
+    plan_id = ma.fields.Integer()
+    date_from = ma.fields.Date(metadata={"description": "Visits started on or after this day (Vietnam time)."})
+    date_to = ma.fields.Date(metadata={"description": "Visits started on or before this day (Vietnam time)."})

@@ -1,0 +1,396 @@
+"""Visits and findings: offline-safe upserts, submission, and who may see what.
+
+Every write locks the visit row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds
+the database write lock from BEGIN), so two tablets syncing the same visit queue up
+instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..audit.service import record
+from ..auth.actor import in_subtree
+from ..auth.models import User
+from ..checklists.models import ChecklistTemplate, Criterion
+from ..checklists.rules import parse_rule
+from ..db import db, utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
+from ..org.models import Desk, Staff
+from ..plans.models import Team, team_members
+from .models import Finding, Visit
+from .schemas import VisitDetailSchema, VisitSchema
+
+# Dates in filters are days in Vietnam (UTC+7, no daylight saving).
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# Fixed once the visit exists: findings depend on them.
+IDENTITY_FIELDS = ("team_id", "desk_id", "checklist_id")
+FIELD_NAMES_VI = {"team_id": "đoàn kiểm tra", "desk_id": "Bộ phận Một cửa",
+                  "checklist_id": "bộ tiêu chí"}
+
+
+def etag_of(visit: Visit) -> str:
+    return f'"v{visit.version}"'
+
+
+def _version_from_etag(value: str | None) -> int | None:
+    if not value:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"v(\d+)"\s*', value)
+    return int(match.group(1)) if match else -1
+
+
+# --- visibility ----------------------------------------------------------------------
+
+def _my_team_ids(actor: User):
+    return select(team_members.c.team_id).where(team_members.c.user_id == actor.id)
+
+
+def visible_visits(actor: User) -> Select:
+    """Inspectors: their teams' visits. Reviewers, admins: their subtree. Leaders: the
+    approved visits of their subtree (they read results, not drafts)."""
+    query = select(Visit)
+    if actor.role == "inspector":
+        return query.where(Visit.team_id.in_(_my_team_ids(actor)))
+    query = query.join(Desk, Desk.id == Visit.desk_id).where(in_subtree(Desk.org_unit_id, actor))
+    if actor.role == "leader":
+        query = query.where(Visit.status == "approved")
+    return query
+
+
+def list_visits(actor: User, args: dict[str, Any]) -> Select:
+    query = visible_visits(actor)
+    for key in ("status", "desk_id", "team_id", "plan_id"):
+        if args.get(key) is not None:
+            query = query.where(getattr(Visit, key) == args[key])
+    if args.get("date_from"):
+        start = dt.datetime.combine(args["date_from"], dt.time.min, VIETNAM_TZ)
+        query = query.where(Visit.started_at >= start)
+    if args.get("date_to"):
+        end = dt.datetime.combine(args["date_to"] + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ)
+        query = query.where(Visit.started_at < end)
+    if args.get("updated_since"):
+        query = query.where(Visit.updated_at >= args["updated_since"])
+    return query.options(selectinload(Visit.staff_on_duty))
+
+
+def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False) -> Visit:
+    query = visible_visits(actor).where(Visit.id == visit_id)
+    if for_update:
+        query = query.with_for_update(of=Visit)
+    visit = db.session.scalar(query)
+    if visit is None:
+        raise NotFound("Không tìm thấy buổi kiểm tra.")
+    return visit
+
+
+def _exists(visit_id: uuid.UUID) -> bool:
+    return db.session.scalar(select(Visit.id).where(Visit.id == visit_id)) is not None
+
+
+# --- visits --------------------------------------------------------------------------
+
+def _field_error(field: str, message: str) -> Invalid:
+    return Invalid(message, errors={"json": {field: [message]}})
+
+
+def _check_references(actor: User, data: dict[str, Any]) -> tuple[Team, Desk, list[Staff]]:
+    team = db.session.get(Team, data["team_id"])
+    if team is None or actor.id not in team.member_ids:
+        raise _field_error("team_id", "Bạn không phải thành viên của đoàn kiểm tra này.")
+    desk = db.session.get(Desk, data["desk_id"])
+    if desk is None or desk.id not in team.desk_ids:
+        raise _field_error("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
+    template = db.session.get(ChecklistTemplate, data["checklist_id"])
+    if (template is None or template.status != "published"
+            or template.code != team.plan.checklist.code):
+        raise _field_error("checklist_id",
+                           "Bộ tiêu chí không tồn tại, chưa ban hành hoặc không thuộc kế hoạch.")
+    if data.get("ended_at") and data["ended_at"] < data["started_at"]:
+        raise _field_error("ended_at", "Giờ kết thúc phải sau giờ bắt đầu.")
+    staff_ids = list(dict.fromkeys(data.get("staff_on_duty") or []))
+    staff = db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids))).all() if staff_ids else []
+    by_id = {s.id: s for s in staff}
+    wrong = {str(i): ["Cán bộ không thuộc đơn vị của Bộ phận Một cửa này."]
+             for i, sid in enumerate(data.get("staff_on_duty") or [])
+             if sid not in by_id or not by_id[sid].serves(desk)}
+    if wrong:
+        raise Invalid("Có cán bộ không thuộc đơn vị được kiểm tra.",
+                      errors={"json": {"staff_on_duty": wrong}})
+    return team, desk, [by_id[i] for i in staff_ids]
+
+
+def _desired_state(data: dict[str, Any]) -> dict[str, Any]:
+    location = data.get("location") or {}
+    return {
+        "team_id": data["team_id"],
+        "desk_id": data["desk_id"],
+        "checklist_id": data["checklist_id"],
+        "started_at": data["started_at"].astimezone(dt.timezone.utc),
+        "ended_at": data["ended_at"].astimezone(dt.timezone.utc) if data.get("ended_at") else None,
+        "notes": data.get("notes"),
+        "latitude": location.get("lat"),
+        "longitude": location.get("lon"),
+    }
+
+
+def _current_state(visit: Visit) -> dict[str, Any]:
+    return {key: getattr(visit, key) for key in (
+        "team_id", "desk_id", "checklist_id", "started_at", "ended_at", "notes",
+        "latitude", "longitude")}
+
+
+def upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
+                 if_match: str | None = None) -> tuple[Visit, bool]:
+    """Create the visit, or update it if the client based its edit on the current
+    version. Returns (visit, created). Replaying the same body changes nothing."""
+    try:
+        return _upsert_visit(actor, visit_id, data, if_match)
+    except IntegrityError:
+        # Two requests created the same visit at once: the loser retries as an update.
+        db.session.rollback()
+        return _upsert_visit(actor, visit_id, data, if_match)
+
+
+def _upsert_visit(actor, visit_id, data, if_match):
+    if not _exists(visit_id):
+        return _create_visit(actor, visit_id, data), True
+    visit = get_visit(actor, visit_id, for_update=True)
+    desired = _desired_state(data)
+    desired_staff = list(dict.fromkeys(data.get("staff_on_duty") or []))
+    if _current_state(visit) == desired and sorted(visit.staff_on_duty_ids) == sorted(desired_staff):
+        db.session.rollback()
+        return visit, False  # a replay: nothing to do
+    current = VisitDetailSchema().dump(visit)
+    if not visit.editable:
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa.", current=current)
+    based_on = data.get("version")
+    if based_on is None:
+        based_on = _version_from_etag(if_match)
+    if based_on is None:
+        raise PreconditionRequired(
+            "Cần gửi 'version' (hoặc If-Match) của bản đang sửa để tránh ghi đè.",
+            current=current)
+    if based_on != visit.version:
+        raise Conflict("Buổi kiểm tra đã được thay đổi ở nơi khác; hãy xem bản hiện tại.",
+                       current=current)
+    for field in IDENTITY_FIELDS:
+        if desired[field] != getattr(visit, field):
+            raise _field_error(field, f"Không thể đổi {FIELD_NAMES_VI[field]} của buổi kiểm tra đã tạo.")
+    _, _, staff = _check_references(actor, data)
+    before = VisitSchema().dump(visit)
+    for key, value in desired.items():
+        setattr(visit, key, value)
+    visit.staff_on_duty = staff
+    visit.version += 1
+    visit.updated_by_id = actor.id
+    visit.updated_at = utcnow()
+    db.session.flush()
+    record("update", "visit", visit.id, actor=actor, before=before, after=VisitSchema().dump(visit))
+    db.session.commit()
+    return visit
+
+
+def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:
+    if data.get("version") not in (None, 1):
+        raise _field_error("version", "Buổi kiểm tra chưa tồn tại trên máy chủ.")
+    team, _, staff = _check_references(actor, data)
+    visit = Visit(id=visit_id, plan_id=team.plan_id, status="draft", version=1,
+                  created_by_id=actor.id, updated_by_id=actor.id, **_desired_state(data))
+    visit.staff_on_duty = staff
+    db.session.add(visit)
+    db.session.flush()
+    record("create", "visit", visit.id, actor=actor, after=VisitSchema().dump(visit))
+    db.session.commit()
+    return visit
+
+
+# --- findings ------------------------------------------------------------------------
+
+def _parse_value(criterion: Criterion, value: Any) -> tuple[Decimal | None, str | None, str | None]:
+    """(number, text, error) for a value of the criterion's answer type."""
+    if value is None:
+        return None, None, None
+    kind = criterion.answer_type
+    if kind == "yes_no":
+        return None, None, "Tiêu chí có/không chỉ ghi kết quả (pass/fail/na), không ghi giá trị."
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**9:
+            return None, None, "Phải là số nguyên không âm."
+        return Decimal(value), None, None
+    if kind == "percent":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, None, "Phải là số từ 0 đến 100."
+        try:
+            number = Decimal(str(value)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            return None, None, "Phải là số từ 0 đến 100."
+        if not Decimal(0) <= number <= Decimal(100):
+            return None, None, "Phải là số từ 0 đến 100."
+        return number, None, None
+    if kind == "time":
+        if not isinstance(value, str) or not _TIME.match(value):
+            return None, None, "Phải là giờ dạng HH:MM."
+        return None, value, None
+    if not isinstance(value, str) or len(value) > 2000:
+        return None, None, "Phải là chuỗi tối đa 2000 ký tự."
+    return None, value, None
+
+
+def _derive_result(criterion: Criterion, number: Decimal | None, text: str | None, desk: Desk) -> str | None:
+    if criterion.pass_rule is None:
+        return None
+    rule = parse_rule(criterion.pass_rule)
+    if criterion.answer_type == "time":
+        if text is None:
+            return None
+        hours, minutes = map(int, text.split(":"))
+        return "pass" if rule.passes(dt.time(hours, minutes), desk) else "fail"
+    if number is None:
+        return None
+    return "pass" if rule.passes(number) else "fail"
+
+
+def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Visit,
+                   staff_by_id: dict[int, Staff]) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """Errors by field, and the row values if there are none."""
+    errors: dict[str, list[str]] = {}
+    if criterion is None:
+        return {"criterion_id": ["Tiêu chí không thuộc bộ tiêu chí của buổi kiểm tra."]}, {}
+    number, text, value_error = _parse_value(criterion, item.get("value"))
+    if value_error:
+        errors["value"] = [value_error]
+    result = item.get("result")
+    if result is None and not value_error:
+        result = _derive_result(criterion, number, text, visit.desk)
+    if result is None and not value_error:
+        errors["result"] = ["Cần ghi kết quả (pass/fail/na) hoặc giá trị."]
+    staff_id = item.get("staff_id")
+    if staff_id is not None:
+        staff = staff_by_id.get(staff_id)
+        if criterion.subject != "staff":
+            errors["staff_id"] = ["Tiêu chí này đánh giá đơn vị, không gắn với cá nhân."]
+        elif staff is None or not staff.serves(visit.desk):
+            errors["staff_id"] = ["Cán bộ không thuộc đơn vị được kiểm tra."]
+    elif criterion.subject == "staff" and result == "fail":
+        errors["staff_id"] = ["Kết quả không đạt về cá nhân phải ghi rõ cán bộ vi phạm."]
+    row = {"criterion_id": criterion.id, "staff_id": staff_id, "result": result,
+           "value_number": number, "value_text": text, "note": item.get("note"),
+           "recorded_at": item["recorded_at"].astimezone(dt.timezone.utc)}
+    return errors, row
+
+
+def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Upsert a batch of findings by their UUIDs: all of it, or (422) none of it."""
+    limit = current_app.config["SYNC_MAX_FINDINGS"]
+    if len(items) > limit:
+        raise TooLarge(f"Mỗi lần đồng bộ tối đa {limit} kết quả; hãy chia nhỏ.")
+    visit = get_visit(actor, visit_id, for_update=True)
+    if not visit.editable:
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa kết quả.",
+                       current=VisitDetailSchema().dump(visit))
+    criteria = {c.id: c for c in visit.checklist.criteria}
+    staff_ids = {i["staff_id"] for i in items if i.get("staff_id") is not None}
+    staff_by_id = {s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+    ids = [item["id"] for item in items]
+    existing = {f.id: f for f in db.session.scalars(select(Finding).where(Finding.id.in_(ids)))}
+    # Who answers which (criterion, staff) slot once this batch is applied.
+    slots = {(f.criterion_id, f.staff_id): f.id for f in visit.findings if f.id not in set(ids)}
+
+    errors: dict[str, Any] = {}
+    rows: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        item_errors, row = _check_finding(item, criteria.get(item["criterion_id"]), visit, staff_by_id)
+        finding_id = item["id"]
+        if finding_id in seen:
+            item_errors.setdefault("id", []).append("Mã kết quả bị lặp trong cùng lô.")
+        seen.add(finding_id)
+        other = existing.get(finding_id)
+        if other is not None and other.visit_id != visit.id:
+            item_errors.setdefault("id", []).append("Mã kết quả đã thuộc buổi kiểm tra khác.")
+        if not item_errors:
+            slot = (row["criterion_id"], row["staff_id"])
+            holder = slots.setdefault(slot, finding_id)
+            if holder != finding_id:
+                item_errors["criterion_id"] = [
+                    f"Đã có kết quả khác ({holder}) cho tiêu chí này"
+                    + (" và cán bộ này." if row["staff_id"] else ".")]
+        if item_errors:
+            errors[str(index)] = item_errors
+        else:
+            rows.append((finding_id, row))
+    if errors:
+        db.session.rollback()
+        raise Invalid("Lô kết quả có mục không hợp lệ; không mục nào được ghi.",
+                      errors={"json": {"findings": errors}})
+
+    changes = []
+    for finding_id, row in rows:
+        finding = existing.get(finding_id)
+        if finding is None:
+            finding = Finding(id=finding_id, visit_id=visit.id, recorded_by_id=actor.id, **row)
+            db.session.add(finding)
+            changes.append({"id": str(finding_id), "before": None, "after": row})
+        elif any(getattr(finding, key) != value for key, value in row.items()):
+            before = {key: getattr(finding, key) for key in row}
+            for key, value in row.items():
+                setattr(finding, key, value)
+            finding.recorded_by_id = actor.id
+            changes.append({"id": str(finding_id), "before": before, "after": row})
+    if changes:
+        visit.updated_at = utcnow()
+        db.session.flush()
+        record("sync_findings", "visit", visit.id, actor=actor,
+               after={"changed": len(changes), "findings": changes})
+        db.session.commit()
+    else:
+        db.session.rollback()
+    stored = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
+    order = {finding_id: i for i, finding_id in enumerate(ids)}
+    return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
+            "findings": sorted(stored, key=lambda f: order[f.id])}
+
+
+# --- submission ----------------------------------------------------------------------
+
+def unanswered_criteria(visit: Visit) -> list[Criterion]:
+    answered = {f.criterion_id for f in visit.findings}
+    return [c for c in visit.checklist.criteria if c.id not in answered]
+
+
+def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
+    """Hand the visit to the reviewers; 422 lists every criterion still unanswered."""
+    visit = get_visit(actor, visit_id, for_update=True)
+    if actor.id not in visit.team.member_ids:
+        raise Forbidden("Chỉ thành viên đoàn kiểm tra được nộp buổi kiểm tra.")
+    if not visit.editable:
+        raise Conflict("Buổi kiểm tra đã được nộp hoặc đã duyệt.", current=VisitDetailSchema().dump(visit))
+    missing = unanswered_criteria(visit)
+    if missing:
+        raise Invalid(
+            f"Còn {len(missing)} tiêu chí chưa có kết quả.",
+            missing=[{"criterion_id": c.id, "code": c.code, "text": c.text} for c in missing],
+        )
+    before = VisitSchema().dump(visit)
+    visit.status = "submitted"
+    visit.submitted_at = utcnow()
+    visit.submitted_by_id = actor.id
+    visit.version += 1
+    visit.updated_at = utcnow()
+    visit.updated_by_id = actor.id
+    db.session.flush()
+    record("submit", "visit", visit.id, actor=actor, before=before, after=VisitSchema().dump(visit))
+    db.session.commit()
+    return visit
+

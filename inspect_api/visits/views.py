@@ -1,0 +1,79 @@
+"""Visits and findings, as the tablet syncs them."""
+
+import uuid
+
+from flask import request
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from ..auth.actor import require_role
+from ..pagination import page_of, paginate
+from . import service
+from .models import Visit
+from .schemas import (
+    FindingsBatchSchema, FindingsResultSchema, VisitDetailSchema, VisitPutSchema,
+    VisitQueryArgsSchema, VisitSchema,
+)
+
+blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Buổi kiểm tra và kết quả")
+
+INSPECTOR = require_role("inspector")
+
+
+@blp.route("")
+class Visits(MethodView):
+    decorators = [require_role()]
+
+    @blp.arguments(VisitQueryArgsSchema, location="query")
+    @blp.response(200, page_of(VisitSchema))
+    def get(self, args):
+        """Visits you may see: your team's (inspector), your subtree's (reviewer, admin),
+        approved ones in your subtree (leader). Use updated_since for delta sync."""
+        return paginate(service.list_visits(current_user, args), args,
+                        order_by=[Visit.updated_at, Visit.id])
+
+
+@blp.route("/<uuid:visit_id>")
+class VisitById(MethodView):
+    decorators = [require_role()]
+
+    @blp.response(200, VisitDetailSchema)
+    def get(self, visit_id: uuid.UUID):
+        """One visit with its findings. The ETag header carries its version."""
+        visit = service.get_visit(current_user, visit_id)
+        return visit, 200, {"ETag": service.etag_of(visit)}
+
+    @INSPECTOR
+    @blp.arguments(VisitPutSchema)
+    @blp.response(200, VisitDetailSchema, description="Updated, or unchanged (a replay)")
+    @blp.alt_response(201, schema=VisitDetailSchema, description="Created")
+    @blp.alt_response(409, description="Stale version, or the visit is no longer editable; "
+                                        "`current` holds the server's copy")
+    @blp.alt_response(428, description="An update without `version` or If-Match")
+    def put(self, data, visit_id: uuid.UUID):
+        """Create (201) or update (200) a visit by the tablet's UUID; replays change nothing."""
+        visit, created = service.upsert_visit(current_user, visit_id, data, request.headers.get("If-Match"))
+        return visit, 201 if created else 200, {"ETag": service.etag_of(visit)}
+
+
+@blp.route("/<uuid:visit_id>/findings", methods=["PUT"])
+@INSPECTOR
+@blp.arguments(FindingsBatchSchema)
+@blp.response(200, FindingsResultSchema)
+@blp.alt_response(409, description="The visit is no longer editable")
+@blp.alt_response(413, description="More findings than SYNC_MAX_FINDINGS in one batch")
+def put_findings(data, visit_id: uuid.UUID):
+    """Upsert a batch of findings by their UUIDs: all are written or none (422 names each bad item)."""
+    return service.sync_findings(current_user, visit_id, data["findings"])
+
+
+@blp.route("/<uuid:visit_id>/submit", methods=["POST"])
+@INSPECTOR
+@blp.response(200, VisitDetailSchema)
+@blp.alt_response(409, description="Already submitted or approved")
+@blp.alt_response(422, description="Criteria still unanswered (listed in `missing`)")
+def submit(visit_id: uuid.UUID):
+    """Submit the visit for review (a member of its team only)."""
+    visit = service.submit_visit(current_user, visit_id)
+    return visit, 200, {"ETag": service.etag_of(visit)}

@@ -1,0 +1,157 @@
+"""Test fixtures: one migrated database per run (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL says so), emptied after every test; an auth helper per role.
+
+Tests commit for real (concurrency and audit-chain tests need separate transactions),
+so isolation comes from emptying the tables after each test, not from a rolled-back
+savepoint.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from inspect_api.app import create_app
+from inspect_api.db import db
+from inspect_api.extensions import limiter
+
+DEMO_PASSWORD = "demo-password-for-tests"
+_TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-"))
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Start from nothing, so the migrations build every table themselves."""
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def test_settings(**extra) -> dict:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "JWT_SECRET_KEY": "test-secret-" + "x" * 32,
+        # Cheap argon2 in tests only; production uses the OWASP parameters.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 64,
+        "ARGON2_PARALLELISM": 1,
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "STORAGE_DIR": str(_TMP / "objects"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    settings.update(extra)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app():
+    reset_database(database_url())
+    app = create_app(test_settings(), environ={})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo seed (Tuyên Quang after the reform, one plan, two teams, five users)."""
+    from inspect_api.seed import load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda message: None)
+    return Demo(app)
+
+
+class Demo:
+    """Ids of the demo rows, looked up by their natural keys."""
+
+    def __init__(self, app):
+        from sqlalchemy import select
+
+        from inspect_api.auth.models import User
+        from inspect_api.checklists.models import ChecklistTemplate
+        from inspect_api.org.models import Desk, OrgUnit, Staff
+        from inspect_api.plans.models import Team
+
+        with app.app_context():
+            self.users = {u.username: u.id for u in db.session.scalars(select(User))}
+            self.units = {u.code: u.id for u in db.session.scalars(select(OrgUnit))}
+            self.checklist_id = db.session.scalar(select(ChecklistTemplate.id))
+            self.criteria = {c.code: c.id for c in db.session.scalar(select(ChecklistTemplate)).criteria}
+            self.criteria_meta = {c.code: (c.answer_type, c.subject)
+                                  for c in db.session.scalar(select(ChecklistTemplate)).criteria}
+            teams = db.session.scalars(select(Team).order_by(Team.id)).all()
+            self.teams = {t.name: t.id for t in teams}
+            self.team_desks = {t.id: [d.id for d in t.desks] for t in teams}
+            self.team_of = {}
+            for team in teams:
+                for member in team.members:
+                    self.team_of[member.username] = team.id
+            desks = db.session.scalars(select(Desk)).all()
+            self.desk_unit = {d.id: d.org_unit_id for d in desks}
+            self.staff_by_desk: dict[int, list[int]] = {}
+            for s in db.session.scalars(select(Staff).order_by(Staff.id)):
+                if s.desk_id is not None:
+                    self.staff_by_desk.setdefault(s.desk_id, []).append(s.id)
+            db.session.remove()
+
+    def desk_of(self, username: str) -> int:
+        return self.team_desks[self.team_of[username]][0]
+
+
+@pytest.fixture
+def login(client):
+    """login("inspector1") -> headers with a bearer token."""
+    cache: dict[str, dict] = {}
+
+    def _login(username: str, password: str = DEMO_PASSWORD) -> dict:
+        if username not in cache:
+            response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+            assert response.status_code == 200, response.get_json()
+            cache[username] = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+        return cache[username]
+
+    return _login
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
