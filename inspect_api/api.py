@@ -7,14 +7,44 @@ of a catch-all "default" response.
 
 from __future__ import annotations
 
+import decimal
 import http
 
 import marshmallow as ma
 from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from werkzeug.routing import IntegerConverter
 
 from .errors import PROBLEM_MIMETYPE
+
+# Row ids are INTEGER primary keys: 32-bit on PostgreSQL. A bigger number cannot name a
+# row, and handed to the database it overflows (500) instead of being simply not found.
+ID_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: 1..ID_MAX, else 404 like any id that names nothing. The
+    document shows the bounds (flask-smorest reads min/max off the converter)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_field(**kwargs) -> ma.fields.Integer:
+    """An id in a request (body or query): 1..ID_MAX, else 422 before the database sees it."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class DecimalNumber(ma.fields.Decimal):
+    """Loads an exact Decimal; dumps a JSON number, as the document says. (A Decimal
+    left to Flask's JSON encoder leaves as a string, "2.00".)"""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        result = super()._serialize(value, attr, obj, **kwargs)
+        return float(result) if isinstance(result, decimal.Decimal) else result
 
 
 class ProblemSchema(ma.Schema):
@@ -76,9 +106,26 @@ class CommonResponsesPlugin(BasePlugin):
                 responses.setdefault("422", "UNPROCESSABLE_ENTITY")
 
 
+def range_exclusivity(converter, field, ret, **kwargs) -> dict:
+    """apispec writes a Range's bounds but drops `min_inclusive=False` / `max_inclusive=False`;
+    say so in the document (OpenAPI 3.0: boolean exclusiveMinimum/exclusiveMaximum)."""
+    extra = {}
+    for validator in field.validators:
+        if not isinstance(validator, ma.validate.Range):
+            continue
+        if validator.min is not None and not validator.min_inclusive and "minimum" in ret:
+            extra["exclusiveMinimum"] = True
+        if validator.max is not None and not validator.max_inclusive and "maximum" in ret:
+            extra["exclusiveMaximum"] = True
+    return extra
+
+
 def make_api(app) -> ProblemApi:
+    # Before any blueprint adds its rules: converters are bound when a rule is added.
+    app.url_map.converters["int"] = IdConverter
     api = ProblemApi()
     api.init_app(app, spec_kwargs={"extra_plugins": [CommonResponsesPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(range_exclusivity)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -48,8 +48,8 @@ SETTINGS: list[Setting] = [
             "`postgresql+psycopg://user:pass@host:5432/inspect`.",
             config_key="SQLALCHEMY_DATABASE_URI"),
     Setting("JWT_SECRET_KEY", None,
-            "Secret that signs the tokens (32+ random bytes). Development generates a "
-            "throw-away one, so tokens die with the process."),
+            "Secret that signs the tokens (32+ random characters). Required in production; "
+            "development generates one into `instance/dev-jwt-secret`."),
     Setting("ACCESS_TOKEN_MINUTES", "15", "Lifetime of an access token.", int),
     Setting("REFRESH_TOKEN_DAYS", "10",
             "Lifetime of a refresh token: long enough for a week offline.", int),
@@ -92,6 +92,17 @@ SETTINGS: list[Setting] = [
 MODES = {"development", "production", "testing"}
 
 
+def _development_secret() -> str:
+    """A secret kept in instance/, so every worker process and restart of a development
+    server signs and accepts the same tokens. Never used in production."""
+    path = INSTANCE_DIR / "dev-jwt-secret"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every setting from the environment into a Flask config mapping."""
     environ = os.environ if environ is None else environ
@@ -114,7 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     if not config["JWT_SECRET_KEY"]:
         if mode == "production":
             raise ConfigError("JWT_SECRET_KEY must be set in production")
-        config["JWT_SECRET_KEY"] = os.urandom(32).hex()
+        config["JWT_SECRET_KEY"] = _development_secret()
     elif mode == "production" and len(config["JWT_SECRET_KEY"]) < 32:
         raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production")
     return config

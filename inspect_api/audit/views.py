@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..api import id_field
 from ..auth.actor import require_role
 from ..pagination import PageArgsSchema, page_of, paginate
 from .models import AuditEvent
@@ -32,7 +33,7 @@ class AuditEventSchema(ma.Schema):
 class AuditQueryArgsSchema(PageArgsSchema):
     entity_type = ma.fields.String(validate=ma.validate.Length(max=40))
     entity_id = ma.fields.String(validate=ma.validate.Length(max=64))
-    actor_id = ma.fields.Integer()
+    actor_id = id_field()
     action = ma.fields.String(validate=ma.validate.Length(max=40))
 
 

@@ -1,7 +1,19 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..api import id_field
 from .models import ROLES
+from .passwords import MIN_PASSWORD_LENGTH
+
+
+def new_password_field(**kwargs) -> ma.fields.String:
+    """A password being set: the length the service enforces, so the document says it too."""
+    return ma.fields.String(
+        load_only=True,
+        validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256,
+                                 error=f"Từ {MIN_PASSWORD_LENGTH} đến 256 ký tự."),
+        **kwargs,
+    )
 
 
 class LoginSchema(ma.Schema):
@@ -67,22 +79,20 @@ class UserCreateSchema(ma.Schema):
     )
     full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))
-    org_unit_id = ma.fields.Integer(required=True, strict=True)
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=1, max=256))
+    org_unit_id = id_field(required=True, strict=True)
+    password = new_password_field(required=True)
     active = ma.fields.Boolean(load_default=True)
 
 
 class UserUpdateSchema(ma.Schema):
     full_name = ma.fields.String(validate=validate.Length(min=1, max=200))
     role = ma.fields.String(validate=validate.OneOf(ROLES))
-    org_unit_id = ma.fields.Integer(strict=True)
-    password = ma.fields.String(load_only=True, validate=validate.Length(min=1, max=256))
+    org_unit_id = id_field(strict=True)
+    password = new_password_field()
     active = ma.fields.Boolean()
 
 
 class PasswordChangeSchema(ma.Schema):
     current_password = ma.fields.String(required=True, load_only=True,
                                         validate=validate.Length(min=1, max=256))
-    new_password = ma.fields.String(required=True, load_only=True,
-                                    validate=validate.Length(min=1, max=256))
+    new_password = new_password_field(required=True)

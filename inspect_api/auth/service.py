@@ -42,7 +42,8 @@ def login(username: str, password: str) -> dict[str, Any]:
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         burn_time(password)
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    # Verify before looking at `active`: a disabled account must not answer faster.
+    ok = user is not None and verify_password(user.password_hash, password) and user.active
     if not ok:
         record("login_failed", "user", getattr(user, "id", None), actor_username=username[:80],
                after={"username": username[:80]})
@@ -204,4 +205,6 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     if not verify_password(user.password_hash, current_password):
         raise Invalid("Mật khẩu hiện tại không đúng.",
                       errors={"json": {"current_password": ["Không đúng."]}})
+    # Checked here too, so the error names the field the client sent.
+    _check_password(new_password, field="new_password")
     update_user(user, user, {"password": new_password})

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..api import DecimalNumber, id_field
 from ..pagination import DeltaArgsSchema
 from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
 
@@ -18,8 +19,8 @@ class CriterionSchema(ma.Schema):
     photo = ma.fields.String(required=True, validate=validate.OneOf(PHOTO_RULES),
                              metadata={"description": "required: a failing answer needs a photo."})
     severity = ma.fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    weight = ma.fields.Decimal(required=True, as_string=False, places=2,
-                               validate=validate.Range(min=0, max=100, min_inclusive=False))
+    weight = DecimalNumber(required=True, places=2,
+                           validate=validate.Range(min=0, max=100, min_inclusive=False))
     pass_rule = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
 
 
@@ -28,7 +29,7 @@ class ChecklistSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
     version = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
-    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    org_unit_id = id_field(required=True, strict=True)
     status = ma.fields.String(dump_only=True, validate=validate.OneOf(TEMPLATE_STATUSES))
     published_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)

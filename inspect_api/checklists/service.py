@@ -101,7 +101,12 @@ def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, A
     if "title" in data:
         template.title = data["title"]
     if "criteria" in data:
-        template.criteria = _criteria_rows(data["criteria"])
+        criteria = _criteria_rows(data["criteria"])
+        # Delete the old rows first: the unit of work would insert the new ones before
+        # deleting the orphans, and a kept code would then hit uq (template_id, code).
+        template.criteria.clear()
+        db.session.flush()
+        template.criteria = criteria
     template.updated_at = utcnow()
     db.session.flush()
     record("update", "checklist", template.id, actor=actor, before=before,

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..api import id_field
 from ..pagination import DeltaArgsSchema
 from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
 
@@ -11,11 +12,11 @@ class OrgUnitSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(required=True, validate=validate.OneOf(ORG_UNIT_KINDS))
     admin_code = ma.fields.String(allow_none=True, validate=validate.Length(max=10))
-    parent_id = ma.fields.Integer(allow_none=True, strict=True)
+    parent_id = id_field(allow_none=True, strict=True)
     path = ma.fields.String(dump_only=True)
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
-    successor_id = ma.fields.Integer(allow_none=True, strict=True)
+    successor_id = id_field(allow_none=True, strict=True)
     head_name = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     head_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     updated_at = ma.fields.AwareDateTime(dump_only=True)
@@ -30,13 +31,13 @@ class OrgUnitUpdateSchema(OrgUnitSchema):
 
 class OrgUnitQueryArgsSchema(DeltaArgsSchema):
     kind = ma.fields.String(validate=validate.OneOf(ORG_UNIT_KINDS))
-    parent_id = ma.fields.Integer()
+    parent_id = id_field()
     valid_on = ma.fields.Date(metadata={"description": "Only units valid on this date."})
 
 
 class DeskSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    org_unit_id = id_field(required=True, strict=True)
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=300))
@@ -55,14 +56,14 @@ class DeskUpdateSchema(DeskSchema):
 
 
 class DeskQueryArgsSchema(DeltaArgsSchema):
-    org_unit_id = ma.fields.Integer()
+    org_unit_id = id_field()
     active = ma.fields.Boolean()
 
 
 class StaffSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    org_unit_id = ma.fields.Integer(required=True, strict=True)
-    desk_id = ma.fields.Integer(allow_none=True, strict=True)
+    org_unit_id = id_field(required=True, strict=True)
+    desk_id = id_field(allow_none=True, strict=True)
     employee_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
     full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     position = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -80,6 +81,6 @@ class StaffUpdateSchema(StaffSchema):
 
 
 class StaffQueryArgsSchema(DeltaArgsSchema):
-    org_unit_id = ma.fields.Integer()
-    desk_id = ma.fields.Integer()
+    org_unit_id = id_field()
+    desk_id = id_field()
     active = ma.fields.Boolean()

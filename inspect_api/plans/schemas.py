@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..api import id_field
 from ..pagination import DeltaArgsSchema
 
 
@@ -8,10 +9,10 @@ class TeamSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     plan_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    leader_id = ma.fields.Integer(allow_none=True, strict=True)
-    member_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
+    leader_id = id_field(allow_none=True, strict=True)
+    member_ids = ma.fields.List(id_field(strict=True), required=True,
                                 validate=validate.Length(min=1, max=50))
-    desk_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
+    desk_ids = ma.fields.List(id_field(strict=True), required=True,
                               validate=validate.Length(max=5000))
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -25,12 +26,12 @@ class TeamUpdateSchema(TeamSchema):
 
 class PlanSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    org_unit_id = ma.fields.Integer(required=True, strict=True)
+    org_unit_id = id_field(required=True, strict=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
     decision_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
-    checklist_id = ma.fields.Integer(required=True, strict=True)
+    checklist_id = id_field(required=True, strict=True)
     teams = ma.fields.List(ma.fields.Nested(TeamSchema), dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..api import id_field
 from ..pagination import DeltaArgsSchema
 from .models import RESULTS, VISIT_STATUSES
 
@@ -14,16 +15,16 @@ class VisitPutSchema(ma.Schema):
     """What the tablet may set. Status, reviewer and server timestamps are not here:
     sending them is refused (422), never stored."""
 
-    desk_id = ma.fields.Integer(required=True, strict=True)
-    checklist_id = ma.fields.Integer(required=True, strict=True,
-                                     metadata={"description": "The pinned checklist version."})
-    team_id = ma.fields.Integer(required=True, strict=True)
+    desk_id = id_field(required=True, strict=True)
+    checklist_id = id_field(required=True, strict=True,
+                            metadata={"description": "The pinned checklist version."})
+    team_id = id_field(required=True, strict=True)
     started_at = ma.fields.AwareDateTime(required=True)
     ended_at = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     notes = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=10000))
     location = ma.fields.Nested(LocationSchema, allow_none=True, load_default=None)
     staff_on_duty = ma.fields.List(
-        ma.fields.Integer(strict=True), load_default=list, validate=validate.Length(max=200),
+        id_field(strict=True), load_default=list, validate=validate.Length(max=200),
         metadata={"description": "Ids of the staff seen at the desk during the visit."})
     version = ma.fields.Integer(strict=True, validate=validate.Range(min=1),
                                 metadata={"description": "The version this edit is based on "
@@ -32,14 +33,14 @@ class VisitPutSchema(ma.Schema):
 
 class FindingInSchema(ma.Schema):
     id = ma.fields.UUID(required=True, metadata={"description": "The tablet's UUID for the finding."})
-    criterion_id = ma.fields.Integer(required=True, strict=True)
+    criterion_id = id_field(required=True, strict=True)
     result = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RESULTS),
                               metadata={"description": "pass/fail/na; derived from `value` by the "
                                                        "criterion's pass rule when omitted."})
     value = ma.fields.Raw(allow_none=True, load_default=None,
                           metadata={"description": "count: integer ≥ 0; percent: number 0–100; "
                                                    "time: \"HH:MM\"; text: string."})
-    staff_id = ma.fields.Integer(allow_none=True, load_default=None, strict=True)
+    staff_id = id_field(allow_none=True, load_default=None, strict=True)
     note = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
     recorded_at = ma.fields.AwareDateTime(required=True)
 
@@ -97,8 +98,8 @@ class FindingsResultSchema(ma.Schema):
 
 class VisitQueryArgsSchema(DeltaArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(VISIT_STATUSES))
-    desk_id = ma.fields.Integer()
-    team_id = ma.fields.Integer()
-    plan_id = ma.fields.Integer()
+    desk_id = id_field()
+    team_id = id_field()
+    plan_id = id_field()
     date_from = ma.fields.Date(metadata={"description": "Visits started on or after this day (Vietnam time)."})
     date_to = ma.fields.Date(metadata={"description": "Visits started on or before this day (Vietnam time)."})

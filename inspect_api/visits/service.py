@@ -198,7 +198,7 @@ def _upsert_visit(actor, visit_id, data, if_match):
     db.session.flush()
     record("update", "visit", visit.id, actor=actor, before=before, after=VisitSchema().dump(visit))
     db.session.commit()
-    return visit
+    return visit, False
 
 
 def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:

@@ -1,0 +1,118 @@
+"""Settings come from the environment only, and unusable ones stop the app at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from inspect_api.app import create_app
+from inspect_api.config import INSTANCE_DIR, SETTINGS, ConfigError, load_settings
+
+GOOD_KEY = "k" * 32
+
+
+def test_defaults():
+    config = load_settings({})
+    assert config["APP_ENV"] == "development"
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{INSTANCE_DIR / 'inspect.db'}"
+    assert config["ARGON2_MEMORY_KIB"] == 19456
+    assert config["ARGON2_TIME_COST"] == 2
+    assert config["ARGON2_PARALLELISM"] == 1
+    assert config["LOGIN_FAILURE_LIMIT"] == "5 per 5 minutes"
+    assert config["ACCESS_TOKEN_MINUTES"] == 15
+    assert config["REFRESH_TOKEN_DAYS"] >= 7
+    assert config["STORAGE_BACKEND"] == "local"
+    assert config["CORS_ORIGINS"] == []
+    assert config["MINIO_SECURE"] is True
+
+
+def test_every_setting_is_read_from_the_environment():
+    names = {s.env for s in SETTINGS}
+    assert {"DATABASE_URL", "JWT_SECRET_KEY", "STORAGE_BACKEND", "STORAGE_DIR",
+            "MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MINIO_BUCKET"} <= names
+    for setting in SETTINGS:
+        assert setting.meaning
+
+
+def test_values_are_parsed():
+    config = load_settings({
+        "DATABASE_URL": "postgresql+psycopg://u:p@db:5432/inspect",
+        "ACCESS_TOKEN_MINUTES": "5",
+        "CORS_ORIGINS": "https://a.example, https://b.example,",
+        "MINIO_SECURE": "false",
+        "STORAGE_BACKEND": "minio",
+        "LOGIN_FAILURE_LIMIT": "3 per minute",
+    })
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/inspect"
+    assert config["ACCESS_TOKEN_MINUTES"] == 5
+    assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert config["MINIO_SECURE"] is False
+    assert config["STORAGE_BACKEND"] == "minio"
+    assert config["LOGIN_FAILURE_LIMIT"] == "3 per minute"
+
+
+def test_production_without_secret_is_refused():
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        load_settings({"APP_ENV": "production"})
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        load_settings({"APP_ENV": "production", "JWT_SECRET_KEY": ""})
+
+
+def test_production_with_short_secret_is_refused():
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        load_settings({"APP_ENV": "production", "JWT_SECRET_KEY": "k" * 31})
+
+
+def test_production_with_long_secret_is_accepted():
+    config = load_settings({"APP_ENV": "production", "JWT_SECRET_KEY": GOOD_KEY})
+    assert config["APP_ENV"] == "production"
+    assert config["JWT_SECRET_KEY"] == GOOD_KEY
+
+
+def test_development_secret_is_generated_and_stable():
+    first = load_settings({})["JWT_SECRET_KEY"]
+    assert len(first) >= 32
+    # The same across loads (worker processes, restarts), so tokens keep working.
+    assert load_settings({})["JWT_SECRET_KEY"] == first
+    assert load_settings({"JWT_SECRET_KEY": "given"})["JWT_SECRET_KEY"] == "given"
+
+
+@pytest.mark.parametrize("mode", ["staging", "prod", "Production", ""])
+def test_unknown_app_env_is_refused(mode):
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        load_settings({"APP_ENV": mode, "JWT_SECRET_KEY": GOOD_KEY})
+
+
+@pytest.mark.parametrize("backend", ["s3", "LOCAL", ""])
+def test_unknown_storage_backend_is_refused(backend):
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND"):
+        load_settings({"STORAGE_BACKEND": backend})
+
+
+@pytest.mark.parametrize("env,value", [
+    ("ACCESS_TOKEN_MINUTES", "fifteen"),
+    ("ARGON2_MEMORY_KIB", "19MiB"),
+    ("MINIO_SECURE", "perhaps"),
+])
+def test_unparseable_values_are_refused(env, value):
+    with pytest.raises(ConfigError, match=env):
+        load_settings({env: value})
+
+
+def test_create_app_refuses_production_without_secret():
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        create_app(environ={"APP_ENV": "production"})
+
+
+def test_create_app_reads_only_the_given_environment(tmp_path):
+    app = create_app(environ={
+        "APP_ENV": "production", "JWT_SECRET_KEY": GOOD_KEY,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "ACCESS_TOKEN_MINUTES": "10",
+        "MAX_REQUEST_BYTES": "1000",
+    })
+    assert app.config["JWT_SECRET_KEY"] == GOOD_KEY
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'prod.db'}"
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == dt.timedelta(minutes=10)
+    assert app.config["MAX_CONTENT_LENGTH"] == 1000
+    assert not app.config.get("TESTING")
