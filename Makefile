@@ -33,5 +33,10 @@ test: install
 		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
 	fi
 
+## Measure: photo upload through the API against a direct minio put_object, and memory.
+bench: install
+	$(BIN)/python benchmarks/bench_evidence_upload.py
+	$(BIN)/python benchmarks/bench_export.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -61,7 +61,9 @@ class ProblemSchema(ma.Schema):
                                  "or, for batches, {index: {field: [messages]}}."}
     )
     current = ma.fields.Raw(metadata={"description": "The server's current copy (409)."})
-    missing = ma.fields.Raw(metadata={"description": "What is still missing (422 on submit)."})
+    missing = ma.fields.Raw(metadata={"description": "Criteria still unanswered (422 on submit)."})
+    missing_evidence = ma.fields.Raw(
+        metadata={"description": "Failing findings that need a photo and have none (422 on submit)."})
 
 
 class ProblemApi(Api):
@@ -80,6 +82,7 @@ class ProblemApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_OPERATIONS = {("/api/v1/auth/login", "post")}
 
 
@@ -90,6 +93,11 @@ class CommonResponsesPlugin(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
+            if operation.pop("x-also-xlsx", False):
+                # ?format=xlsx answers the same 200 as a workbook.
+                ok = responses.get(200) or responses.get("200")
+                ok.setdefault("content", {})[XLSX_MIMETYPE] = {
+                    "schema": {"type": "string", "format": "binary"}}
             if not path.startswith("/api/v1/"):
                 continue
             if (path, method) not in PUBLIC_OPERATIONS:

@@ -15,7 +15,8 @@ from .config import INSTANCE_DIR, load_settings
 from .db import db
 from .errors import register_error_handlers
 from .extensions import cors, jwt, limiter, migrate
-from .requests import register_request_hooks
+from .requests import RAW_BODY_ENDPOINTS, register_request_hooks
+from .storage import init_store
 
 API_DOCS_ASSETS = "/api/v1/docs/assets"
 
@@ -94,20 +95,26 @@ def register_extensions(app: Flask) -> None:
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
                   expose_headers=["ETag", "X-Request-ID", "Retry-After"])
     app.extensions["api"] = make_api(app)
+    init_store(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .audit.views import blp as audit_blp
     from .auth.views import blp as auth_blp, users_blp
     from .checklists.views import blp as checklists_blp
+    from .evidence.views import blp as evidence_blp
     from .org.views import desks_blp, org_units_blp, staff_blp
     from .plans.views import blp as plans_blp, teams_blp
+    from .reports.views import blp as reports_blp
+    from .reviews.views import blp as reviews_blp
     from .visits.views import blp as visits_blp
 
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
-                      checklists_blp, plans_blp, teams_blp, visits_blp, audit_blp):
+                      checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp, reports_blp, audit_blp):
         api.register_blueprint(blueprint)
+    # Photos arrive as raw bytes, not JSON; the upload checks its own content type.
+    RAW_BODY_ENDPOINTS.add("evidence.upload")
     app.register_blueprint(health.blp)
 
     import swagger_ui_bundle

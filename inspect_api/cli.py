@@ -11,6 +11,7 @@ from .auth.models import ROLES
 seed_cli = AppGroup("seed", help="Load demo or reference data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+storage_cli = AppGroup("storage", help="Check the object store against the database.")
 
 
 @seed_cli.command("demo")
@@ -21,6 +22,50 @@ def seed_demo():
     from .seed import load_demo
 
     load_demo(echo=click.echo)
+
+
+@seed_cli.command("synthetic")
+@click.option("--provinces", default=34, show_default=True, type=click.IntRange(min=1))
+@click.option("--communes", default=3300, show_default=True, type=click.IntRange(min=1),
+              help="Communes and wards in all, spread over the provinces; one desk each.")
+@click.option("--staff-per-desk", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--visits", default=40_000, show_default=True, type=click.IntRange(min=0),
+              help="Approved visits over the year, spread over the desks.")
+@click.option("--findings-per-visit", default=38, show_default=True, type=click.IntRange(min=1),
+              help="Capped at the number of criteria of the checklist.")
+@click.option("--fail-rate", default=0.04, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of findings that fail (on average; desks differ).")
+@click.option("--na-rate", default=0.02, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of findings answered 'not applicable'.")
+@click.option("--seed", "random_seed", default=2026, show_default=True, type=int,
+              help="Random seed: the same options give the same rows.")
+@click.option("--year", default=2026, show_default=True, type=click.IntRange(2000, 2100))
+@click.option("--batch-rows", default=10_000, show_default=True, type=click.IntRange(min=100),
+              help="Findings per INSERT batch.")
+def seed_synthetic(provinces, communes, staff_per_desk, visits, findings_per_visit, fail_rate,
+                   na_rate, random_seed, year, batch_rows):
+    """Load a synthetic national year under a root unit VN (loads the demo seed first if
+    it is missing). Runs once per database: a second run fails and changes nothing."""
+    from .synthetic import AlreadyLoaded, Sizes, load_synthetic
+
+    if communes < provinces:
+        raise click.BadParameter("at least one commune per province", param_hint="--communes")
+    if fail_rate + na_rate > 1:
+        raise click.BadParameter("--fail-rate plus --na-rate is more than 1", param_hint="--na-rate")
+    sizes = Sizes(provinces=provinces, communes=communes, staff_per_desk=staff_per_desk, visits=visits,
+                  findings_per_visit=findings_per_visit, fail_rate=fail_rate, na_rate=na_rate,
+                  seed=random_seed, year=year, batch_rows=batch_rows)
+    try:
+        report = load_synthetic(sizes, echo=click.echo)
+    except AlreadyLoaded as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{count} {table}" for table, count in report.counts.items())
+    click.echo(f"created: {rows}")
+    findings, spent = report.counts.get("findings", 0), report.insert_seconds.get("findings", 0.0)
+    if findings:
+        click.echo(f"findings: {spent:.1f} s in INSERTs, {spent * 100_000 / findings:.1f} s per 100k")
+    click.echo(f"national users: national_leader, national_reviewer (org unit VN); "
+               f"{report.seconds:.1f} s (of which ANALYZE {report.analyze_seconds:.1f} s)")
 
 
 @users_cli.command("create")
@@ -63,7 +108,40 @@ def audit_verify():
         raise SystemExit(1)
 
 
+@storage_cli.command("reconcile")
+@click.option("--delete", "remove", is_flag=True,
+              help="Remove the orphaned objects (default: only list them).")
+@click.option("--older-than", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Minutes an orphan must have existed before it counts (younger ones may "
+                   "be uploads in flight).")
+def storage_reconcile(remove, older_than):
+    """List (or with --delete remove) evidence objects that no row refers to, and report
+    rows whose object is missing. Exits 1 if any row has lost its object."""
+    import datetime as dt
+
+    from .evidence.reconcile import reconcile
+    from .storage import StoreUnavailable
+
+    try:
+        report = reconcile(remove=remove, older_than=dt.timedelta(minutes=older_than))
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"object store unavailable: {exc}") from None
+    click.echo(f"checked {report.objects_checked} objects and {report.rows_checked} evidence rows")
+    for info in report.orphans:
+        verb = "removed" if remove else "orphan"
+        click.echo(f"{verb}: {info.key} ({info.size} bytes, {info.modified_at:%Y-%m-%d %H:%M} UTC)")
+    if report.young_orphans:
+        click.echo(f"skipped {report.young_orphans} unreferenced objects younger than {older_than} min")
+    if not remove and report.orphans:
+        click.echo(f"{len(report.orphans)} orphaned objects; run with --delete to remove them")
+    for evidence_id, key in report.missing:
+        click.echo(f"MISSING: evidence {evidence_id} refers to {key}, which is not in the store", err=True)
+    if report.missing:
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(storage_cli)

@@ -30,7 +30,8 @@ UNIT_FIELDS = ("code", "name", "kind", "admin_code", "valid_from", "valid_to", "
 
 def _load(name: str) -> Any:
     with open(SEED_DIR / name, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        # The C loader when PyYAML has it: the demo seed is loaded before many tests.
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _time(value: Any) -> dt.time | None:
@@ -134,6 +135,18 @@ class DemoLoader:
             self._count("users")
         return password if generated else None
 
+    def forms(self, rows: list[dict[str, Any]]) -> None:
+        """Proposed forms are reference data: added once per (code, valid_from)."""
+        from .reports.models import ProposedForm
+
+        for row in rows:
+            exists = db.session.scalar(select(ProposedForm).where(
+                ProposedForm.code == row["code"], ProposedForm.valid_from == row["valid_from"]))
+            if exists is None:
+                db.session.add(ProposedForm(**row))
+                self._count("proposed forms")
+        db.session.commit()
+
     def plan(self, doc: dict[str, Any], template: ChecklistTemplate) -> None:
         spec = doc["plan"]
         plan = db.session.scalar(select(InspectionPlan).where(
@@ -169,6 +182,7 @@ def load_demo(echo: Callable[[str], None] = print) -> dict[str, int]:
     for former in org.get("former_units") or []:
         loader.org_tree(former, province)
     loader.staff(_load("staff.yaml")["staff"])
+    loader.forms(_load("forms.yaml")["forms"])
     template = loader.checklist(_load("checklist-v1.yaml"), province)
     demo = _load("demo.yaml")
     password = loader.users(demo["users"])

@@ -61,6 +61,8 @@ class Visit(Timestamped, Base):
     findings: Mapped[list[Finding]] = relationship(
         back_populates="visit", order_by="Finding.recorded_at, Finding.id"
     )
+    reviews: Mapped[list["Review"]] = relationship(  # noqa: F821 (reviews package)
+        order_by="Review.round", viewonly=True)
 
     @property
     def staff_on_duty_ids(self) -> list[int]:
@@ -110,5 +112,8 @@ class Finding(Timestamped, Base):
         return int(number) if number == number.to_integral_value() else float(number)
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
+    # Photos live in the evidence package; named by string to keep the import one-way.
+    evidence: Mapped[list["Evidence"]] = relationship(  # noqa: F821
+        order_by="Evidence.uploaded_at", viewonly=True)
     criterion: Mapped[Criterion] = relationship()
     staff: Mapped[Staff | None] = relationship()

@@ -2,7 +2,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
+from ..evidence.schemas import EvidenceSchema
 from ..pagination import DeltaArgsSchema
+from ..reviews.schemas import ReviewSchema
 from .models import RESULTS, VISIT_STATUSES
 
 
@@ -62,6 +64,8 @@ class FindingSchema(ma.Schema):
     recorded_at = ma.fields.AwareDateTime()
     recorded_by_id = ma.fields.Integer()
     updated_at = ma.fields.AwareDateTime()
+    evidence = ma.fields.List(ma.fields.Nested(EvidenceSchema),
+                              metadata={"description": "Photos attached to this finding."})
 
 
 class VisitSchema(ma.Schema):
@@ -86,6 +90,9 @@ class VisitSchema(ma.Schema):
 
 class VisitDetailSchema(VisitSchema):
     findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+    reviews = ma.fields.List(ma.fields.Nested(ReviewSchema),
+                             metadata={"description": "Every review round, oldest first: the "
+                                                      "reviewer's comments reach the tablet here."})
 
 
 class FindingsResultSchema(ma.Schema):

@@ -369,6 +369,12 @@ def unanswered_criteria(visit: Visit) -> list[Criterion]:
     return [c for c in visit.checklist.criteria if c.id not in answered]
 
 
+def failures_without_photo(visit: Visit) -> list[Finding]:
+    """Failing findings whose criterion requires a photo, and that have none yet."""
+    return [f for f in visit.findings
+            if f.result == "fail" and f.criterion.photo == "required" and not f.evidence]
+
+
 def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
     """Hand the visit to the reviewers; 422 lists every criterion still unanswered."""
     visit = get_visit(actor, visit_id, for_update=True)
@@ -377,10 +383,19 @@ def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
     if not visit.editable:
         raise Conflict("Buổi kiểm tra đã được nộp hoặc đã duyệt.", current=VisitDetailSchema().dump(visit))
     missing = unanswered_criteria(visit)
-    if missing:
+    unphotographed = failures_without_photo(visit)
+    if missing or unphotographed:
+        parts = []
+        if missing:
+            parts.append(f"còn {len(missing)} tiêu chí chưa có kết quả")
+        if unphotographed:
+            parts.append(f"{len(unphotographed)} kết quả không đạt bắt buộc có ảnh minh chứng chưa có ảnh")
         raise Invalid(
-            f"Còn {len(missing)} tiêu chí chưa có kết quả.",
+            "Chưa thể nộp: " + "; ".join(parts) + ".",
             missing=[{"criterion_id": c.id, "code": c.code, "text": c.text} for c in missing],
+            missing_evidence=[{"finding_id": str(f.id), "criterion_id": f.criterion_id,
+                               "code": f.criterion.code, "staff_id": f.staff_id}
+                              for f in unphotographed],
         )
     before = VisitSchema().dump(visit)
     visit.status = "submitted"

@@ -154,7 +154,7 @@ def _answer(criterion: dict) -> dict:
 def test_health_probes_and_errors_over_tcp(live_server):
     assert requests.get(f"{live_server}/healthz", timeout=5).json() == {"status": "ok"}
     ready = requests.get(f"{live_server}/readyz", timeout=5)
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "object_store": "ok"}
     missing = requests.get(f"{live_server}/api/v1/no-such-thing", timeout=5)
     assert missing.status_code == 404
     assert missing.headers["Content-Type"].startswith("application/problem+json")

@@ -1,0 +1,219 @@
+"""Starting the pieces a benchmark measures: an S3-compatible server (moto, in its own
+process), and the API under gunicorn on a fresh database; and reading a process's memory.
+
+Every server is a child process that gets SIGTERM if the benchmark dies (PR_SET_PDEATHSIG),
+and each `start_*` returns an object whose `stop()` is safe to call more than once, so a
+benchmark can register them on a `contextlib.ExitStack` and never leave one running."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+S3_ACCESS_KEY = "benchmark"
+S3_SECRET_KEY = "benchmark-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it if the benchmark process goes away."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class _Child:
+    """A server child process with its output in a log file."""
+
+    name = "server"
+
+    def __init__(self, argv: list[str], log_path: Path, env: dict[str, str] | None = None):
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=self._log, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent)
+
+    def _wait_ready(self, url: str, ok_statuses: set[int], seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if requests.get(url, timeout=1).status_code in ok_statuses:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        log = self.log_tail()
+        self.stop()
+        raise RuntimeError(f"the {self.name} did not start; its log ends with:\n{log}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+class S3Server(_Child):
+    """moto's S3-compatible server in a separate process, so that it shares neither the
+    GIL nor the memory of the benchmark client or of the API worker."""
+
+    name = "S3 server (moto)"
+
+    def __init__(self, logdir: Path):
+        port = free_port()
+        self.endpoint = f"127.0.0.1:{port}"
+        super().__init__([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                         logdir / "moto.log")
+        self._wait_ready(f"http://{self.endpoint}/", {200})
+
+
+def api_env(s3_endpoint: str | None, workdir: Path, database_url: str | None = None) -> dict[str, str]:
+    env = {**os.environ,
+           "APP_ENV": "production",
+           "JWT_SECRET_KEY": "benchmark-secret-" + "x" * 32,
+           "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.db'}",
+           "DEMO_PASSWORD": "benchmark-password",
+           "LOG_LEVEL": "WARNING"}
+    if s3_endpoint:
+        env.update({"STORAGE_BACKEND": "minio", "MINIO_ENDPOINT": s3_endpoint,
+                    "MINIO_ACCESS_KEY": S3_ACCESS_KEY, "MINIO_SECRET_KEY": S3_SECRET_KEY,
+                    "MINIO_SECURE": "false", "MINIO_BUCKET": "bench-evidence"})
+    else:
+        env.update({"STORAGE_BACKEND": "local", "STORAGE_DIR": str(workdir / "objects")})
+    return env
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    for args in (["db", "upgrade"], ["seed", "demo"]):
+        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n"
+                               f"{done.stdout[-2000:]}{done.stderr[-4000:]}")
+
+
+def _gunicorn_has_control_socket() -> bool:
+    """Recent gunicorn opens a control socket at a per-user default path."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+class Api(_Child):
+    """The API under gunicorn with `workers` sync workers; gunicorn's log goes to a file
+    (a pipe nobody reads would block the worker once it filled)."""
+
+    name = "API (gunicorn)"
+
+    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1, app: str = "wsgi:app"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
+                "--bind", f"127.0.0.1:{self.port}", "--timeout", "120"]
+        if _gunicorn_has_control_socket():
+            # Not the shared default ~/.gunicorn/gunicorn.ctl another gunicorn may be using.
+            argv.append("--no-control-socket")
+        super().__init__(argv + [app], logdir / "gunicorn.log", env=env)
+        self._wait_ready(self.url + "/healthz", {200})
+
+    def worker_pids(self) -> list[int]:
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(child) for child in children]
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """A memory figure (VmRSS, VmHWM, ...) of a process, in KiB, from /proc/<pid>/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
+def peak_rss_kib(pid: int) -> int:
+    return proc_status_kib(pid, "VmHWM")
+
+
+def reset_peak_rss(pid: int) -> bool:
+    """Reset a process's VmHWM to its current VmRSS (Linux >= 4.0: write 5 to clear_refs).
+    False if not allowed; VmHWM then still counts from the process's start."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return proc_status_kib(pid, "VmHWM") <= proc_status_kib(pid, "VmRSS") + 64
+
+
+class RssSampler:
+    """Reads a process's VmRSS every `interval` seconds in a thread (a second way to see
+    its peak, independent of the kernel's high-water mark)."""
+
+    def __init__(self, pid: int, interval: float = 0.01):
+        self.pid = pid
+        self.interval = interval
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(proc_status_kib(self.pid, "VmRSS"))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self.samples.append(proc_status_kib(self.pid, "VmRSS"))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(proc_status_kib(self.pid, "VmRSS"))
+
+    @property
+    def before(self) -> int:
+        return self.samples[0]
+
+    @property
+    def peak(self) -> int:
+        return max(self.samples)
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="inspect-bench-"))
+
+
+def remove_workdir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Exporting a big list to Excel: the project's workbook builder against a bare openpyxl
+write-only loop writing the same rows, in the same run.
+
+Each measurement runs in a fresh Python process, so its peak RSS (ru_maxrss) belongs to
+that export alone. Sizes grow (25k, 50k, 100k staff rows, each with one finding row on the
+detail sheet); memory must stay flat as rows grow, and the time ratio says what the
+layout (header block, styles, text safety, hyperlinks) costs over the bare loop.
+
+    .venv/bin/python benchmarks/bench_export.py [--sizes 25000 50000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thu Dung", "Hoàng Đức Em",
+         "Ma Văn Giang", "Nông Thị Hà", "Giàng A Lử", "Sùng Thị Mai", "Lò Văn Nam"]
+
+
+def staff_rows(count: int):
+    day = dt.date(2026, 11, 20)
+    for i in range(count):
+        yield {"name": NAMES[i % len(NAMES)], "position_title": "Công chức Tư pháp - Hộ tịch",
+               "org_name": f"UBND xã số {i % 3300}", "commune": f"Xã số {i % 3300}",
+               "content": "CON-01 (chính) ngày 20/11/2026: thái độ chưa hòa nhã; CON-06 (nhỏ)",
+               "visit_dates": [day], "evidence": [f"https://inspect.example.vn/api/v1/evidence/{i}/content"],
+               "form_name": "Phê bình", "note": None, "explanation_status": None}
+
+
+def finding_rows(count: int):
+    day = dt.date(2026, 11, 20)
+    for i in range(count):
+        yield {"entry_name": NAMES[i % len(NAMES)], "entry_type": "staff", "visit_date": day,
+               "desk": f"Trung tâm Phục vụ hành chính công xã số {i % 3300}",
+               "criterion_code": "CON-01", "criterion_text": "Công chức có thái độ lịch sự, hòa nhã?",
+               "result": "fail", "severity": "major", "note": "Người dân phải chờ lâu",
+               "inspector": "Lê Văn Thành",
+               "evidence": [f"https://inspect.example.vn/api/v1/evidence/{i}/content"]}
+
+
+def run_builder(count: int, path: str) -> None:
+    from inspect_api.exports.lists import write_list_workbook
+
+    doc = {"kind": "criticism", "supervising_body": "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+           "issuing_body": "SỞ NỘI VỤ", "place": "Tuyên Quang", "document_number": "125/TTr-SNV",
+           "document_date": dt.date(2026, 12, 20), "subject": "Tập thể, cá nhân đề nghị phê bình",
+           "attached_to": "Tờ trình số 125/TTr-SNV ngày 20 tháng 12 năm 2026 của Sở Nội vụ",
+           "signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "signer_name": None,
+           "recipients": ["UBND tỉnh (b/c);"], "archive": "Lưu: VT.", "period_label": "năm 2026"}
+    write_list_workbook(doc, [], staff_rows(count), finding_rows(count), path)
+
+
+def run_bare(count: int, path: str) -> None:
+    """The same values, written row by row with no layout at all."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Danh sách")
+    for number, row in enumerate(staff_rows(count), start=1):
+        sheet.append([number, row["name"], row["position_title"], row["org_name"], row["commune"],
+                      row["content"], row["visit_dates"][0], len(row["evidence"]), row["form_name"],
+                      row["note"]])
+    detail = book.create_sheet("Chi tiết")
+    for row in finding_rows(count):
+        detail.append([row["entry_name"], row["visit_date"], row["desk"], row["criterion_code"],
+                       row["criterion_text"], row["result"], row["severity"], row["note"],
+                       row["inspector"], row["evidence"][0]])
+    book.save(path)
+
+
+def child(variant: str, count: int) -> None:
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "out.xlsx")
+        started = time.perf_counter()
+        (run_builder if variant == "builder" else run_bare)(count, path)
+        elapsed = time.perf_counter() - started
+        size = os.path.getsize(path)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"variant": variant, "rows": count, "seconds": round(elapsed, 2),
+                      "peak_rss_mib": round(peak_mib, 1), "bytes": size}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "ROWS"))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    results = []
+    for count in args.sizes:
+        for variant in ("bare", "builder"):
+            out = subprocess.run([sys.executable, __file__, "--child", variant, str(count)],
+                                 check=True, capture_output=True, text=True).stdout
+            results.append(json.loads(out.strip().splitlines()[-1]))
+            print(out.strip(), flush=True)
+    print()
+    print(f"{'rows':>8} {'bare s':>8} {'builder s':>10} {'ratio':>6} {'bare MiB':>9} {'builder MiB':>12}")
+    by = {(r["variant"], r["rows"]): r for r in results}
+    for count in args.sizes:
+        bare, built = by[("bare", count)], by[("builder", count)]
+        print(f"{count:>8} {bare['seconds']:>8} {built['seconds']:>10} "
+              f"{built['seconds'] / bare['seconds']:>6.2f} {bare['peak_rss_mib']:>9} {built['peak_rss_mib']:>12}")
+    first, last = args.sizes[0], args.sizes[-1]
+    growth = by[("builder", last)]["peak_rss_mib"] - by[("builder", first)]["peak_rss_mib"]
+    print(f"builder peak RSS growth from {first} to {last} rows: {growth:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

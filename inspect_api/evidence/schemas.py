@@ -1,0 +1,35 @@
+import marshmallow as ma
+from flask import url_for
+
+
+class GpsSchema(ma.Schema):
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+
+
+class EvidenceSchema(ma.Schema):
+    id = ma.fields.UUID()
+    visit_id = ma.fields.UUID()
+    finding_id = ma.fields.UUID()
+    sha256 = ma.fields.String()
+    size = ma.fields.Integer()
+    content_type = ma.fields.String()
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    taken_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Capture time from EXIF."})
+    gps = ma.fields.Nested(GpsSchema, allow_none=True, metadata={"description": "Position from EXIF."})
+    uploaded_by = ma.fields.Integer(attribute="uploaded_by_id")
+    uploaded_at = ma.fields.AwareDateTime()
+    content_url = ma.fields.Method("_content_url")
+    thumbnail_url = ma.fields.Method("_thumbnail_url")
+
+    def _content_url(self, evidence) -> str:
+        return url_for("evidence.evidence_content", evidence_id=evidence.id)
+
+    def _thumbnail_url(self, evidence) -> str:
+        return url_for("evidence.evidence_thumbnail", evidence_id=evidence.id)
+
+
+class UploadArgsSchema(ma.Schema):
+    finding_id = ma.fields.UUID(metadata={"description": "The finding the photo belongs to "
+                                                         "(or the X-Finding-ID header)."})

@@ -1,0 +1,279 @@
+"""Receiving, storing, serving and removing photo evidence.
+
+The order of an upload is what makes it safe on bad networks and failing stores:
+1. the body is streamed to a temporary file, hashing and counting on the way (nothing is
+   held whole in memory; a cut-off body leaves only that temporary file, removed at once);
+2. the image is checked and its thumbnail made from that file;
+3. both objects are written to the store (a store error: 503, and whatever was written
+   is removed);
+4. only then is the row written; if that fails, the objects are removed.
+So a row never points at a missing object, and an object without a row is at most a
+leftover of a crash in between, which `flask storage reconcile` finds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import tempfile
+import uuid
+from typing import Any, BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.exceptions import ClientDisconnected
+
+from ..audit.service import record
+from ..auth.models import User
+from ..db import db, utcnow
+from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ..storage import StoreUnavailable, get_store
+from ..visits.models import Finding, Visit
+from ..visits.service import get_visit, visible_visits
+from .images import FORMATS, ImageRejected, inspect_image
+from .models import Evidence
+
+log = logging.getLogger(__name__)
+CHUNK = 256 * 1024
+RETRY_AFTER_SECONDS = "30"
+
+
+class StoreDown(AppError):
+    status = 503
+    type_slug = "storage-unavailable"
+
+
+class IncompleteUpload(AppError):
+    status = 400
+    type_slug = "upload-incomplete"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    type_slug = "unsupported-media-type"
+
+
+def _store_down(detail: str = "Kho lưu trữ ảnh tạm thời không sẵn sàng; ảnh chưa được lưu. "
+                              "Vui lòng gửi lại sau.") -> StoreDown:
+    return StoreDown(detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
+    from .schemas import EvidenceSchema
+
+    return EvidenceSchema().dump(evidence)
+
+
+def _receive(stream: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while True:
+        try:
+            block = stream.read(CHUNK)
+        except ClientDisconnected:
+            # Fewer bytes than Content-Length, or the connection dropped mid-body.
+            raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "
+                                   "Hãy gửi lại.") from None
+        if not block:
+            break
+        size += len(block)
+        if size > max_bytes:
+            raise TooLarge(f"Ảnh vượt quá {max_bytes // (1024 * 1024)} MiB.")
+        digest.update(block)
+        target.write(block)
+    target.flush()
+    return digest.hexdigest(), size
+
+
+def _require_team_member(actor: User, visit: Visit) -> None:
+    if actor.id not in visit.team.member_ids:
+        raise Forbidden("Chỉ thành viên đoàn kiểm tra được gửi hoặc xóa minh chứng.")
+
+
+def _same_upload(existing: Evidence, visit_id: uuid.UUID, sha256: str) -> bool:
+    if existing.visit_id != visit_id:
+        raise Conflict("Mã minh chứng đã được dùng cho buổi kiểm tra khác.")
+    if existing.sha256 != sha256:
+        raise Conflict("Mã minh chứng đã có với nội dung khác; hãy dùng mã mới cho ảnh mới.",
+                       current=evidence_snapshot(existing))
+    return True
+
+
+def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
+                    finding_id: uuid.UUID | None, content_type: str | None,
+                    stream: BinaryIO, declared_sha256: str | None) -> tuple[Evidence, bool]:
+    """Store one photo. Returns (evidence, created); the same bytes again give the same
+    record (created False); other bytes under the same id give 409."""
+    visit = get_visit(actor, visit_id)
+    _require_team_member(actor, visit)
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in FORMATS:
+        raise UnsupportedMediaType("Chỉ nhận ảnh JPEG, PNG hoặc WebP (Content-Type image/jpeg, "
+                                   "image/png, image/webp).")
+    if finding_id is None:
+        raise Invalid("Cần cho biết minh chứng thuộc kết quả nào (finding_id).",
+                      errors={"query": {"finding_id": ["Bắt buộc."]}})
+    # No transaction stays open while the body arrives or the store is written: on SQLite
+    # an open transaction holds the write lock, and a tablet on 3G is slow.
+    db.session.rollback()
+    config = current_app.config
+    with tempfile.TemporaryFile() as body:
+        sha256, size = _receive(stream, body, config["EVIDENCE_MAX_BYTES"])
+        if declared_sha256 and declared_sha256.strip().lower() != sha256:
+            raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
+                          "trên đường truyền. Hãy gửi lại.",
+                          errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
+        if size == 0:
+            raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
+        existing = db.session.get(Evidence, evidence_id)
+        if existing is not None and _same_upload(existing, visit_id, sha256):
+            return existing, False
+        visit = db.session.get(Visit, visit_id)
+        if not visit.editable:
+            raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
+        finding = db.session.get(Finding, finding_id)
+        if finding is None or finding.visit_id != visit_id:
+            raise Invalid("Kết quả (finding) không thuộc buổi kiểm tra này; hãy đồng bộ kết quả trước.",
+                          errors={"query": {"finding_id": ["Không tìm thấy trong buổi kiểm tra."]}})
+        db.session.rollback()
+        body.seek(0)
+        try:
+            facts = inspect_image(body, media_type, config["EVIDENCE_MAX_PIXELS"])
+        except ImageRejected as exc:
+            raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
+        # The sha in the key keeps a losing concurrent upload of other bytes from
+        # touching the winner's objects.
+        base = f"evidence/{visit_id}/{evidence_id}/{sha256[:16]}"
+        keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
+        body.seek(0)
+        _put_objects(keys, body, size, media_type, facts.thumbnail)
+    try:
+        return _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts)
+    except AppError:
+        _remove_objects(keys.values())
+        raise
+    except IntegrityError as exc:
+        db.session.rollback()
+        existing = db.session.get(Evidence, evidence_id)
+        if existing is not None and existing.sha256 == sha256:
+            return existing, False  # a concurrent upload of the same photo won; same keys
+        _remove_objects(keys.values())
+        if existing is not None:
+            _same_upload(existing, visit_id, sha256)
+        # Not a duplicate id (SQLite reports trigger aborts and foreign keys this way):
+        # a database failure like any other; a retry gets the real answer.
+        log.error("evidence %s: database write failed after the store write: %s", evidence_id, exc)
+        raise _database_failed() from None
+    except DBAPIError as exc:
+        db.session.rollback()
+        log.error("evidence %s: database write failed after the store write: %s", evidence_id, exc)
+        _remove_objects(keys.values())
+        raise _database_failed() from None
+
+
+def _database_failed() -> StoreDown:
+    return StoreDown("Không ghi được minh chứng vào cơ sở dữ liệu; ảnh chưa được lưu. "
+                     "Vui lòng gửi lại sau.", headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def _put_objects(keys: dict[str, str], body: BinaryIO, size: int, media_type: str, thumbnail: bytes) -> None:
+    import io
+
+    store = get_store()
+    written = []
+    try:
+        store.put(keys["original"], body, size, media_type)
+        written.append(keys["original"])
+        store.put(keys["thumbnail"], io.BytesIO(thumbnail), len(thumbnail), "image/jpeg")
+        written.append(keys["thumbnail"])
+    except StoreUnavailable as exc:
+        log.warning("object store unavailable: %s", exc)
+        _remove_objects(written)
+        raise _store_down() from None
+
+
+def _remove_objects(keys) -> None:
+    store = get_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except StoreUnavailable as exc:  # reconcile will find it
+            log.error("could not remove object %s: %s", key, exc)
+
+
+def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts) -> tuple[Evidence, bool]:
+    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).with_for_update())
+    if visit is None or not visit.editable:
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
+    evidence = Evidence(
+        id=evidence_id, visit_id=visit_id, finding_id=finding_id,
+        object_key=keys["original"], thumbnail_key=keys["thumbnail"], sha256=sha256, size=size,
+        content_type=media_type, width=facts.width, height=facts.height, taken_at=facts.taken_at,
+        gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, uploaded_by_id=actor.id, uploaded_at=utcnow(),
+    )
+    db.session.add(evidence)
+    visit.updated_at = utcnow()
+    db.session.flush()
+    record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence))
+    db.session.commit()
+    return evidence, True
+
+
+def get_evidence(actor: User, evidence_id: uuid.UUID) -> Evidence:
+    evidence = db.session.scalar(
+        select(Evidence).where(Evidence.id == evidence_id,
+                               Evidence.visit_id.in_(visible_visits(actor).with_only_columns(Visit.id)))
+    )
+    if evidence is None:
+        raise NotFound("Không tìm thấy minh chứng.")
+    return evidence
+
+
+def download_target(evidence: Evidence, which: str) -> tuple[str | None, BinaryIO | None, str]:
+    """(presigned URL, None, type) for stores that have URLs; else (None, stream, type)."""
+    key = evidence.object_key if which == "content" else evidence.thumbnail_key
+    media_type = evidence.content_type if which == "content" else "image/jpeg"
+    store = get_store()
+    expires = dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"])
+    try:
+        url = store.presigned_url(key, expires)
+        if url:
+            return url, None, media_type
+        return None, store.open(key), media_type
+    except FileNotFoundError:
+        log.error("evidence %s: object %s is missing from the store", evidence.id, key)
+        raise NotFound("Tệp ảnh không còn trong kho lưu trữ; đã ghi nhận để kiểm tra.") from None
+    except StoreUnavailable:
+        raise _store_down("Kho lưu trữ ảnh tạm thời không sẵn sàng. Vui lòng thử lại sau.") from None
+
+
+def delete_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID) -> None:
+    """Remove a photo from an editable visit: the row, then its objects."""
+    visit = get_visit(actor, visit_id, for_update=True)
+    _require_team_member(actor, visit)
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.visit_id != visit.id:
+        raise NotFound("Không tìm thấy minh chứng.")
+    if not visit.editable:
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể xóa minh chứng.")
+    keys = [evidence.object_key, evidence.thumbnail_key]
+    before = evidence_snapshot(evidence)
+    db.session.delete(evidence)
+    visit.updated_at = utcnow()
+    record("delete", "evidence", evidence_id, actor=actor, before=before)
+    db.session.commit()
+    # After the commit: if removing an object fails now, reconcile finds the orphan; the
+    # other order could leave a row whose photo is gone.
+    _remove_objects(keys)
+
+
+def evidence_by_finding(visit: Visit) -> dict[uuid.UUID, list[Evidence]]:
+    rows = db.session.scalars(
+        select(Evidence).where(Evidence.visit_id == visit.id).order_by(Evidence.uploaded_at)
+    ).all()
+    grouped: dict[uuid.UUID, list[Evidence]] = {}
+    for row in rows:
+        grouped.setdefault(row.finding_id, []).append(row)
+    return grouped

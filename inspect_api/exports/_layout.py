@@ -1,0 +1,395 @@
+"""Shared pieces of the workbooks a provincial office signs (NĐ 30/2020/NĐ-CP layout).
+
+Everything here works on openpyxl's write-only worksheets: rows go out in order and are
+never held, so the caller keeps track of row numbers (``Sheet.row``) and adds merges, print
+titles and charts by coordinate. Styles are built once per workbook as style arrays and
+stamped on each cell, because assigning Font/Border objects cell by cell hashes them
+every time and dominates the run time at 100,000 rows.
+
+The document header dict shared by the list and the scores workbooks::
+
+    {
+        "supervising_body": "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",   # may be None
+        "issuing_body": "SỞ NỘI VỤ",
+        "place": "Tuyên Quang",
+        "document_number": "125/TTr-SNV",          # None: a dotted blank for a draft
+        "document_date": datetime.date(2026, 12, 20),  # None: a dotted blank
+        "attached_to": "Tờ trình số 125/TTr-SNV ngày 20 tháng 12 năm 2026 của Sở Nội vụ",
+        "signer_title": "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC",
+        "signer_name": "Nguyễn Văn A",             # None: left blank
+        "recipients": ["UBND tỉnh (b/c);", "Các xã, phường;"],
+        "archive": "Lưu: VT, TTr.",
+        "period_label": "quý IV/2026",
+    }
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypedDict
+from urllib.parse import urljoin, urlsplit
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+
+FONT_NAME = "Times New Roman"
+DATE_FORMAT = "dd/mm/yyyy"
+# Percent points (68.5 stays 68.5, as in the API) shown as "68,5 %" under a Vietnamese
+# locale: the quoted "%" is a literal, so Excel does not multiply by 100.
+SCORE_FORMAT = '0.0" %"'
+COUNT_FORMAT = "#,##0"
+# Excel stops honouring hyperlinks past 65,530 per worksheet.
+EXCEL_MAX_LINKS = 65_530
+EXCEL_MAX_LINK_LENGTH = 2_079
+
+# Text that Excel would read as the start of a formula if someone edits the cell, the
+# full-width forms included (Excel accepts them from East Asian input methods).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+class DocumentHeader(TypedDict, total=False):
+    supervising_body: str | None
+    issuing_body: str
+    place: str
+    document_number: str | None
+    document_date: dt.date | None
+    attached_to: str | None
+    signer_title: str | None
+    signer_name: str | None
+    recipients: Sequence[str]
+    archive: str | None
+    period_label: str
+
+
+# --- text --------------------------------------------------------------------------
+
+def clean_text(value: Any) -> str:
+    """User text as Excel can store it: NFC (so diacritics typed on any keyboard render
+    and compare alike), line breaks as LF (XML reading turns a bare CR into LF anyway),
+    and without the control characters an .xlsx cannot hold."""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(_FORMULA_STARTS)
+
+
+def vn_number(n: int) -> str:
+    """3450 -> "3.450" (Vietnamese thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def vn_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def place_date_line(place: str | None, date: dt.date | None) -> str:
+    """"Tuyên Quang, ngày 05 tháng 02 năm 2026": NĐ 30/2020 writes days below 10 and the
+    months 1 and 2 with a leading zero; a missing date leaves dotted blanks to fill by hand."""
+    if date is None:
+        when = "ngày …… tháng …… năm ……"
+    else:
+        month = f"{date.month:02d}" if date.month < 3 else str(date.month)
+        when = f"ngày {date.day:02d} tháng {month} năm {date.year}"
+    return f"{place}, {when}" if place else when.capitalize()
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def absolute_http_url(url: Any, base: str | None) -> str | None:
+    """The URL to link to, or None when it must stay plain text (relative without a base,
+    a scheme other than http/https such as javascript: or file:, or longer than the
+    2,079 characters Excel accepts in a link)."""
+    if not isinstance(url, str) or not url:
+        return None
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url if len(url) <= EXCEL_MAX_LINK_LENGTH else None
+
+
+# --- styles ------------------------------------------------------------------------
+
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@dataclass(frozen=True)
+class Style:
+    size: float = 12
+    bold: bool = False
+    italic: bool = False
+    underline: bool = False
+    horizontal: str = "center"
+    vertical: str = "center"
+    wrap: bool = True
+    border: bool = False
+    number_format: str | None = None
+
+
+# The NĐ 30/2020 sizes: bodies and motto 12-13, document type and signer 13-14,
+# "Nơi nhận" 12 bold italic and its lines 11.
+STYLES: dict[str, Style] = {
+    "supervising": Style(size=12),
+    "issuing": Style(size=12, bold=True, underline=True),
+    "national": Style(size=12, bold=True),
+    "motto": Style(size=13, bold=True, underline=True),
+    "number": Style(size=13),
+    "place_date": Style(size=13, italic=True),
+    "title": Style(size=14, bold=True),
+    "subject": Style(size=13, bold=True),
+    "attached": Style(size=13, italic=True),
+    "th": Style(size=12, bold=True, border=True),
+    "th_number": Style(size=12, italic=True, border=True),
+    "group_number": Style(size=12, bold=True, border=True),
+    "group": Style(size=12, bold=True, border=True, horizontal="left"),
+    "td": Style(size=12, border=True, horizontal="left", vertical="top"),
+    "td_center": Style(size=12, border=True, vertical="top"),
+    "td_date": Style(size=12, border=True, vertical="top", number_format=DATE_FORMAT),
+    "td_score": Style(size=12, border=True, vertical="top", horizontal="right",
+                      number_format=SCORE_FORMAT),
+    "td_count": Style(size=12, border=True, vertical="top", horizontal="right",
+                      number_format=COUNT_FORMAT),
+    "td_link": Style(size=12, border=True, horizontal="left", vertical="top",
+                     underline=True),
+    "total": Style(size=13, horizontal="left", wrap=False),
+    "remark": Style(size=12, italic=True, horizontal="left", wrap=False),
+    "recipients_head": Style(size=12, bold=True, italic=True, horizontal="left", wrap=False),
+    "recipient": Style(size=11, horizontal="left", wrap=False),
+    "signer_title": Style(size=13, bold=True),
+    "signer_name": Style(size=13, bold=True),
+}
+
+
+class Styles:
+    """The workbook's style arrays by name, each with a quote-prefixed twin for text that
+    must never turn into a formula when edited."""
+
+    def __init__(self, wb: Workbook):
+        # Style ids index into the workbook's tables, so they are built against it once.
+        probe_sheet = _ProbeSheet(wb)
+        self._arrays: dict[tuple[str, bool], StyleArray] = {}
+        for name, spec in STYLES.items():
+            probe = Cell(probe_sheet)
+            probe.font = Font(name=FONT_NAME, size=spec.size, bold=spec.bold,
+                              italic=spec.italic, underline="single" if spec.underline else None,
+                              color="FF0563C1" if name == "td_link" else None)
+            probe.alignment = Alignment(horizontal=spec.horizontal, vertical=spec.vertical,
+                                        wrap_text=spec.wrap)
+            if spec.border:
+                probe.border = _BOX
+            if spec.number_format:
+                probe.number_format = spec.number_format
+            self._arrays[(name, False)] = StyleArray(probe._style)
+            probe.quotePrefix = True
+            self._arrays[(name, True)] = StyleArray(probe._style)
+
+    def array(self, name: str, quoted: bool = False) -> StyleArray:
+        return self._arrays[(name, quoted)]
+
+
+class _ProbeSheet:
+    """Just enough of a worksheet for a detached cell to register styles in ``wb``."""
+
+    encoding = "utf-8"
+
+    def __init__(self, wb: Workbook):
+        self.parent = wb
+
+
+# --- the sheet ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: float
+    style: str = "td"
+
+
+class Sheet:
+    """A write-only worksheet that knows its row number and makes safe cells."""
+
+    def __init__(self, wb: Workbook, styles: Styles, title: str, widths: Sequence[float]):
+        self.ws = wb.create_sheet(title)
+        self.styles = styles
+        self.widths = list(widths)
+        self.ncols = len(self.widths)
+        self.row = 0
+        # Column widths go out before the first row in a write-only sheet.
+        for index, width in enumerate(self.widths, 1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+
+    # cells
+
+    def cell(self, value: Any, style: str) -> Cell:
+        """A styled cell; any text is stored as text (never a formula, never an error
+        code) and quote-prefixed if Excel would otherwise re-read it as a formula."""
+        if value is None or value == "":
+            return Cell(self.ws, row=1, column=1, style_array=self.styles.array(style))
+        if isinstance(value, bool):
+            value = "Có" if value else "Không"
+        if isinstance(value, (int, float, Decimal, dt.date)):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            return Cell(self.ws, row=1, column=1, value=value,
+                        style_array=self.styles.array(style))
+        text = clean_text(value)
+        cell = Cell(self.ws, row=1, column=1,
+                    style_array=self.styles.array(style, looks_like_formula(text)))
+        cell._value = text[:32767]
+        cell.data_type = "s"
+        return cell
+
+    def link_cell(self, url: str, text: str, style: str = "td_link") -> Cell:
+        cell = self.cell(text, style)
+        # Set after the text so that the shown text stays ours, not the target.
+        cell.hyperlink = url
+        return cell
+
+    # rows
+
+    def append(self, cells: Iterable[Any], height: float | None = None) -> int:
+        self.row += 1
+        if height is not None:
+            self.ws.row_dimensions[self.row].height = height
+        self.ws.append(list(cells))
+        return self.row
+
+    def blank(self, height: float | None = None) -> int:
+        return self.append([], height)
+
+    def merge(self, first_col: int, last_col: int, row: int | None = None,
+              last_row: int | None = None) -> None:
+        row = row or self.row
+        last_row = last_row or row
+        if first_col == last_col and row == last_row:
+            return
+        self.ws.merged_cells.add(
+            f"{get_column_letter(first_col)}{row}:{get_column_letter(last_col)}{last_row}")
+
+    def line(self, text: Any, style: str, *, first: int = 1, last: int | None = None,
+             height: float | None = None) -> int:
+        """One piece of text across columns first..last (merged)."""
+        last = last or self.ncols
+        if height is None and text:
+            height = text_height(str(text), sum(self.widths[first - 1:last]),
+                                 STYLES[style].size)
+        self.append([None] * (first - 1) + [self.cell(text, style)], height)
+        self.merge(first, last)
+        return self.row
+
+    def pair(self, left: Any, left_style: str, right: Any, right_style: str, split: int,
+             height: float | None = None) -> int:
+        """Two blocks on one row: columns 1..split and split+1..end, each merged."""
+        cells = [self.cell(left, left_style)] + [None] * (split - 1)
+        cells.append(self.cell(right, right_style))
+        self.append(cells, height)
+        self.merge(1, split)
+        self.merge(split + 1, self.ncols)
+        return self.row
+
+    # page
+
+    def setup_page(self, *, landscape: bool = True) -> None:
+        """A4, fit to the page width, any length. Call before the first row: a write-only
+        sheet writes its properties (where "fit to page" lives) with the first row."""
+        ws = self.ws
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.print_options.horizontalCentered = True
+        # NĐ 30/2020 margins (mm): top 20-25, bottom 20-25, left 30-35, right 15-20.
+        ws.page_margins.left = 30 / 25.4
+        ws.page_margins.right = 15 / 25.4
+        ws.page_margins.top = 20 / 25.4
+        ws.page_margins.bottom = 20 / 25.4
+        ws.oddFooter.center.text = "Trang &P/&N"
+        ws.oddFooter.center.font = FONT_NAME
+        ws.oddFooter.center.size = 10
+
+    def repeat_rows(self, first: int, last: int) -> None:
+        """Print rows first..last at the top of every page (the table header)."""
+        self.ws.print_title_rows = f"{first}:{last}"
+
+
+def text_height(text: str, width: float, size: float) -> float:
+    """Row height (points) for wrapped text in merged cells, which Excel never autofits."""
+    # A column width unit holds about one 11-point character; larger type holds fewer.
+    per_line = max(1.0, width * 11 / size * 1.05)
+    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    return round(lines * size * 1.35 + 3, 1)
+
+
+def header_height(columns: Sequence[Column], size: float = 12) -> float:
+    return max(text_height(c.header, c.width, size) for c in columns)
+
+
+def write_table_header(sheet: Sheet, columns: Sequence[Column]) -> None:
+    """The column headers, then the italic (1)…(n) row; both repeated on every page."""
+    first = sheet.append([sheet.cell(c.header, "th") for c in columns],
+                         height=header_height(columns))
+    write_column_numbers(sheet, len(columns))
+    sheet.repeat_rows(first, sheet.row)
+
+
+def write_column_numbers(sheet: Sheet, count: int) -> None:
+    sheet.append([sheet.cell(f"({i})", "th_number") for i in range(1, count + 1)], height=18)
+
+
+# --- the header and footer blocks --------------------------------------------------
+
+def write_document_header(sheet: Sheet, doc: DocumentHeader, split: int) -> None:
+    """Issuing body and national motto, then the number and the place-date line."""
+    supervising = doc.get("supervising_body")
+    issuing = doc.get("issuing_body") or ""
+    sheet.pair(supervising.upper() if supervising else issuing.upper(),
+               "supervising" if supervising else "issuing",
+               "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "national", split, height=18)
+    sheet.pair(issuing.upper() if supervising else None, "issuing",
+               "Độc lập - Tự do - Hạnh phúc", "motto", split, height=20)
+    sheet.blank(height=8)
+    number = doc.get("document_number")
+    sheet.pair(f"Số: {number}" if number else "Số: ………", "number",
+               place_date_line(doc.get("place"), doc.get("document_date")), "place_date",
+               split, height=20)
+    sheet.blank(height=10)
+
+
+def write_signature_block(sheet: Sheet, doc: DocumentHeader, split: int) -> None:
+    """"Nơi nhận" on the left, the signer's title, room to sign and name on the right."""
+    left: list[tuple[str | None, str]] = []
+    recipients = list(doc.get("recipients") or ())
+    archive = doc.get("archive")
+    if recipients or archive:
+        left.append(("Nơi nhận:", "recipients_head"))
+        left += [(f"- {r}", "recipient") for r in recipients]
+        if archive:
+            left.append((f"- {archive}", "recipient"))
+    right: list[tuple[str | None, str]] = []
+    title = doc.get("signer_title")
+    if title:
+        right += [(part.strip().upper(), "signer_title")
+                  for part in str(title).split("\n") if part.strip()]
+    if right or doc.get("signer_name"):
+        right += [(None, "signer_name")] * 4
+        right.append((doc.get("signer_name"), "signer_name"))
+    for index in range(max(len(left), len(right))):
+        lt, ls = left[index] if index < len(left) else (None, "recipient")
+        rt, rs = right[index] if index < len(right) else (None, "signer_title")
+        sheet.pair(lt, ls, rt, rs, split, height=18)

@@ -1,0 +1,104 @@
+"""Proposed forms (data, with their legal document) and frozen lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime
+
+LIST_KINDS = ("criticism", "commendation")
+ENTRY_TYPES = ("unit", "staff")
+
+
+class ProposedForm(Base):
+    """A form a list may propose (phê bình, đề nghị xem xét xử lý kỷ luật, biểu dương,
+    giấy khen, ...), with the document it rests on and when that document applies: the
+    decrees changed on 1 July 2025, so a form is looked up by date, never hard-coded."""
+
+    __tablename__ = "proposed_forms"
+    __table_args__ = (
+        UniqueConstraint("code", "valid_from"),
+        CheckConstraint(f"list_kind IN {LIST_KINDS!r}", name="list_kind"),
+        CheckConstraint("subject IN ('unit', 'staff', 'any')", name="subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    list_kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(10))
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # mildest first
+    name: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class FrozenList(Base):
+    """A list a leader fixed under a document number: its entries are copies, so later
+    reviews never change what was signed."""
+
+    __tablename__ = "frozen_lists"
+    __table_args__ = (CheckConstraint(f"kind IN {LIST_KINDS!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period_from: Mapped[dt.date] = mapped_column(Date)
+    period_to: Mapped[dt.date] = mapped_column(Date)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    document_number: Mapped[str] = mapped_column(String(60))
+    document_date: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    unit_count: Mapped[int] = mapped_column(Integer, default=0)
+    staff_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    entries: Mapped[list[FrozenListEntry]] = relationship(
+        order_by="FrozenListEntry.position", cascade="all, delete-orphan")
+
+
+class FrozenListEntry(Base):
+    """One line of a frozen list, as it stood when frozen."""
+
+    __tablename__ = "frozen_list_entries"
+    __table_args__ = (
+        UniqueConstraint("list_id", "position"),
+        CheckConstraint(f"entry_type IN {ENTRY_TYPES!r}", name="entry_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("frozen_lists.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    entry_type: Mapped[str] = mapped_column(String(10))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position_title: Mapped[str | None] = mapped_column(String(200))
+    org_name: Mapped[str | None] = mapped_column(String(200))
+    commune: Mapped[str | None] = mapped_column(String(200))
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    form_code: Mapped[str] = mapped_column(String(40))
+    form_name: Mapped[str] = mapped_column(String(200))
+    form_legal_basis: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    critical: Mapped[int] = mapped_column(Integer, default=0)
+    major: Mapped[int] = mapped_column(Integer, default=0)
+    minor: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    explanation_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    @property
+    def pending_explanation(self) -> bool:
+        return self.explanation_status in ("requested", "not_requested")
+
+    @property
+    def visit_dates(self) -> list[dt.date]:
+        return sorted({dt.date.fromisoformat(f["visit_date"]) for f in self.findings})

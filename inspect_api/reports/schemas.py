@@ -1,0 +1,161 @@
+import datetime as dt
+
+import marshmallow as ma
+from flask import url_for
+from marshmallow import validate
+
+from ..api import id_field
+from .models import LIST_KINDS
+
+
+# Reports look back one period for "two periods in a row"; dates far outside the
+# system's life are refused rather than overflowing the calendar.
+REPORT_DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31))
+
+
+class PeriodArgsSchema(ma.Schema):
+    date_from = ma.fields.Date(required=True, data_key="from", validate=REPORT_DATES,
+                               metadata={"description": "First day (Vietnam time)."})
+    date_to = ma.fields.Date(required=True, data_key="to", validate=REPORT_DATES,
+                             metadata={"description": "Last day (Vietnam time)."})
+    org_unit_id = id_field(metadata={"description": "Root of the scope (default: your unit)."})
+
+
+class ScoresArgsSchema(PeriodArgsSchema):
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+
+
+class ListArgsSchema(PeriodArgsSchema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
+
+
+class UnitScoreSchema(ma.Schema):
+    rank = ma.fields.Integer()
+    org_unit_id = ma.fields.Integer(attribute="id")
+    code = ma.fields.String()
+    name = ma.fields.String()
+    head_name = ma.fields.String(allow_none=True)
+    visits = ma.fields.Integer(metadata={"description": "Approved visits in the period."})
+    mean_score = ma.fields.Float(allow_none=True, metadata={"description": "Mean visit score, %."})
+    critical = ma.fields.Integer()
+    major = ma.fields.Integer()
+    minor = ma.fields.Integer()
+
+
+class DeskScoreSchema(UnitScoreSchema):
+    desk_id = ma.fields.Integer(attribute="id")
+    org_unit_id = ma.fields.Integer()
+    unit_name = ma.fields.String()
+
+
+class ScoresSchema(ma.Schema):
+    date_from = ma.fields.Date(data_key="from")
+    date_to = ma.fields.Date(data_key="to")
+    org_unit_id = ma.fields.Integer()
+    period = ma.fields.String()
+    units = ma.fields.List(ma.fields.Nested(UnitScoreSchema))
+    desks = ma.fields.List(ma.fields.Nested(DeskScoreSchema))
+
+
+class IsoDate(ma.fields.Date):
+    """A date, also when a frozen list has kept it as its ISO string."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class FindingRefSchema(ma.Schema):
+    finding_id = ma.fields.String()
+    visit_id = ma.fields.String()
+    visit_date = IsoDate()
+    desk = ma.fields.String()
+    criterion_code = ma.fields.String()
+    criterion_text = ma.fields.String()
+    severity = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    inspector = ma.fields.String(allow_none=True)
+    evidence = ma.fields.List(ma.fields.String(), metadata={"description": "Evidence ids."})
+    evidence_urls = ma.fields.Method("_urls")
+
+    def _urls(self, finding) -> list[str]:
+        return [url_for("evidence.evidence_content", evidence_id=e) for e in finding["evidence"]]
+
+
+class EntrySchema(ma.Schema):
+    entry_type = ma.fields.String(metadata={"description": "unit or staff"})
+    name = ma.fields.String()
+    org_unit_id = ma.fields.Integer(allow_none=True)
+    staff_id = ma.fields.Integer(allow_none=True)
+    position_title = ma.fields.String(allow_none=True)
+    org_name = ma.fields.String(allow_none=True)
+    commune = ma.fields.String(allow_none=True)
+    head_name = ma.fields.String(allow_none=True)
+    form_code = ma.fields.String()
+    form_name = ma.fields.String(metadata={"description": "The proposed form (a proposal only)."})
+    form_legal_basis = ma.fields.String(allow_none=True)
+    score = ma.fields.Float(allow_none=True)
+    critical = ma.fields.Integer()
+    major = ma.fields.Integer()
+    minor = ma.fields.Integer()
+    reasons = ma.fields.List(ma.fields.String())
+    explanation_status = ma.fields.String(
+        allow_none=True, metadata={"description": "For discipline grounds: not_requested, requested, "
+                                                  "received or lapsed."})
+    pending_explanation = ma.fields.Boolean(
+        metadata={"description": "Discipline grounds exist but the explanation is not settled: "
+                                 "the entry is NOT proposed for discipline."})
+    note = ma.fields.String(allow_none=True)
+    visit_dates = ma.fields.List(ma.fields.Date())
+    findings = ma.fields.List(ma.fields.Nested(FindingRefSchema))
+
+
+class ComputedListSchema(ma.Schema):
+    kind = ma.fields.String()
+    date_from = ma.fields.Date(data_key="from")
+    date_to = ma.fields.Date(data_key="to")
+    org_unit_id = ma.fields.Integer()
+    period = ma.fields.String()
+    rules = ma.fields.Dict()
+    unit_count = ma.fields.Integer()
+    staff_count = ma.fields.Integer()
+    entries = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+
+class FreezeListSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
+    date_from = ma.fields.Date(required=True, data_key="from", validate=REPORT_DATES)
+    date_to = ma.fields.Date(required=True, data_key="to", validate=REPORT_DATES)
+    org_unit_id = id_field()
+    document_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=60),
+                                       metadata={"description": "e.g. 125/TTr-SNV"})
+    document_date = ma.fields.Date(required=True, validate=REPORT_DATES)
+    title = ma.fields.String(validate=validate.Length(max=500),
+                             metadata={"description": "Subject line; generated from kind and period if omitted."})
+
+
+class FrozenListSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    date_from = ma.fields.Date(attribute="period_from", data_key="from")
+    date_to = ma.fields.Date(attribute="period_to", data_key="to")
+    org_unit_id = ma.fields.Integer()
+    document_number = ma.fields.String()
+    document_date = ma.fields.Date()
+    title = ma.fields.String()
+    rules = ma.fields.Dict()
+    unit_count = ma.fields.Integer()
+    staff_count = ma.fields.Integer()
+    created_by_id = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+
+
+class FrozenListDetailSchema(FrozenListSchema):
+    entries = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+
+class FrozenListQueryArgsSchema(ma.Schema):
+    kind = ma.fields.String(validate=validate.OneOf(LIST_KINDS))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(load_default=None, validate=validate.Range(min=1))

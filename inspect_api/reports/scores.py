@@ -1,0 +1,186 @@
+"""Scores, computed in SQL over approved visits.
+
+Per visit: the weighted share of applicable criteria passed. A criterion is applicable
+when at least one of its (non-voided) findings is pass or fail; it passes when none of
+them fails (a staff criterion answered for three officials fails if one of them failed).
+Voids and severity changes come from the visit's latest review, i.e. the approving one.
+Per desk and per org unit: the mean visit score, the number of approved visits, the
+failures by (effective) severity, and the rank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, func, or_, select
+
+from ..auth.models import User
+from ..checklists.models import Criterion
+from ..db import db
+from ..org.models import Desk, OrgUnit
+from ..reviews.models import FindingReview, Review
+from ..visits.models import Finding, Visit
+from ..visits.service import VIETNAM_TZ
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Approved visits started in [date_from, date_to] (Vietnam days) at desks of the
+    subtree of `org_unit`."""
+
+    date_from: dt.date
+    date_to: dt.date
+    org_unit: OrgUnit
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.date_from, dt.time.min, VIETNAM_TZ)
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ)
+
+    def previous(self) -> Scope:
+        """The period just before this one: the same number of calendar months when the
+        period is whole months (November -> October, Q1 -> Q4 of the year before), else
+        the same number of days."""
+        to = self.date_from - dt.timedelta(days=1)
+        if self.date_from.day == 1 and (self.date_to + dt.timedelta(days=1)).day == 1:
+            months = (self.date_to.year - self.date_from.year) * 12 + self.date_to.month - self.date_from.month + 1
+            index = self.date_from.year * 12 + self.date_from.month - 1 - months
+            return Scope(dt.date(index // 12, index % 12 + 1, 1), to, self.org_unit)
+        return Scope(to - (self.date_to - self.date_from), to, self.org_unit)
+
+
+def approved_visits(scope: Scope):
+    """Ids and desks of the approved visits in scope, with their latest review."""
+    latest = (select(Review.visit_id, func.max(Review.id).label("review_id"))
+              .group_by(Review.visit_id).subquery())
+    return (
+        select(Visit.id.label("visit_id"), Visit.desk_id, Desk.org_unit_id,
+               Visit.started_at, latest.c.review_id)
+        .join(Desk, Desk.id == Visit.desk_id)
+        .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+        .join(latest, latest.c.visit_id == Visit.id)
+        .where(Visit.status == "approved", Visit.started_at >= scope.start, Visit.started_at < scope.end,
+               OrgUnit.path.startswith(scope.org_unit.path))
+        .subquery("approved")
+    )
+
+
+def effective_findings(scope: Scope):
+    """Every counting finding of the approved visits: voids removed, severity as the
+    reviewer left it."""
+    visits = approved_visits(scope)
+    return (
+        select(Finding.id.label("finding_id"), Finding.visit_id, Finding.criterion_id,
+               Finding.staff_id, Finding.result, Finding.value_number,
+               visits.c.desk_id, visits.c.org_unit_id, visits.c.started_at,
+               Criterion.code.label("criterion_code"), Criterion.subject, Criterion.weight,
+               func.coalesce(FindingReview.severity, Criterion.severity).label("severity"))
+        .join(visits, visits.c.visit_id == Finding.visit_id)
+        .join(Criterion, Criterion.id == Finding.criterion_id)
+        .outerjoin(FindingReview, and_(FindingReview.review_id == visits.c.review_id,
+                                       FindingReview.finding_id == Finding.id))
+        .where(or_(FindingReview.voided.is_(None), FindingReview.voided.is_(False)))
+        .subquery("effective")
+    )
+
+
+def visit_scores(scope: Scope):
+    """One row per approved visit: score (0-100, NULL if nothing applicable) and
+    failure counts by severity."""
+    found = effective_findings(scope)
+    per_criterion = (
+        select(found.c.visit_id, found.c.desk_id, found.c.org_unit_id, found.c.criterion_id,
+               func.max(cast(found.c.weight, Float)).label("weight"),
+               func.max(case((found.c.result == "fail", 1), else_=0)).label("failed"),
+               func.max(case((found.c.result == "pass", 1), else_=0)).label("passed"))
+        .group_by(found.c.visit_id, found.c.desk_id, found.c.org_unit_id, found.c.criterion_id)
+        .subquery("per_criterion")
+    )
+    applicable = case((or_(per_criterion.c.failed == 1, per_criterion.c.passed == 1),
+                       per_criterion.c.weight), else_=0.0)
+    passed = case((and_(per_criterion.c.failed == 0, per_criterion.c.passed == 1),
+                   per_criterion.c.weight), else_=0.0)
+    scores = (
+        select(per_criterion.c.visit_id, per_criterion.c.desk_id, per_criterion.c.org_unit_id,
+               (100.0 * func.sum(passed) / func.nullif(func.sum(applicable), 0)).label("score"))
+        .group_by(per_criterion.c.visit_id, per_criterion.c.desk_id, per_criterion.c.org_unit_id)
+        .subquery("scores")
+    )
+    fails = (
+        select(found.c.visit_id,
+               *[func.sum(case((and_(found.c.result == "fail", found.c.severity == level), 1),
+                               else_=0)).label(level) for level in ("critical", "major", "minor")])
+        .group_by(found.c.visit_id)
+        .subquery("fails")
+    )
+    return (
+        select(scores.c.visit_id, scores.c.desk_id, scores.c.org_unit_id, scores.c.score,
+               fails.c.critical, fails.c.major, fails.c.minor)
+        .join(fails, fails.c.visit_id == scores.c.visit_id)
+        .subquery("visit_scores")
+    )
+
+
+def _ranked(group_column, scope: Scope, extra_columns=()):
+    per_visit = visit_scores(scope)
+    mean = func.avg(per_visit.c.score)
+    return (
+        select(group_column(per_visit).label("id"), *extra_columns,
+               func.count(per_visit.c.visit_id).label("visits"),
+               mean.label("mean_score"),
+               func.sum(per_visit.c.critical).label("critical"),
+               func.sum(per_visit.c.major).label("major"),
+               func.sum(per_visit.c.minor).label("minor"),
+               # NULLS LAST: PostgreSQL puts NULL first in DESC order, which would rank a
+               # unit with nothing applicable first.
+               func.rank().over(order_by=mean.desc().nulls_last()).label("rank"))
+        .group_by(group_column(per_visit))
+    )
+
+
+def unit_scores(scope: Scope) -> list[dict[str, Any]]:
+    query = _ranked(lambda v: v.c.org_unit_id, scope).subquery()
+    rows = db.session.execute(
+        select(query, OrgUnit.name, OrgUnit.code, OrgUnit.head_name)
+        .join(OrgUnit, OrgUnit.id == query.c.id).order_by(query.c.rank, OrgUnit.name)
+    ).mappings().all()
+    return [_tidy(row) for row in rows]
+
+
+def desk_scores(scope: Scope) -> list[dict[str, Any]]:
+    query = _ranked(lambda v: v.c.desk_id, scope).subquery()
+    rows = db.session.execute(
+        select(query, Desk.name, Desk.code, Desk.org_unit_id, OrgUnit.name.label("unit_name"))
+        .join(Desk, Desk.id == query.c.id).join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+        .order_by(query.c.rank, Desk.name)
+    ).mappings().all()
+    return [_tidy(row) for row in rows]
+
+
+def _tidy(row) -> dict[str, Any]:
+    data = dict(row)
+    score = data.get("mean_score")
+    data["mean_score"] = None if score is None else round(float(score), 2)
+    for key in ("critical", "major", "minor", "visits", "rank"):
+        data[key] = int(data[key] or 0)
+    return data
+
+
+def resolve_scope(actor: User, date_from: dt.date, date_to: dt.date, org_unit_id: int | None) -> Scope:
+    from ..auth.actor import unit_in_subtree
+    from ..errors import Invalid, NotFound
+
+    if date_to < date_from:
+        raise Invalid("Ngày kết thúc phải sau ngày bắt đầu.", errors={"query": {"to": ["Trước 'from'."]}})
+    unit = actor.org_unit if org_unit_id is None else db.session.get(OrgUnit, org_unit_id)
+    if unit is None or not unit_in_subtree(unit, actor):
+        raise NotFound("Không tìm thấy đơn vị trong phạm vi của bạn.")
+    return Scope(date_from, date_to, unit)
+
+
+

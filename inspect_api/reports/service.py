@@ -1,0 +1,92 @@
+"""Reports: scores, computed lists, and freezing a list under a document number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..audit.service import normalise, record
+from ..auth.actor import in_subtree
+from ..auth.models import User
+from ..db import db, utcnow
+from ..errors import NotFound
+from ..pagination import paginate
+from .lists import compute_list, period_label
+from .models import FrozenList, FrozenListEntry
+from .scores import desk_scores, resolve_scope, unit_scores
+
+ENTRY_FIELDS = ("entry_type", "org_unit_id", "staff_id", "name", "position_title", "org_name",
+                "commune", "head_name", "form_code", "form_name", "form_legal_basis", "score",
+                "critical", "major", "minor", "reasons", "explanation_status", "note")
+LIST_SUBJECTS = {
+    "criticism": "Tập thể, cá nhân đề nghị phê bình, xem xét xử lý kỷ luật qua kiểm tra Bộ phận Một cửa",
+    "commendation": "Tập thể, cá nhân đề nghị biểu dương, khen thưởng qua kiểm tra Bộ phận Một cửa",
+}
+
+
+def scores(actor: User, args: dict[str, Any]) -> dict[str, Any]:
+    scope = resolve_scope(actor, args["date_from"], args["date_to"], args.get("org_unit_id"))
+    return {"date_from": scope.date_from, "date_to": scope.date_to, "org_unit_id": scope.org_unit.id,
+            "period": period_label(scope.date_from, scope.date_to),
+            "units": unit_scores(scope), "desks": desk_scores(scope)}
+
+
+def _rules() -> dict[str, Any]:
+    from .lists import _settings
+
+    return _settings()
+
+
+def computed_list(actor: User, args: dict[str, Any]) -> dict[str, Any]:
+    scope = resolve_scope(actor, args["date_from"], args["date_to"], args.get("org_unit_id"))
+    entries = compute_list(args["kind"], scope)
+    return {"kind": args["kind"], "date_from": scope.date_from, "date_to": scope.date_to,
+            "org_unit_id": scope.org_unit.id, "period": period_label(scope.date_from, scope.date_to),
+            "rules": _rules(), "entries": entries,
+            "unit_count": sum(1 for e in entries if e.entry_type == "unit"),
+            "staff_count": sum(1 for e in entries if e.entry_type == "staff")}
+
+
+def freeze_list(actor: User, data: dict[str, Any]) -> FrozenList:
+    """Copy the list as it stands now; later reviews never change it."""
+    scope = resolve_scope(actor, data["date_from"], data["date_to"], data.get("org_unit_id"))
+    entries = compute_list(data["kind"], scope)
+    title = data.get("title") or f"{LIST_SUBJECTS[data['kind']]} {period_label(scope.date_from, scope.date_to)}"
+    frozen = FrozenList(
+        kind=data["kind"], period_from=scope.date_from, period_to=scope.date_to,
+        org_unit_id=scope.org_unit.id, document_number=data["document_number"].strip(),
+        document_date=data["document_date"], title=title, rules=_rules(),
+        unit_count=sum(1 for e in entries if e.entry_type == "unit"),
+        staff_count=sum(1 for e in entries if e.entry_type == "staff"),
+        created_by_id=actor.id, created_at=utcnow())
+    frozen.entries = [
+        FrozenListEntry(position=index + 1, findings=normalise(entry.findings),
+                        **{name: getattr(entry, name) for name in ENTRY_FIELDS})
+        for index, entry in enumerate(entries)]
+    db.session.add(frozen)
+    db.session.flush()
+    record("freeze", "list", frozen.id, actor=actor, after={
+        "kind": frozen.kind, "from": frozen.period_from, "to": frozen.period_to,
+        "org_unit_id": frozen.org_unit_id, "document_number": frozen.document_number,
+        "document_date": frozen.document_date, "units": frozen.unit_count, "staff": frozen.staff_count,
+        "entries": [{"type": e.entry_type, "id": e.staff_id or e.org_unit_id, "form": e.form_code}
+                    for e in frozen.entries]})
+    db.session.commit()
+    return frozen
+
+
+def frozen_lists(actor: User, args: dict[str, Any]) -> dict[str, Any]:
+    query = select(FrozenList).where(in_subtree(FrozenList.org_unit_id, actor))
+    if args.get("kind"):
+        query = query.where(FrozenList.kind == args["kind"])
+    return paginate(query, args, order_by=[FrozenList.document_date.desc(), FrozenList.id.desc()])
+
+
+def get_frozen_list(actor: User, list_id: int) -> FrozenList:
+    frozen = db.session.scalar(
+        select(FrozenList).where(FrozenList.id == list_id, in_subtree(FrozenList.org_unit_id, actor)))
+    if frozen is None:
+        raise NotFound("Không tìm thấy danh sách.")
+    return frozen
+

@@ -1,0 +1,83 @@
+"""Scores, lists, frozen lists and their Excel files, for leaders and reviewers."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from ..auth.actor import require_role
+from ..pagination import page_of
+from . import service
+from .schemas import (
+    ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
+    FrozenListSchema, ListArgsSchema, ScoresArgsSchema, ScoresSchema,
+)
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="Điểm đánh giá và danh sách đề nghị")
+
+READERS = require_role("leader", "reviewer", "admin")
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/scores", methods=["GET"])
+@READERS
+@blp.arguments(ScoresArgsSchema, location="query")
+@blp.response(200, ScoresSchema)
+@blp.alt_response(404, description="org_unit_id is not in your subtree")
+@blp.doc(**{"x-also-xlsx": True})
+def scores(args):
+    """Ranked unit and desk scores over approved visits (format=xlsx for the workbook)."""
+    data = service.scores(current_user, args)
+    if args["format"] == "xlsx":
+        from .exports import scores_workbook_response
+
+        return scores_workbook_response(current_user, data)
+    return data
+
+
+@blp.route("/lists")
+class Lists(MethodView):
+    decorators = [READERS]
+
+    @blp.arguments(ListArgsSchema, location="query")
+    @blp.response(200, ComputedListSchema)
+    @blp.alt_response(404, description="org_unit_id is not in your subtree")
+    def get(self, args):
+        """The criticism or commendation list as the rules compute it now (a proposal)."""
+        return service.computed_list(current_user, args)
+
+    @require_role("leader", "admin")
+    @blp.arguments(FreezeListSchema)
+    @blp.response(201, FrozenListDetailSchema)
+    @blp.alt_response(404, description="org_unit_id is not in your subtree")
+    def post(self, data):
+        """Freeze the list under a document number: its entries are copied as they are."""
+        return service.freeze_list(current_user, data)
+
+
+@blp.route("/lists/frozen", methods=["GET"])
+@READERS
+@blp.arguments(FrozenListQueryArgsSchema, location="query")
+@blp.response(200, page_of(FrozenListSchema))
+def frozen(args):
+    """Frozen lists in your subtree, newest document first."""
+    return service.frozen_lists(current_user, args)
+
+
+@blp.route("/lists/<int:list_id>", methods=["GET"])
+@READERS
+@blp.response(200, FrozenListDetailSchema)
+def frozen_list(list_id):
+    """One frozen list with its entries as signed."""
+    return service.get_frozen_list(current_user, list_id)
+
+
+@blp.route("/lists/<int:list_id>/export", methods=["GET"])
+@READERS
+@blp.doc(responses={"200": {"description": "The list as an Excel workbook",
+                            "content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def export(list_id):
+    """The frozen list as the Excel attachment a provincial office signs."""
+    from .exports import list_workbook_response
+
+    return list_workbook_response(current_user, service.get_frozen_list(current_user, list_id))

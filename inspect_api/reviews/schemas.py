@@ -1,0 +1,65 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from ..api import id_field
+from ..checklists.models import SEVERITIES
+from .models import DECISIONS
+
+
+class FindingNoteInSchema(ma.Schema):
+    finding_id = ma.fields.UUID(required=True)
+    comment = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
+    severity = ma.fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES),
+                                metadata={"description": "The reviewer's severity; the inspector's "
+                                                         "answer stays as it was."})
+    void = ma.fields.Boolean(load_default=False, metadata={"description": "Void the finding: it no "
+                                                                          "longer counts."})
+    void_reason = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class ReviewInSchema(ma.Schema):
+    decision = ma.fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    comment = ma.fields.String(allow_none=True, validate=validate.Length(max=10000),
+                               metadata={"description": "Required to return."})
+    findings = ma.fields.List(ma.fields.Nested(FindingNoteInSchema), load_default=list,
+                              validate=validate.Length(max=1000))
+    version = id_field(metadata={"description": "The version the reviewer looked at (optional)."})
+
+
+class FindingNoteSchema(ma.Schema):
+    finding_id = ma.fields.UUID()
+    comment = ma.fields.String(allow_none=True)
+    severity = ma.fields.String(allow_none=True)
+    void = ma.fields.Boolean(attribute="voided")
+    void_reason = ma.fields.String(allow_none=True)
+
+
+class ReviewSchema(ma.Schema):
+    round = ma.fields.Integer()
+    decision = ma.fields.String()
+    comment = ma.fields.String(allow_none=True)
+    reviewer_id = ma.fields.Integer()
+    decided_at = ma.fields.AwareDateTime()
+    visit_version = ma.fields.Integer(metadata={"description": "The version that was decided on."})
+    findings = ma.fields.List(ma.fields.Nested(FindingNoteSchema), attribute="finding_notes")
+
+
+class ExplanationInSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=validate.OneOf(("request", "receive", "lapse")),
+                              metadata={"description": "request (with a deadline), receive (with the "
+                                                       "content), or lapse (after the deadline)."})
+    deadline = ma.fields.Date(allow_none=True)
+    content = ma.fields.String(allow_none=True, validate=validate.Length(max=20000))
+
+
+class ExplanationSchema(ma.Schema):
+    finding_id = ma.fields.UUID()
+    staff_id = ma.fields.Integer()
+    status = ma.fields.String()
+    requested_at = ma.fields.AwareDateTime()
+    deadline = ma.fields.Date()
+    received_at = ma.fields.AwareDateTime(allow_none=True)
+    content = ma.fields.String(allow_none=True)
+    lapsed_at = ma.fields.AwareDateTime(allow_none=True)
+    recorded_by_id = ma.fields.Integer()
+    updated_at = ma.fields.AwareDateTime()

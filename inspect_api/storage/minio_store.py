@@ -1,0 +1,139 @@
+"""Any S3-compatible server (MinIO in production) through the official `minio` client."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from typing import BinaryIO, Iterator
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+
+from .base import ObjectInfo, StoreUnavailable
+
+# Fail fast when the store is down: the tablet retries on 503, the request must not hang.
+_HTTP = dict(
+    timeout=urllib3.Timeout(connect=3, read=30),
+    maxsize=10,
+    retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+)
+_UNAVAILABLE = (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError)
+
+
+class MinioStore:
+    def __init__(self, client: Minio, bucket: str, region: str | None = None,
+                 http: urllib3.PoolManager | None = None):
+        self.client = client
+        self.http = http or urllib3.PoolManager(**_HTTP)
+        self.bucket = bucket
+        self.region = region
+        self._bucket_ready = False
+
+    @classmethod
+    def from_config(cls, config) -> MinioStore:
+        http = urllib3.PoolManager(**_HTTP)
+        client = Minio(
+            config["MINIO_ENDPOINT"],
+            access_key=config["MINIO_ACCESS_KEY"] or None,
+            secret_key=config["MINIO_SECRET_KEY"] or None,
+            secure=config["MINIO_SECURE"],
+            region=config["MINIO_REGION"] or None,
+            http_client=http,
+        )
+        return cls(client, config["MINIO_BUCKET"], config["MINIO_REGION"] or None, http)
+
+    def _ensure_bucket(self) -> None:
+        """Create the bucket if missing. No policy is set: a new bucket is private, and
+        clients only ever get short-lived presigned URLs."""
+        if self._bucket_ready:
+            return
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                try:
+                    self.client.make_bucket(self.bucket, location=self.region)
+                except S3Error as exc:
+                    if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                        raise
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"bucket {self.bucket}: {exc}") from exc
+        self._bucket_ready = True
+
+    def put(self, key: str, data: BinaryIO, length: int, content_type: str) -> None:
+        """Stream the object to the store with a presigned PUT.
+
+        `put_object` reads each multipart part (5 MiB or more) into memory, and several
+        at once; a presigned PUT sends the file in small blocks, so what a worker holds
+        does not grow with the photo. Content-MD5 makes the store check the bytes, since
+        a presigned request does not sign the payload."""
+        self._ensure_bucket()
+        start = data.tell()
+        digest = hashlib.md5(usedforsecurity=False)
+        for block in iter(lambda: data.read(1024 * 1024), b""):
+            digest.update(block)
+        data.seek(start)
+        try:
+            url = self.client.presigned_put_object(self.bucket, key, expires=dt.timedelta(minutes=15))
+            response = self.http.request(
+                "PUT", url, body=data,
+                headers={"Content-Length": str(length), "Content-Type": content_type,
+                         "Content-MD5": base64.b64encode(digest.digest()).decode()})
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"put {key}: {exc}") from exc
+        if response.status >= 300:
+            raise StoreUnavailable(f"put {key}: HTTP {response.status} {response.data[:300]!r}")
+
+    def open(self, key: str) -> BinaryIO:
+        self._ensure_bucket()
+        try:
+            return self.client.get_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                raise FileNotFoundError(key) from exc
+            raise StoreUnavailable(f"get {key}: {exc}") from exc
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"get {key}: {exc}") from exc
+
+    def delete(self, key: str) -> None:
+        self._ensure_bucket()
+        try:
+            self.client.remove_object(self.bucket, key)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"delete {key}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        self._ensure_bucket()
+        try:
+            self.client.stat_object(self.bucket, key)
+            return True
+        except S3Error as exc:
+            if exc.code in {"NoSuchKey", "NoSuchObject", "NotFound"}:
+                return False
+            raise StoreUnavailable(f"stat {key}: {exc}") from exc
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"stat {key}: {exc}") from exc
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        self._ensure_bucket()
+        try:
+            for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                yield ObjectInfo(key=obj.object_name, size=obj.size or 0,
+                                 modified_at=obj.last_modified or dt.datetime.now(dt.timezone.utc))
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"list {prefix}: {exc}") from exc
+
+    def presigned_url(self, key: str, expires: dt.timedelta, filename: str | None = None) -> str:
+        self._ensure_bucket()
+        headers = None
+        if filename:
+            headers = {"response-content-disposition": f'inline; filename="{filename}"'}
+        try:
+            return self.client.presigned_get_object(self.bucket, key, expires=expires,
+                                                    response_headers=headers)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"presign {key}: {exc}") from exc
+
+    def check(self) -> None:
+        self._bucket_ready = False
+        self._ensure_bucket()
