@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
 
-.PHONY: run test test-sqlite test-postgres bench install clean
+.PHONY: run test bench bench-reports install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/bench_evidence_upload.py
 	$(BIN)/python benchmarks/bench_export.py
+
+## Measure on PostgreSQL with a national synthetic year (BENCH_DATABASE_URL to choose the database).
+bench-reports: install
+	$(BIN)/python benchmarks/bench_reports.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

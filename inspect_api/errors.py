@@ -39,7 +39,7 @@ TITLES = {
 }
 
 DETAILS = {
-    400: "Yêu cầu không đọc được (ví dụ JSON sai cú pháp).",
+    400: "Yêu cầu không đọc được: nội dung sai cú pháp hoặc không đầy đủ.",
     401: "Vui lòng đăng nhập lại.",
     404: "Không tìm thấy tài nguyên được yêu cầu.",
     405: "Đường dẫn này không hỗ trợ phương thức {method}.",

@@ -144,6 +144,7 @@ class _Answer:
         if rule is None:
             return None, None
         if rule.is_time:
+            # Synthetic desks keep the default office hours (org.models).
             target = _minutes(DEFAULT_OPENS_AT if rule.operand == "desk.opens_at" else DEFAULT_CLOSES_AT)
             offset = _time_offset(rule.op, passes, rng)
             minutes = max(0, min(23 * 60 + 59, target + offset))
@@ -157,9 +158,9 @@ class _Answer:
 def _time_offset(op: str, passes: bool, rng: random.Random) -> int:
     """Minutes from the desk's hour: early arrivals pass `<=`, late leavers pass `>=`."""
     if op in ("<=", "<"):
-        return -rng.randint(1 if op == "<" else 0, 25) if passes else rng.randint(1 if op == "<=" else 0, 50) or 1
+        return -rng.randint(1 if op == "<" else 0, 25) if passes else rng.randint(1 if op == "<=" else 0, 50)
     if op in (">=", ">"):
-        return rng.randint(1 if op == ">" else 0, 25) if passes else -rng.randint(1, 60)
+        return rng.randint(1 if op == ">" else 0, 25) if passes else -rng.randint(1 if op == ">=" else 0, 60)
     return 0 if (op == "==") == passes else rng.choice((-15, 15))
 
 
@@ -171,7 +172,10 @@ def _number(op: str, target: float, passes: bool, rng: random.Random, top: float
         return int(round(x)) if integer else round(x, 1)
 
     if op == "==":
-        return tidy(target) if passes else tidy(target + step * rng.randint(1, 5 if integer else 300))
+        if passes:
+            return tidy(target)
+        miss = step * rng.randint(1, 5 if integer else 300)
+        return tidy(target - miss if top is not None and target + miss > top else target + miss)
     if op == "!=":
         return tidy(target + step * rng.randint(1, 5)) if passes else tidy(target)
     if op in (">=", ">"):

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..db import db
+from ..text import vietnamese_order
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -73,27 +74,6 @@ class Entry:
 
 # --- small helpers -------------------------------------------------------------------
 
-_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-_BASE = {"ă": "ă", "â": "â", "đ": "đ", "ê": "ê", "ô": "ô", "ơ": "ơ", "ư": "ư"}
-
-
-def vietnamese_key(text: str) -> tuple:
-    """Sort key following the Vietnamese alphabet (ă after a, đ after d, ...), tones
-    breaking ties."""
-    letters, tones = [], []
-    for char in (text or "").lower():
-        decomposed = unicodedata.normalize("NFD", char)
-        base = decomposed[0]
-        marks = decomposed[1:]
-        # Breve, circumflex and horn make letters of their own; the rest are tones.
-        letter_marks = "".join(m for m in marks if m in "\u0306\u0302\u031b")
-        tone = "".join(m for m in marks if m not in "\u0306\u0302\u031b")
-        letter = unicodedata.normalize("NFC", base + letter_marks) if char != "đ" else "đ"
-        letters.append(_ALPHABET.index(letter) if letter in _ALPHABET else 100 + ord(letter[0]))
-        tones.append(tone)
-    return tuple(letters), tuple(tones)
-
-
 def period_label(date_from: dt.date, date_to: dt.date) -> str:
     """'quý IV/2026', 'tháng 11/2026', 'năm 2026', or the two dates."""
     last_day = (date_to + dt.timedelta(days=1)).day == 1
@@ -109,6 +89,15 @@ def period_label(date_from: dt.date, date_to: dt.date) -> str:
 
 
 def proposed_form(code: str, on: dt.date) -> ProposedForm:
+    """The form in force on a date; remembered for the request (a national list asks
+    for the same few forms thousands of times)."""
+    cache = g.setdefault("proposed_forms", {})
+    if (code, on) not in cache:
+        cache[(code, on)] = _load_form(code, on)
+    return cache[(code, on)]
+
+
+def _load_form(code: str, on: dt.date) -> ProposedForm:
     form = db.session.scalar(
         select(ProposedForm).where(ProposedForm.code == code, ProposedForm.valid_from <= on,
                                    or_(ProposedForm.valid_to.is_(None), ProposedForm.valid_to >= on))
@@ -284,6 +273,9 @@ def _unit_criticism(scope: Scope, failures, scores, rules) -> dict[int, tuple[li
     for finding in failures:
         if finding["subject"] == "unit" and finding["severity"] == "critical":
             critical_unit[finding["org_unit_id"]].append(finding)
+    by_unit_failures: dict[int, list[dict]] = defaultdict(list)
+    for finding in failures:
+        by_unit_failures[finding["org_unit_id"]].append(finding)
     flagged = {f["org_unit_id"] for f in failures if f["criterion_code"] in ("DOS-01", "DOS-03")}
     for unit_id in set(critical_unit) | set(scores) | set(dos01) | set(dos03) | flagged:
         reasons, evidence_findings = [], []
@@ -295,11 +287,11 @@ def _unit_criticism(scope: Scope, failures, scores, rules) -> dict[int, tuple[li
         if score is not None and score < rules["LIST_UNIT_MIN_SCORE"]:
             reasons.append(f"Điểm trung bình {_pct(score)}, dưới mức {_pct(rules['LIST_UNIT_MIN_SCORE'])}")
             # The failures that brought the score down, so the entry explains itself.
-            evidence_findings += [f for f in failures if f["org_unit_id"] == unit_id]
+            evidence_findings += by_unit_failures.get(unit_id, [])
         for code, lowest, setting, label in (
                 ("DOS-01", dos01, "LIST_UNIT_DOS01_MIN", "Tỷ lệ hồ sơ giải quyết đúng hạn"),
                 ("DOS-03", dos03, "LIST_UNIT_DOS03_MIN", "Tỷ lệ hồ sơ quá hạn có Phiếu xin lỗi")):
-            behind = [f for f in failures if f["org_unit_id"] == unit_id and f["criterion_code"] == code]
+            behind = [f for f in by_unit_failures.get(unit_id, []) if f["criterion_code"] == code]
             if unit_id in lowest and lowest[unit_id] < rules[setting]:
                 reasons.append(f"{label} ({code}) thấp nhất {_pct(lowest[unit_id])}, dưới {_pct(rules[setting])}")
                 evidence_findings += behind
@@ -456,7 +448,7 @@ def compute_list(kind: str, scope: Scope) -> list[Entry]:
                                         proposed_form("giay_khen" if award else "bieu_duong", on),
                                         {level: 0 for level in SEVERITY_VI}, None, False, None))
 
-    entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank, vietnamese_key(e.name)))
+    entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank, vietnamese_order(e.name)))
     return entries
 
 
@@ -473,7 +465,9 @@ def _staff_rows(ids: set[int]) -> dict[int, Staff]:
     rows = {}
     id_list = sorted(ids)
     for start in range(0, len(id_list), 5000):
-        for staff in db.session.scalars(select(Staff).where(Staff.id.in_(id_list[start:start + 5000]))):
+        for staff in db.session.scalars(
+                select(Staff).where(Staff.id.in_(id_list[start:start + 5000]))
+                .options(selectinload(Staff.org_unit), selectinload(Staff.desk).selectinload(Desk.org_unit))):
             rows[staff.id] = staff
     return rows
 
@@ -506,4 +500,4 @@ def _unique(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-__all__ = ["Entry", "compute_list", "period_label", "proposed_form", "vietnamese_key"]
+__all__ = ["Entry", "compute_list", "period_label", "proposed_form"]

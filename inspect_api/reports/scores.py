@@ -19,6 +19,7 @@ from sqlalchemy import Float, and_, case, cast, func, or_, select
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..db import db
+from ..text import vietnamese_order
 from ..org.models import Desk, OrgUnit
 from ..reviews.models import FindingReview, Review
 from ..visits.models import Finding, Visit
@@ -126,49 +127,70 @@ def visit_scores(scope: Scope):
     )
 
 
-def _ranked(group_column, scope: Scope, extra_columns=()):
+def desk_aggregates(scope: Scope) -> list[dict[str, Any]]:
+    """Per desk, in SQL: approved visits, the sum and count of visit scores, failures by
+    severity. Units are summed from these rows, so the findings are read once."""
     per_visit = visit_scores(scope)
-    mean = func.avg(per_visit.c.score)
-    return (
-        select(group_column(per_visit).label("id"), *extra_columns,
+    rows = db.session.execute(
+        select(per_visit.c.desk_id, per_visit.c.org_unit_id,
                func.count(per_visit.c.visit_id).label("visits"),
-               mean.label("mean_score"),
+               func.count(per_visit.c.score).label("scored"),
+               func.sum(per_visit.c.score).label("score_sum"),
                func.sum(per_visit.c.critical).label("critical"),
                func.sum(per_visit.c.major).label("major"),
-               func.sum(per_visit.c.minor).label("minor"),
-               # NULLS LAST: PostgreSQL puts NULL first in DESC order, which would rank a
-               # unit with nothing applicable first.
-               func.rank().over(order_by=mean.desc().nulls_last()).label("rank"))
-        .group_by(group_column(per_visit))
-    )
+               func.sum(per_visit.c.minor).label("minor"))
+        .group_by(per_visit.c.desk_id, per_visit.c.org_unit_id)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Competition ranking by mean score, highest first; no score ranks last."""
+    rows.sort(key=lambda r: (r["mean_score"] is None, -(r["mean_score"] or 0), vietnamese_order(r["name"])))
+    previous, rank = object(), 0
+    for position, row in enumerate(rows, start=1):
+        if row["mean_score"] != previous:
+            rank, previous = position, row["mean_score"]
+        row["rank"] = rank
+    return rows
+
+
+def _summed(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    scored = sum(int(p["scored"] or 0) for p in parts)
+    score_sum = sum(float(p["score_sum"] or 0) for p in parts)
+    return {
+        "visits": sum(int(p["visits"]) for p in parts),
+        "mean_score": round(score_sum / scored, 2) if scored else None,
+        **{level: sum(int(p[level] or 0) for p in parts) for level in ("critical", "major", "minor")},
+    }
+
+
+def score_tables(scope: Scope) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(units, desks), each ranked."""
+    aggregates = desk_aggregates(scope)
+    desk_ids = [row["desk_id"] for row in aggregates]
+    unit_ids = {row["org_unit_id"] for row in aggregates}
+    desks = {d.id: d for d in db.session.scalars(select(Desk).where(Desk.id.in_(desk_ids)))} if desk_ids else {}
+    units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))} if unit_ids else {}
+    by_unit: dict[int, list[dict[str, Any]]] = {}
+    desk_rows = []
+    for row in aggregates:
+        by_unit.setdefault(row["org_unit_id"], []).append(row)
+        desk, unit = desks[row["desk_id"]], units[row["org_unit_id"]]
+        desk_rows.append({"id": desk.id, "code": desk.code, "name": desk.name, "org_unit_id": unit.id,
+                          "unit_name": unit.name, "head_name": unit.head_name, **_summed([row])})
+    unit_rows = [{"id": unit_id, "code": units[unit_id].code, "name": units[unit_id].name,
+                  "head_name": units[unit_id].head_name, **_summed(parts)}
+                 for unit_id, parts in by_unit.items()]
+    return _rank(unit_rows), _rank(desk_rows)
 
 
 def unit_scores(scope: Scope) -> list[dict[str, Any]]:
-    query = _ranked(lambda v: v.c.org_unit_id, scope).subquery()
-    rows = db.session.execute(
-        select(query, OrgUnit.name, OrgUnit.code, OrgUnit.head_name)
-        .join(OrgUnit, OrgUnit.id == query.c.id).order_by(query.c.rank, OrgUnit.name)
-    ).mappings().all()
-    return [_tidy(row) for row in rows]
+    return score_tables(scope)[0]
 
 
 def desk_scores(scope: Scope) -> list[dict[str, Any]]:
-    query = _ranked(lambda v: v.c.desk_id, scope).subquery()
-    rows = db.session.execute(
-        select(query, Desk.name, Desk.code, Desk.org_unit_id, OrgUnit.name.label("unit_name"))
-        .join(Desk, Desk.id == query.c.id).join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-        .order_by(query.c.rank, Desk.name)
-    ).mappings().all()
-    return [_tidy(row) for row in rows]
-
-
-def _tidy(row) -> dict[str, Any]:
-    data = dict(row)
-    score = data.get("mean_score")
-    data["mean_score"] = None if score is None else round(float(score), 2)
-    for key in ("critical", "major", "minor", "visits", "rank"):
-        data[key] = int(data[key] or 0)
-    return data
+    return score_tables(scope)[1]
 
 
 def resolve_scope(actor: User, date_from: dt.date, date_to: dt.date, org_unit_id: int | None) -> Scope:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
 from ..auth.models import User
@@ -23,7 +24,8 @@ REVIEWER_ROLES = ("reviewer", "admin")
 
 def review_queue(actor: User) -> Select:
     """Submitted visits in the reviewer's subtree, oldest submission first."""
-    return visible_visits(actor).where(Visit.status == "submitted")
+    return visible_visits(actor).where(Visit.status == "submitted").options(
+        selectinload(Visit.staff_on_duty), selectinload(Visit.reviews).selectinload(Review.finding_notes))
 
 
 def _notes(visit: Visit, items: list[dict[str, Any]]) -> list[FindingReview]:

@@ -65,6 +65,10 @@ class Visit(Timestamped, Base):
         order_by="Review.round", viewonly=True)
 
     @property
+    def last_review(self):
+        return self.reviews[-1] if self.reviews else None
+
+    @property
     def staff_on_duty_ids(self) -> list[int]:
         return [staff.id for staff in self.staff_on_duty]
 

@@ -86,6 +86,10 @@ class VisitSchema(ma.Schema):
     submitted_by_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
+    last_review = ma.fields.Nested(
+        ReviewSchema, allow_none=True,
+        metadata={"description": "The latest review round: a returned visit brings the "
+                                 "reviewer's comments to the tablet in the delta sync."})
 
 
 class VisitDetailSchema(VisitSchema):

@@ -27,6 +27,7 @@ from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
 from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
+from ..reviews.models import Review
 from .models import Finding, Visit
 from .schemas import VisitDetailSchema, VisitSchema
 
@@ -81,7 +82,8 @@ def list_visits(actor: User, args: dict[str, Any]) -> Select:
         query = query.where(Visit.started_at < end)
     if args.get("updated_since"):
         query = query.where(Visit.updated_at >= args["updated_since"])
-    return query.options(selectinload(Visit.staff_on_duty))
+    return query.options(selectinload(Visit.staff_on_duty),
+                         selectinload(Visit.reviews).selectinload(Review.finding_notes))
 
 
 def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False) -> Visit:

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import update
 
-from tests.api.review_support import TOTAL_WEIGHT, Flow, flow_with_settings, weight
+from tests.api.review_support import Flow, flow_with_settings, weight
 
 Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
 # Unit criteria that can fail without a photo, none critical, neither DOS-01 nor DOS-03.

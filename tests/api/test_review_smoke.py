@@ -87,3 +87,16 @@ def test_export_frozen_list_and_scores(client, demo, login):
     assert scores.status_code == 200 and scores.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(scores.data))
     assert book.worksheets[0].max_row > 5
+
+
+def test_returned_visit_brings_the_comment_in_delta_sync(client, demo, login):
+    inspector, reviewer = login("inspector1"), login("reviewer1")
+    v1, _, _ = _submitted_visit(client, demo, inspector)
+    since = client.get("/api/v1/visits", headers=inspector).get_json()["meta"]["server_time"]
+    assert client.post(f"/api/v1/visits/{v1}/review", headers=reviewer,
+                       json={"decision": "return", "comment": "Thiếu ảnh bảng niêm yết"}).status_code == 200
+    delta = client.get("/api/v1/visits", headers=inspector, query_string={"updated_since": since}).get_json()
+    [item] = delta["items"]
+    assert item["status"] == "returned"
+    assert item["last_review"]["comment"] == "Thiếu ảnh bảng niêm yết"
+    assert item["last_review"]["decision"] == "return"

@@ -153,7 +153,7 @@ def test_scope_and_arguments(flow, client, login):
     flow.approved("TQ-MINHXUAN", "2026-11-10")
     flow.approved("TQ-MYLAM", "2026-11-10", {"PUB-07": "fail"})
     ward = flow.create_user("reviewer.minhxuan", "reviewer", "TQ-MINHXUAN")
-    r = client.get("/api/v1/reports/scores", headers=ward, query_string=dict(**{"from": "2026-10-01", "to": "2026-12-31"}))
+    r = client.get("/api/v1/reports/scores", headers=ward, query_string={"from": "2026-10-01", "to": "2026-12-31"})
     assert r.status_code == 200, r.get_json()
     assert [u["code"] for u in r.get_json()["units"]] == ["TQ-MINHXUAN"]
     assert r.get_json()["org_unit_id"] == flow.demo.units["TQ-MINHXUAN"]

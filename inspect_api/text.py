@@ -1,0 +1,23 @@
+"""Vietnamese text helpers shared by reports and exports."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+# Breve, circumflex and horn make letters of their own (ă, â, ơ, ư...); other marks are tones.
+_LETTER_MARKS = "\u0306\u0302\u031b"
+
+
+def vietnamese_order(text: str | None) -> tuple:
+    """Sort key following the Vietnamese alphabet (ă after a, đ after d, ...), with the
+    tones breaking ties."""
+    letters, tones = [], []
+    for char in (text or "").lower():
+        decomposed = unicodedata.normalize("NFD", char)
+        marks = decomposed[1:]
+        letter_marks = "".join(m for m in marks if m in _LETTER_MARKS)
+        tones.append("".join(m for m in marks if m not in _LETTER_MARKS))
+        letter = "đ" if char == "đ" else unicodedata.normalize("NFC", decomposed[0] + letter_marks)
+        letters.append(_ALPHABET.index(letter) if letter in _ALPHABET else 100 + ord(letter[0]))
+    return tuple(letters), tuple(tones)
