@@ -7,6 +7,7 @@ table is generated from the same list, so the two cannot drift apart.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -116,6 +117,7 @@ SETTINGS: list[Setting] = [
 ]
 
 MODES = {"development", "production", "testing"}
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def _development_secret() -> str:
@@ -148,6 +150,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise ConfigError(f"APP_ENV must be one of {sorted(MODES)}, not {mode!r}")
     if config["STORAGE_BACKEND"] not in {"local", "minio"}:
         raise ConfigError("STORAGE_BACKEND must be 'local' or 'minio'")
+    if config["STORAGE_BACKEND"] == "minio" and not _BUCKET_NAME.match(config["MINIO_BUCKET"]):
+        # Caught here, a typo is a startup error instead of an endless 503 on uploads.
+        raise ConfigError(f"MINIO_BUCKET is not a valid bucket name: {config['MINIO_BUCKET']!r}")
     if not config["JWT_SECRET_KEY"]:
         if mode == "production":
             raise ConfigError("JWT_SECRET_KEY must be set in production")

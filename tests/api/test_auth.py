@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from inspect_api.app import create_app
-from inspect_api.audit.models import AuditEvent
 from inspect_api.auth.models import RevokedSession, User
 from inspect_api.db import db
 from tests import conftest
@@ -358,7 +357,7 @@ def test_disabling_a_user_kills_their_tokens_at_once(client, demo, login):
     updated = patch_user(client, login("admin"), user_id, {"active": False})
     assert updated["active"] is False
     _assert_all_dead(client, sessions)
-    assert_401(client.get(f"/api/v1/visits", headers=bearer(sessions[0]["access_token"])))
+    assert_401(client.get("/api/v1/visits", headers=bearer(sessions[0]["access_token"])))
 
     # Enabling the account again does not bring the old tokens back.
     patch_user(client, login("admin"), user_id, {"active": True})

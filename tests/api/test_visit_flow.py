@@ -1,7 +1,6 @@
 """An inspector's whole day over HTTP: log in, pull reference data, create a visit
 offline-style, sync findings three times, submit."""
 
-import datetime as dt
 
 from tests.conftest import new_id
 

@@ -116,3 +116,9 @@ def test_create_app_reads_only_the_given_environment(tmp_path):
     assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == dt.timedelta(minutes=10)
     assert app.config["MAX_CONTENT_LENGTH"] == 1000
     assert not app.config.get("TESTING")
+
+
+def test_invalid_bucket_name_is_refused_at_startup():
+    with pytest.raises(ConfigError, match="MINIO_BUCKET"):
+        load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "Evidence_Bucket"})
+    assert load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "inspect-evidence"})["MINIO_BUCKET"] == "inspect-evidence"
