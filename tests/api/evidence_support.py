@@ -15,6 +15,7 @@ import requests
 from sqlalchemy import func, select
 
 from inspect_api.db import db
+from tests.api.visit_support import passing_answer
 from tests.conftest import DEMO_PASSWORD, new_id
 
 PROBLEM = "application/problem+json"
@@ -59,20 +60,11 @@ class ChunkStream(io.RawIOBase):
 
 
 def _answer(demo, code: str, fail: bool) -> dict:
-    answer_type, _subject = demo.criteria_meta[code]
-    item = {"id": new_id(), "criterion_id": demo.criteria[code], "recorded_at": "2026-11-20T01:30:00+00:00"}
-    if fail:
-        assert answer_type == "yes_no", code
-        item["result"] = "fail"
-    elif answer_type in ("yes_no", "text"):
-        item["result"] = "pass"
-    elif answer_type == "count":
-        item["value"] = 0
-    elif answer_type == "percent":
-        item["value"] = 100
-    elif answer_type == "time":
-        item["value"] = "17:05" if code == "DIS-04" else "07:20"
-    return item
+    if not fail:
+        return passing_answer(demo, code)
+    assert demo.criteria_meta[code][0] == "yes_no", code
+    return {"id": new_id(), "criterion_id": demo.criteria[code], "result": "fail",
+            "recorded_at": "2026-11-20T01:30:00+00:00"}
 
 
 class Env:

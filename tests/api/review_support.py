@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.api.test_visit_flow import _answer
+from tests.api.visit_support import passing_answer as _answer
 from tests.conftest import DEMO_PASSWORD, new_id
 from tests.photos import phone_photo
 

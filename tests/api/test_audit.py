@@ -7,22 +7,9 @@ from sqlalchemy import delete, func, select, update
 
 from inspect_api.audit.models import AuditEvent
 from inspect_api.db import db
+from tests.api.visit_support import passing_answer as _answer
 from tests.conftest import DEMO_PASSWORD, new_id
 
-
-def _answer(demo, code):
-    answer_type, _subject = demo.criteria_meta[code]
-    item = {"id": new_id(), "criterion_id": demo.criteria[code],
-            "recorded_at": "2026-11-20T01:30:00+00:00"}
-    if answer_type in {"yes_no", "text"}:
-        item["result"] = "pass"
-    elif answer_type == "count":
-        item["value"] = 0
-    elif answer_type == "percent":
-        item["value"] = 100
-    elif answer_type == "time":
-        item["value"] = "17:05" if code == "DIS-04" else "07:20"
-    return item
 
 
 def _audit(client, headers, **filters):

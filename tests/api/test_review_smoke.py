@@ -1,4 +1,4 @@
-from tests.api.test_visit_flow import _answer
+from tests.api.visit_support import passing_answer as _answer
 from tests.conftest import new_id
 
 

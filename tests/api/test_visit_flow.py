@@ -2,22 +2,9 @@
 offline-style, sync findings three times, submit."""
 
 
+from tests.api.visit_support import passing_answer as _answer
 from tests.conftest import new_id
 
-
-def _answer(demo, code, staff_id=None):
-    answer_type, subject = demo.criteria_meta[code]
-    item = {"id": new_id(), "criterion_id": demo.criteria[code],
-            "recorded_at": "2026-11-20T01:30:00+00:00"}
-    if answer_type == "yes_no" or answer_type == "text":
-        item["result"] = "pass"
-    elif answer_type == "count":
-        item["value"] = 0
-    elif answer_type == "percent":
-        item["value"] = 100
-    elif answer_type == "time":
-        item["value"] = "17:05" if code == "DIS-04" else "07:20"
-    return item
 
 
 def test_inspector_day(client, demo, login):

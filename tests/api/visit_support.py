@@ -28,3 +28,19 @@ def create_visit(client, headers, body) -> str:
     response = client.put(f"/api/v1/visits/{visit_id}", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
     return visit_id
+
+
+def passing_answer(demo, code: str) -> dict:
+    """A finding that passes, in the criterion's own answer type (a value for count,
+    percent and time criteria, so the server derives the result)."""
+    answer_type, _subject = demo.criteria_meta[code]
+    item = {"id": new_id(), "criterion_id": demo.criteria[code], "recorded_at": RECORDED_AT}
+    if answer_type in ("yes_no", "text"):
+        item["result"] = "pass"
+    elif answer_type == "count":
+        item["value"] = 0
+    elif answer_type == "percent":
+        item["value"] = 100
+    elif answer_type == "time":
+        item["value"] = "17:05" if code == "DIS-04" else "07:20"
+    return item
