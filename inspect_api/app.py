@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from flask import Flask, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, health
+from . import cli, health, sync  # noqa: F401 (sync: its flush hook and exit log)
 from .api import make_api
 from .config import INSTANCE_DIR, load_settings
 from .db import db

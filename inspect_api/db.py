@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import ClassVar
+
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 # Stable constraint names, so Alembic diffs are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -33,6 +35,10 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self):
+        return dt.datetime
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
@@ -56,14 +62,68 @@ class Base(DeclarativeBase):
 class Timestamped:
     """created_at / updated_at, set by the application in UTC with microseconds.
 
-    Delta sync (`updated_since`) needs sub-second stamps, which SQLite's CURRENT_TIMESTAMP
-    does not give; so the stamps come from Python on every backend.
+    They say when, for people; sync never relies on them (a stamp taken before commit
+    loses writes that commit late). Sync follows `Synced.sync_seq` instead.
     """
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )
+
+
+class ChangeClock(Base):
+    """One row whose counter orders every write transaction by commit.
+
+    A transaction that changes synced rows (or appends to the audit chain) increments it
+    once and keeps the row locked until it commits, so the numbers it hands out follow
+    commit order: whoever reads the counter sees every change numbered up to it.
+    """
+
+    __tablename__ = "change_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Synced:
+    """A row the tablet pulls with a sync cursor.
+
+    `sync_seq` is the change number of the transaction that last changed the row (set at
+    flush by inspect_api.sync, never by hand). `sync_type` names the row in tombstones and
+    the exit log; `sync_scope` says what decides who may see it, so a move can be followed:
+    ("path",) for the org tree itself, ("unit", "org_unit_id") for rows owned by a unit,
+    ("parent", "desk_id", "Desk") for rows that follow another synced row.
+    """
+
+    sync_type: ClassVar[str]
+    sync_scope: ClassVar[tuple[str, ...]]
+    sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+_CHANGE_SEQ = "change_seq"
+
+
+def claim_change_seq(session: Session) -> int:
+    """This transaction's change number: the first call increments the clock and holds
+    its row lock until commit (SQLite: the write lock taken at BEGIN does the same)."""
+    seq = session.info.get(_CHANGE_SEQ)
+    if seq is None:
+        seq = session.connection().execute(
+            text("UPDATE change_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq")).scalar_one()
+        session.info[_CHANGE_SEQ] = seq
+    return seq
+
+
+def committed_change_seq(session: Session) -> int:
+    """The newest change number committed (what a reader may rely on as complete)."""
+    return session.connection().execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_change_seq(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_CHANGE_SEQ, None)
 
 
 db = SQLAlchemy(model_class=Base)

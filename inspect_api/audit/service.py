@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from ..db import db, utcnow
+from ..db import claim_change_seq, db, utcnow
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the one lock that serialises appends on PostgreSQL.
-_CHAIN_LOCK_KEY = 73_112_026
 
 
 def normalise(value: Any) -> Any:
@@ -43,11 +41,11 @@ def _content_hash(prev_hash: str, event: AuditEvent) -> str:
 def _lock_chain() -> None:
     """Serialise appenders so two transactions never chain onto the same hash.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already
-    holds the write lock from BEGIN IMMEDIATE (db.py).
+    The change clock's row lock (db.claim_change_seq), held until commit, is the one lock
+    every writer takes; sharing it with the sync feeds means no two locks can be taken in
+    opposite orders. (SQLite: every transaction holds the write lock from BEGIN IMMEDIATE.)
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    claim_change_seq(db.session)
 
 
 def record(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..api import id_field
 from ..auth.actor import require_role
-from ..pagination import PageArgsSchema, page_of, paginate
+from ..pagination import PageArgsSchema, keyset_page, page_of
 from .models import AuditEvent
 from .service import verify_chain
 
@@ -56,7 +56,7 @@ class AuditEvents(MethodView):
         for key in ("entity_type", "entity_id", "actor_id", "action"):
             if args.get(key) is not None:
                 query = query.where(getattr(AuditEvent, key) == args[key])
-        return paginate(query, args, order_by=[AuditEvent.id.desc()])
+        return keyset_page(query, args, order=[(AuditEvent.id, True)], name="audit")
 
 
 @blp.route("/verify", methods=["GET"])

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import limiter
-from ..pagination import PageArgsSchema, page_of, paginate
+from ..pagination import PageArgsSchema, keyset_page, page_of
 from ..plans.service import teams_of
 from ..requests import client_address
 from . import service
@@ -103,7 +103,7 @@ class Users(MethodView):
     def get(self, args):
         """List the accounts in your org subtree."""
         query = select(User).where(in_subtree(User.org_unit_id, current_user))
-        return paginate(query, args, order_by=[User.id])
+        return keyset_page(query, args, order=[(User.id, False)], name="users")
 
     @users_blp.arguments(UserCreateSchema)
     @users_blp.response(201, UserSchema)

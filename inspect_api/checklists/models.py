@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, event, inspect, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..db import Base, Timestamped, UTCDateTime
+from ..db import Base, Synced, Timestamped, UTCDateTime
 from ..org.models import OrgUnit
 
 TEMPLATE_STATUSES = ("draft", "published")
@@ -19,7 +19,7 @@ SEVERITIES = ("minor", "major", "critical")
 CATEGORIES = ("facilities", "posting", "conduct", "punctuality", "dossier", "digital")
 
 
-class ChecklistTemplate(Timestamped, Base):
+class ChecklistTemplate(Synced, Timestamped, Base):
     """One version of a checklist. Visits pin a version; a published one never changes,
     so a finding always means what the inspector saw when answering it."""
 
@@ -27,7 +27,10 @@ class ChecklistTemplate(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("code", "version"),
         CheckConstraint(f"status IN {TEMPLATE_STATUSES!r}", name="status"),
+        Index("ix_checklist_templates_sync", "sync_seq", "id"),
     )
+    sync_type = "checklist"
+    sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40))
@@ -42,6 +45,11 @@ class ChecklistTemplate(Timestamped, Base):
         back_populates="template", order_by="Criterion.position",
         cascade="all, delete-orphan",
     )
+
+    def applies_to(self, unit: OrgUnit) -> bool:
+        """Published by `unit` itself or by one of its ancestors: a desk's visits and a
+        unit's plans may use it."""
+        return unit.path.startswith(self.org_unit.path)
 
 
 class Criterion(Base):

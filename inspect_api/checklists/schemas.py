@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import DecimalNumber, id_field
-from ..pagination import DeltaArgsSchema
+from ..pagination import FeedArgsSchema
 from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
 
 
@@ -52,7 +52,7 @@ class ChecklistUpdateSchema(ma.Schema):
                               validate=validate.Length(min=1, max=300))
 
 
-class ChecklistQueryArgsSchema(DeltaArgsSchema):
+class ChecklistQueryArgsSchema(FeedArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(TEMPLATE_STATUSES),
                               metadata={"description": "Drafts are visible to admins only."})
     code = ma.fields.String(validate=validate.Length(max=40))

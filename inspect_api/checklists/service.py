@@ -12,9 +12,10 @@ from ..audit.service import record
 from ..auth.actor import unit_in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..org.models import OrgUnit
 from .models import ChecklistTemplate, Criterion
+from ..sync import Cursor, Feed, FeedPage, pull
 from .rules import check_rule_for
 from .schemas import ChecklistDetailSchema
 
@@ -28,26 +29,43 @@ def _visible_units(actor: User):
     ))
 
 
-def list_checklists(actor: User, args: dict[str, Any]) -> Select:
+def checklist_scope(actor: User) -> Select:
+    """Templates that apply to the actor's unit or lie below it; drafts for admins only."""
     query = select(ChecklistTemplate).where(ChecklistTemplate.org_unit_id.in_(_visible_units(actor)))
     if actor.role != "admin":
         query = query.where(ChecklistTemplate.status == "published")
-    elif args.get("status"):
-        query = query.where(ChecklistTemplate.status == args["status"])
-    if args.get("code"):
-        query = query.where(ChecklistTemplate.code == args["code"])
-    if args.get("updated_since"):
-        query = query.where(ChecklistTemplate.updated_at >= args["updated_since"])
-    return query.options(selectinload(ChecklistTemplate.criteria))
+    return query
+
+
+CHECKLIST_FEED = Feed("checklists", ChecklistTemplate, checklist_scope,
+                      options=lambda: (selectinload(ChecklistTemplate.criteria),))
+
+
+def pull_checklists(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Checklist versions changed since `cursor` (filters: status for admins, code)."""
+    conditions = []
+    if filters.get("status") and actor.role == "admin":
+        conditions.append(ChecklistTemplate.status == filters["status"])
+    if filters.get("code"):
+        conditions.append(ChecklistTemplate.code == filters["code"])
+    return pull(CHECKLIST_FEED, actor, conditions, filters, cursor, per_page)
 
 
 def get_checklist(actor: User, template_id: int) -> ChecklistTemplate:
     template = db.session.scalar(
-        list_checklists(actor, {}).where(ChecklistTemplate.id == template_id)
+        checklist_scope(actor).where(ChecklistTemplate.id == template_id)
+        .options(selectinload(ChecklistTemplate.criteria))
     )
     if template is None:
         raise NotFound("Không tìm thấy bộ tiêu chí.")
     return template
+
+
+def _require_owner(actor: User | None, template: ChecklistTemplate) -> None:
+    """A template is edited and published only by admins of its unit or above: a commune
+    admin reads the province's template but cannot change it."""
+    if actor is not None and not unit_in_subtree(template.org_unit, actor):
+        raise Forbidden("Bộ tiêu chí của cấp trên: bạn không được sửa hoặc ban hành.")
 
 
 def _criteria_rows(criteria: list[dict[str, Any]]) -> list[Criterion]:
@@ -96,6 +114,7 @@ def _require_draft(template: ChecklistTemplate) -> None:
 
 
 def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any]) -> ChecklistTemplate:
+    _require_owner(actor, template)
     _require_draft(template)
     before = ChecklistDetailSchema().dump(template)
     if "title" in data:
@@ -116,6 +135,7 @@ def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, A
 
 
 def publish_checklist(actor: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
+    _require_owner(actor, template)
     _require_draft(template)
     template.status = "published"
     template.published_at = utcnow()

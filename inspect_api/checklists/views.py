@@ -5,9 +5,9 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import page_of, paginate
+from ..api import id_field
+from ..pagination import feed_of, feed_response
 from . import service
-from .models import ChecklistTemplate
 from .schemas import ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists",
@@ -21,11 +21,10 @@ class Checklists(MethodView):
     decorators = [require_role()]
 
     @blp.arguments(ChecklistQueryArgsSchema, location="query")
-    @blp.response(200, page_of(ChecklistSchema))
+    @blp.response(200, feed_of(ChecklistSchema, id_field()))
     def get(self, args):
-        """Published checklist versions that apply to your unit (admins also see drafts)."""
-        return paginate(service.list_checklists(current_user, args), args,
-                        order_by=[ChecklistTemplate.code, ChecklistTemplate.version])
+        """Published checklist versions that apply to your unit (admins also see drafts); sync with the cursor."""
+        return feed_response(service.pull_checklists, current_user, args, "checklists")
 
     @ADMIN
     @blp.arguments(ChecklistDetailSchema)
@@ -48,6 +47,7 @@ class ChecklistById(MethodView):
     @blp.arguments(ChecklistUpdateSchema)
     @blp.response(200, ChecklistDetailSchema)
     @blp.alt_response(409, description="Published: it can no longer change")
+    @blp.alt_response(403, description="Owned by a unit above yours")
     def patch(self, data, checklist_id):
         """Change a draft's title or criteria (admin)."""
         return service.update_checklist(current_user, service.get_checklist(current_user, checklist_id), data)
@@ -57,6 +57,7 @@ class ChecklistById(MethodView):
 @ADMIN
 @blp.response(200, ChecklistDetailSchema)
 @blp.alt_response(409, description="Already published")
+@blp.alt_response(403, description="Owned by a unit above yours")
 def publish(checklist_id):
     """Publish a draft; from then on it never changes and visits can pin it (admin)."""
     return service.publish_checklist(current_user, service.get_checklist(current_user, checklist_id))

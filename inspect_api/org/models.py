@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Time
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, Timestamped
+from ..db import Base, Synced, Timestamped
 
 ORG_UNIT_KINDS = (
     "province", "department", "district", "commune", "ward", "special_zone",
@@ -20,7 +20,7 @@ DEFAULT_OPENS_AT = dt.time(7, 30)
 DEFAULT_CLOSES_AT = dt.time(17, 0)
 
 
-class OrgUnit(Timestamped, Base):
+class OrgUnit(Synced, Timestamped, Base):
     """A node of the administrative tree (any depth).
 
     `path` is the chain of ids from the root, e.g. "/1/7/12/", so that "this unit's
@@ -31,7 +31,10 @@ class OrgUnit(Timestamped, Base):
     __tablename__ = "org_units"
     __table_args__ = (
         CheckConstraint(f"kind IN {ORG_UNIT_KINDS!r}", name="kind"),
+        Index("ix_org_units_sync", "sync_seq", "id"),
     )
+    sync_type = "org_unit"
+    sync_scope = ("path",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -55,11 +58,14 @@ class OrgUnit(Timestamped, Base):
         return self.path.count("/") - 2
 
 
-class Desk(Timestamped, Base):
+class Desk(Synced, Timestamped, Base):
     """A one-stop desk (Bộ phận Một cửa) of an org unit."""
 
     __tablename__ = "desks"
-    __table_args__ = (CheckConstraint(f"level IN {DESK_LEVELS!r}", name="level"),)
+    __table_args__ = (CheckConstraint(f"level IN {DESK_LEVELS!r}", name="level"),
+                      Index("ix_desks_sync", "sync_seq", "id"))
+    sync_type = "desk"
+    sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
@@ -74,7 +80,7 @@ class Desk(Timestamped, Base):
     org_unit: Mapped[OrgUnit] = relationship()
 
 
-class Staff(Timestamped, Base):
+class Staff(Synced, Timestamped, Base):
     """A civil servant working at a desk: the subject of staff-level findings.
 
     Not a user account. `employee_code` is the province's own code, the natural key that
@@ -84,7 +90,10 @@ class Staff(Timestamped, Base):
     __tablename__ = "staff"
     __table_args__ = (
         CheckConstraint(f"category IN {STAFF_CATEGORIES!r}", name="category"),
+        Index("ix_staff_sync", "sync_seq", "id"),
     )
+    sync_type = "staff"
+    sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
-from ..pagination import DeltaArgsSchema
+from ..pagination import FeedArgsSchema
 from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
 
 
@@ -29,7 +29,7 @@ class OrgUnitUpdateSchema(OrgUnitSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class OrgUnitQueryArgsSchema(DeltaArgsSchema):
+class OrgUnitQueryArgsSchema(FeedArgsSchema):
     kind = ma.fields.String(validate=validate.OneOf(ORG_UNIT_KINDS))
     parent_id = id_field()
     valid_on = ma.fields.Date(metadata={"description": "Only units valid on this date."})
@@ -55,9 +55,10 @@ class DeskUpdateSchema(DeskSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class DeskQueryArgsSchema(DeltaArgsSchema):
+class DeskQueryArgsSchema(FeedArgsSchema):
     org_unit_id = id_field()
-    active = ma.fields.Boolean()
+    active = ma.fields.Boolean(metadata={"description": "Open desks (default) or, with false, "
+                                                        "closed ones."})
 
 
 class StaffSchema(ma.Schema):
@@ -80,7 +81,8 @@ class StaffUpdateSchema(StaffSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class StaffQueryArgsSchema(DeltaArgsSchema):
+class StaffQueryArgsSchema(FeedArgsSchema):
     org_unit_id = id_field()
     desk_id = id_field()
-    active = ma.fields.Boolean()
+    active = ma.fields.Boolean(metadata={"description": "Serving staff (default) or, with "
+                                                        "false, those who left."})

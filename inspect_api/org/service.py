@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from ..audit.service import record
 from ..auth.actor import in_subtree, unit_in_subtree
@@ -13,14 +13,9 @@ from ..auth.models import User
 from ..db import db
 from ..errors import NotFound
 from ..services import apply_changes, flush_or_conflict, invalid_field
+from ..sync import Cursor, Feed, FeedPage, pull
 from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
 from .schemas import DeskSchema, OrgUnitSchema, StaffSchema
-
-
-def _since(query: Select, model, args: dict[str, Any]) -> Select:
-    if args.get("updated_since"):
-        query = query.where(model.updated_at >= args["updated_since"])
-    return query
 
 
 def _unit_in_scope(actor: User | None, unit_id: int | None, field: str) -> OrgUnit:
@@ -32,17 +27,25 @@ def _unit_in_scope(actor: User | None, unit_id: int | None, field: str) -> OrgUn
 
 # --- org units -----------------------------------------------------------------------
 
-def list_org_units(actor: User, args: dict[str, Any]) -> Select:
-    query = select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path))
-    if args.get("kind"):
-        query = query.where(OrgUnit.kind == args["kind"])
-    if args.get("parent_id") is not None:
-        query = query.where(OrgUnit.parent_id == args["parent_id"])
-    if args.get("valid_on"):
-        day: dt.date = args["valid_on"]
-        query = query.where(or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
-                            or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))
-    return _since(query, OrgUnit, args)
+def org_unit_scope(actor: User) -> Select:
+    return select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path))
+
+
+ORG_UNIT_FEED = Feed("org_units", OrgUnit, org_unit_scope)
+
+
+def pull_org_units(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Units in the actor's subtree changed since `cursor` (filters: kind, parent_id, valid_on)."""
+    conditions = []
+    if filters.get("kind"):
+        conditions.append(OrgUnit.kind == filters["kind"])
+    if filters.get("parent_id") is not None:
+        conditions.append(OrgUnit.parent_id == filters["parent_id"])
+    if filters.get("valid_on"):
+        day: dt.date = filters["valid_on"]
+        conditions += [or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
+                       or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day)]
+    return pull(ORG_UNIT_FEED, actor, conditions, filters, cursor, per_page)
 
 
 def get_org_unit(actor: User, unit_id: int) -> OrgUnit:
@@ -105,13 +108,25 @@ def update_org_unit(actor: User, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit
 
 # --- desks ---------------------------------------------------------------------------
 
-def list_desks(actor: User, args: dict[str, Any]) -> Select:
-    query = select(Desk).where(in_subtree(Desk.org_unit_id, actor))
-    if args.get("org_unit_id") is not None:
-        query = query.where(Desk.org_unit_id == args["org_unit_id"])
-    if args.get("active") is not None:
-        query = query.where(Desk.active.is_(args["active"]))
-    return _since(query, Desk, args)
+def desk_scope(actor: User) -> Select:
+    return select(Desk).where(in_subtree(Desk.org_unit_id, actor))
+
+
+DESK_FEED = Feed("desks", Desk, desk_scope)
+
+
+def _active(model, filters: dict[str, Any]) -> ColumnElement[bool]:
+    """Open desks and serving staff unless `active=false` asks for the others: what is
+    closed or has left reaches the tablet as a tombstone."""
+    return model.active.is_(filters.get("active", True))
+
+
+def pull_desks(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Desks in the actor's subtree changed since `cursor` (filters: org_unit_id, active)."""
+    conditions = [_active(Desk, filters)]
+    if filters.get("org_unit_id") is not None:
+        conditions.append(Desk.org_unit_id == filters["org_unit_id"])
+    return pull(DESK_FEED, actor, conditions, {"active": True, **filters}, cursor, per_page)
 
 
 def get_desk(actor: User, desk_id: int) -> Desk:
@@ -156,14 +171,20 @@ def update_desk(actor: User, desk: Desk, data: dict[str, Any]) -> Desk:
 
 # --- staff ---------------------------------------------------------------------------
 
-def list_staff(actor: User, args: dict[str, Any]) -> Select:
-    query = select(Staff).where(in_subtree(Staff.org_unit_id, actor))
+def staff_scope(actor: User) -> Select:
+    return select(Staff).where(in_subtree(Staff.org_unit_id, actor))
+
+
+STAFF_FEED = Feed("staff", Staff, staff_scope)
+
+
+def pull_staff(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Staff in the actor's subtree changed since `cursor` (filters: org_unit_id, desk_id, active)."""
+    conditions = [_active(Staff, filters)]
     for key in ("org_unit_id", "desk_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Staff, key) == args[key])
-    if args.get("active") is not None:
-        query = query.where(Staff.active.is_(args["active"]))
-    return _since(query, Staff, args)
+        if filters.get(key) is not None:
+            conditions.append(getattr(Staff, key) == filters[key])
+    return pull(STAFF_FEED, actor, conditions, {"active": True, **filters}, cursor, per_page)
 
 
 def get_staff(actor: User, staff_id: int) -> Staff:

@@ -5,9 +5,9 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import page_of, paginate
+from ..api import id_field
+from ..pagination import feed_of, feed_response
 from . import service
-from .models import Desk, OrgUnit, Staff
 from .schemas import (
     DeskQueryArgsSchema, DeskSchema, DeskUpdateSchema, OrgUnitQueryArgsSchema, OrgUnitSchema,
     OrgUnitUpdateSchema, StaffQueryArgsSchema, StaffSchema, StaffUpdateSchema,
@@ -29,11 +29,10 @@ class OrgUnits(MethodView):
     decorators = [ANY_ROLE]
 
     @org_units_blp.arguments(OrgUnitQueryArgsSchema, location="query")
-    @org_units_blp.response(200, page_of(OrgUnitSchema))
+    @org_units_blp.response(200, feed_of(OrgUnitSchema, id_field()))
     def get(self, args):
-        """Org units in your subtree (delta sync with updated_since)."""
-        return paginate(service.list_org_units(current_user, args), args,
-                        order_by=[OrgUnit.path, OrgUnit.id])
+        """Org units in your subtree; sync with the cursor (see the README)."""
+        return feed_response(service.pull_org_units, current_user, args, "org_units")
 
     @ADMIN
     @org_units_blp.arguments(OrgUnitSchema)
@@ -67,10 +66,10 @@ class Desks(MethodView):
     decorators = [ANY_ROLE]
 
     @desks_blp.arguments(DeskQueryArgsSchema, location="query")
-    @desks_blp.response(200, page_of(DeskSchema))
+    @desks_blp.response(200, feed_of(DeskSchema, id_field()))
     def get(self, args):
-        """One-stop desks in your subtree (delta sync with updated_since)."""
-        return paginate(service.list_desks(current_user, args), args, order_by=[Desk.id])
+        """Open one-stop desks in your subtree (closed ones with active=false); sync with the cursor."""
+        return feed_response(service.pull_desks, current_user, args, "desks")
 
     @ADMIN
     @desks_blp.arguments(DeskSchema)
@@ -104,10 +103,10 @@ class StaffList(MethodView):
     decorators = [ANY_ROLE]
 
     @staff_blp.arguments(StaffQueryArgsSchema, location="query")
-    @staff_blp.response(200, page_of(StaffSchema))
+    @staff_blp.response(200, feed_of(StaffSchema, id_field()))
     def get(self, args):
-        """Staff in your subtree (delta sync with updated_since)."""
-        return paginate(service.list_staff(current_user, args), args, order_by=[Staff.id])
+        """Serving staff in your subtree (those who left with active=false); sync with the cursor."""
+        return feed_response(service.pull_staff, current_user, args, "staff")
 
     @ADMIN
     @staff_blp.arguments(StaffSchema)

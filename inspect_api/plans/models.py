@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
-from ..db import Base, Timestamped
+from ..db import Base, Synced, Timestamped
 from ..org.models import Desk, OrgUnit
 
 team_members = Table(
@@ -27,10 +27,13 @@ team_desks = Table(
 )
 
 
-class InspectionPlan(Timestamped, Base):
+class InspectionPlan(Synced, Timestamped, Base):
     """A plan decided by a body (its decision number) for a period over an org subtree."""
 
     __tablename__ = "inspection_plans"
+    __table_args__ = (Index("ix_inspection_plans_sync", "sync_seq", "id"),)
+    sync_type = "plan"
+    sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
@@ -49,6 +52,8 @@ class Team(Timestamped, Base):
     """An inspection team: a leader, members (users) and the desks it is assigned."""
 
     __tablename__ = "teams"
+    # Teams reach the tablet inside their plan: a changed team is a changed plan.
+    sync_bumps = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id"), index=True)

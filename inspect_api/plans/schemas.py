@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
-from ..pagination import DeltaArgsSchema
+from ..pagination import FeedArgsSchema
 
 
 class TeamSchema(ma.Schema):
@@ -43,5 +43,5 @@ class PlanUpdateSchema(PlanSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PlanQueryArgsSchema(DeltaArgsSchema):
+class PlanQueryArgsSchema(FeedArgsSchema):
     active_on = ma.fields.Date(metadata={"description": "Only plans whose period covers this date."})

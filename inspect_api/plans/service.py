@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, literal, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
 from ..auth.actor import unit_in_subtree
@@ -14,6 +15,7 @@ from ..db import db, utcnow
 from ..errors import Forbidden, NotFound
 from ..org.models import Desk, OrgUnit
 from ..services import apply_changes, flush_or_conflict, invalid_field
+from ..sync import Cursor, Feed, FeedPage, pull
 from .models import InspectionPlan, Team, team_members
 from .schemas import PlanSchema, TeamSchema
 
@@ -25,18 +27,26 @@ def _related_units(actor: User):
                                         OrgUnit.path.startswith(path)))
 
 
-def list_plans(actor: User, args: dict[str, Any]) -> Select:
-    query = select(InspectionPlan).where(InspectionPlan.org_unit_id.in_(_related_units(actor)))
-    if args.get("active_on"):
-        day = args["active_on"]
-        query = query.where(InspectionPlan.starts_on <= day, InspectionPlan.ends_on >= day)
-    if args.get("updated_since"):
-        query = query.where(InspectionPlan.updated_at >= args["updated_since"])
-    return query
+def plan_scope(actor: User) -> Select:
+    return select(InspectionPlan).where(InspectionPlan.org_unit_id.in_(_related_units(actor)))
+
+
+PLAN_FEED = Feed("plans", InspectionPlan, plan_scope, options=lambda: (
+    selectinload(InspectionPlan.teams).selectinload(Team.members),
+    selectinload(InspectionPlan.teams).selectinload(Team.desks)))
+
+
+def pull_plans(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Plans (with their teams) changed since `cursor` (filter: active_on)."""
+    conditions = []
+    if filters.get("active_on"):
+        day = filters["active_on"]
+        conditions += [InspectionPlan.starts_on <= day, InspectionPlan.ends_on >= day]
+    return pull(PLAN_FEED, actor, conditions, filters, cursor, per_page)
 
 
 def get_plan(actor: User, plan_id: int) -> InspectionPlan:
-    plan = db.session.scalar(list_plans(actor, {}).where(InspectionPlan.id == plan_id))
+    plan = db.session.scalar(plan_scope(actor).where(InspectionPlan.id == plan_id))
     if plan is None:
         raise NotFound("Không tìm thấy kế hoạch kiểm tra.")
     return plan
@@ -51,10 +61,12 @@ def _check_plan(actor: User | None, data: dict[str, Any], plan: InspectionPlan |
     ends = data.get("ends_on", plan.ends_on if plan else None)
     if starts and ends and ends < starts:
         raise invalid_field("ends_on", "Ngày kết thúc phải sau ngày bắt đầu.")
-    if "checklist_id" in data:
-        template = db.session.get(ChecklistTemplate, data["checklist_id"])
-        if template is None or template.status != "published":
-            raise invalid_field("checklist_id", "Bộ tiêu chí không tồn tại hoặc chưa ban hành.")
+    if "checklist_id" in data or "org_unit_id" in data:
+        template = db.session.get(ChecklistTemplate, data.get("checklist_id", plan.checklist_id if plan else None))
+        unit = db.session.get(OrgUnit, data.get("org_unit_id", plan.org_unit_id if plan else None))
+        if template is None or template.status != "published" or unit is None or not template.applies_to(unit):
+            raise invalid_field("checklist_id", "Bộ tiêu chí không tồn tại, chưa ban hành hoặc không "
+                                                "do đơn vị của kế hoạch (hoặc cấp trên) ban hành.")
 
 
 def plan_snapshot(plan: InspectionPlan) -> dict[str, Any]:

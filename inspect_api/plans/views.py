@@ -5,9 +5,9 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import page_of, paginate
+from ..api import id_field
+from ..pagination import feed_of, feed_response
 from . import service
-from .models import InspectionPlan
 from .schemas import PlanQueryArgsSchema, PlanSchema, PlanUpdateSchema, TeamSchema, TeamUpdateSchema
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans", description="Kế hoạch kiểm tra")
@@ -21,11 +21,10 @@ class Plans(MethodView):
     decorators = [require_role()]
 
     @blp.arguments(PlanQueryArgsSchema, location="query")
-    @blp.response(200, page_of(PlanSchema))
+    @blp.response(200, feed_of(PlanSchema, id_field()))
     def get(self, args):
-        """Plans that cover your unit or lie in your subtree, with their teams."""
-        return paginate(service.list_plans(current_user, args), args,
-                        order_by=[InspectionPlan.starts_on.desc(), InspectionPlan.id])
+        """Plans that cover your unit or lie in your subtree, with their teams; sync with the cursor."""
+        return feed_response(service.pull_plans, current_user, args, "plans")
 
     @ADMIN
     @blp.arguments(PlanSchema)

@@ -5,6 +5,7 @@ from flask import url_for
 from marshmallow import validate
 
 from ..api import id_field
+from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
 
 
@@ -155,7 +156,5 @@ class FrozenListDetailSchema(FrozenListSchema):
     entries = ma.fields.List(ma.fields.Nested(EntrySchema))
 
 
-class FrozenListQueryArgsSchema(ma.Schema):
+class FrozenListQueryArgsSchema(PageArgsSchema):
     kind = ma.fields.String(validate=validate.OneOf(LIST_KINDS))
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = ma.fields.Integer(load_default=None, validate=validate.Range(min=1))

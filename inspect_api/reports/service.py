@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..audit.service import normalise, record
 from ..auth.actor import in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import NotFound
-from ..pagination import paginate
 from .lists import compute_list, period_label
 from .models import FrozenList, FrozenListEntry
 from .scores import desk_scores, resolve_scope, unit_scores
@@ -76,11 +75,15 @@ def freeze_list(actor: User, data: dict[str, Any]) -> FrozenList:
     return frozen
 
 
-def frozen_lists(actor: User, args: dict[str, Any]) -> dict[str, Any]:
+FROZEN_LIST_ORDER = [(FrozenList.document_date, True), (FrozenList.id, True)]
+
+
+def frozen_lists(actor: User, filters: dict[str, Any]) -> Select:
+    """Frozen lists in the actor's subtree (page them in FROZEN_LIST_ORDER)."""
     query = select(FrozenList).where(in_subtree(FrozenList.org_unit_id, actor))
-    if args.get("kind"):
-        query = query.where(FrozenList.kind == args["kind"])
-    return paginate(query, args, order_by=[FrozenList.document_date.desc(), FrozenList.id.desc()])
+    if filters.get("kind"):
+        query = query.where(FrozenList.kind == filters["kind"])
+    return query
 
 
 def get_frozen_list(actor: User, list_id: int) -> FrozenList:

@@ -5,7 +5,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import page_of
+from ..pagination import keyset_page, page_of
 from . import service
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
@@ -61,7 +61,8 @@ class Lists(MethodView):
 @blp.response(200, page_of(FrozenListSchema))
 def frozen(args):
     """Frozen lists in your subtree, newest document first."""
-    return service.frozen_lists(current_user, args)
+    return keyset_page(service.frozen_lists(current_user, args), args,
+                       order=service.FROZEN_LIST_ORDER, name="frozen_lists")
 
 
 @blp.route("/lists/<int:list_id>", methods=["GET"])

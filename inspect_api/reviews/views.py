@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import PageArgsSchema, page_of, paginate
+from ..pagination import PageArgsSchema, keyset_page, page_of
 from ..visits.models import Visit
 from ..visits.schemas import VisitDetailSchema, VisitSchema
 from ..visits.service import etag_of
@@ -25,8 +25,8 @@ REVIEWERS = require_role("reviewer", "admin")
 @blp.response(200, page_of(VisitSchema))
 def queue(args):
     """Submitted visits waiting in your subtree, oldest submission first."""
-    return paginate(service.review_queue(current_user), args,
-                    order_by=[Visit.submitted_at, Visit.id])
+    return keyset_page(service.review_queue(current_user), args,
+                       order=[(Visit.submitted_at, False), (Visit.id, False)], name="review_queue")
 
 
 @blp.route("/visits/<uuid:visit_id>/review", methods=["POST"])

@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Integer, Numeric, String, Table, Text, Uuid
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
-from ..db import Base, Timestamped, UTCDateTime
+from ..db import Base, Synced, Timestamped, UTCDateTime
 from ..org.models import Desk, Staff
 from ..plans.models import InspectionPlan, Team
 
@@ -27,12 +27,16 @@ visit_staff = Table(
 )
 
 
-class Visit(Timestamped, Base):
+class Visit(Synced, Timestamped, Base):
     """Identified by the tablet's UUID so an offline-created visit syncs without
     duplicates. `version` is the optimistic-concurrency counter of the visit's own fields."""
 
     __tablename__ = "visits"
-    __table_args__ = (CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {VISIT_STATUSES!r}", name="status"),
+                      Index("ix_visits_sync", "sync_seq", "id"))
+    sync_type = "visit"
+    # Who sees a visit follows its desk (reviewers, leaders: the desk's subtree).
+    sync_scope = ("parent", "desk_id", "Desk")
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)

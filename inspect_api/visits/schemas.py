@@ -3,7 +3,7 @@ from marshmallow import validate
 
 from ..api import id_field
 from ..evidence.schemas import EvidenceSchema
-from ..pagination import DeltaArgsSchema
+from ..pagination import FeedArgsSchema
 from ..reviews.schemas import ReviewSchema
 from .models import RESULTS, VISIT_STATUSES
 
@@ -107,7 +107,7 @@ class FindingsResultSchema(ma.Schema):
     findings = ma.fields.List(ma.fields.Nested(FindingSchema))
 
 
-class VisitQueryArgsSchema(DeltaArgsSchema):
+class VisitQueryArgsSchema(FeedArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(VISIT_STATUSES))
     desk_id = id_field()
     team_id = id_field()

@@ -28,6 +28,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequire
 from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
 from ..reviews.models import Review
+from ..sync import Cursor, Feed, FeedPage, pull
 from .models import Finding, Visit
 from .schemas import VisitDetailSchema, VisitSchema
 
@@ -69,21 +70,38 @@ def visible_visits(actor: User) -> Select:
     return query
 
 
-def list_visits(actor: User, args: dict[str, Any]) -> Select:
-    query = visible_visits(actor)
+def _my_team_id_tuple(actor: User) -> tuple[int, ...]:
+    if actor.role != "inspector":
+        return ()
+    return tuple(db.session.scalars(_my_team_ids(actor)))
+
+
+VISIT_FEED = Feed(
+    "visits", Visit, visible_visits,
+    options=lambda: (selectinload(Visit.staff_on_duty),
+             selectinload(Visit.reviews).selectinload(Review.finding_notes)),
+    # An inspector's visits follow their teams, not the tree: a desk moving elsewhere
+    # changes nothing for them, leaving a team does (the cursor remembers the teams).
+    follows_moves=lambda actor: actor.role != "inspector",
+    groups=_my_team_id_tuple,
+    in_groups=lambda team_ids: Visit.team_id.in_(team_ids),
+)
+
+
+def pull_visits(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+    """Visits the actor may see, changed since `cursor` (filters: status, desk, team, plan,
+    days in Vietnam time)."""
+    conditions = []
     for key in ("status", "desk_id", "team_id", "plan_id"):
-        if args.get(key) is not None:
-            query = query.where(getattr(Visit, key) == args[key])
-    if args.get("date_from"):
-        start = dt.datetime.combine(args["date_from"], dt.time.min, VIETNAM_TZ)
-        query = query.where(Visit.started_at >= start)
-    if args.get("date_to"):
-        end = dt.datetime.combine(args["date_to"] + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ)
-        query = query.where(Visit.started_at < end)
-    if args.get("updated_since"):
-        query = query.where(Visit.updated_at >= args["updated_since"])
-    return query.options(selectinload(Visit.staff_on_duty),
-                         selectinload(Visit.reviews).selectinload(Review.finding_notes))
+        if filters.get(key) is not None:
+            conditions.append(getattr(Visit, key) == filters[key])
+    if filters.get("date_from"):
+        start = dt.datetime.combine(filters["date_from"], dt.time.min, VIETNAM_TZ)
+        conditions.append(Visit.started_at >= start)
+    if filters.get("date_to"):
+        end = dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ)
+        conditions.append(Visit.started_at < end)
+    return pull(VISIT_FEED, actor, conditions, filters, cursor, per_page)
 
 
 def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False) -> Visit:
@@ -115,9 +133,10 @@ def _check_references(actor: User, data: dict[str, Any]) -> tuple[Team, Desk, li
         raise _field_error("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
     template = db.session.get(ChecklistTemplate, data["checklist_id"])
     if (template is None or template.status != "published"
-            or template.code != team.plan.checklist.code):
+            or template.code != team.plan.checklist.code or not template.applies_to(desk.org_unit)):
         raise _field_error("checklist_id",
-                           "Bộ tiêu chí không tồn tại, chưa ban hành hoặc không thuộc kế hoạch.")
+                           "Bộ tiêu chí không tồn tại, chưa ban hành, không thuộc kế hoạch hoặc "
+                           "không do đơn vị của Bộ phận Một cửa (hoặc cấp trên) ban hành.")
     if data.get("ended_at") and data["ended_at"] < data["started_at"]:
         raise _field_error("ended_at", "Giờ kết thúc phải sau giờ bắt đầu.")
     staff_ids = list(dict.fromkeys(data.get("staff_on_duty") or []))

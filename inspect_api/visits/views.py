@@ -2,15 +2,16 @@
 
 import uuid
 
+import marshmallow as ma
+
 from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..auth.actor import require_role
-from ..pagination import page_of, paginate
+from ..pagination import feed_of, feed_response
 from . import service
-from .models import Visit
 from .schemas import (
     FindingsBatchSchema, FindingsResultSchema, VisitDetailSchema, VisitPutSchema,
     VisitQueryArgsSchema, VisitSchema,
@@ -26,12 +27,11 @@ class Visits(MethodView):
     decorators = [require_role()]
 
     @blp.arguments(VisitQueryArgsSchema, location="query")
-    @blp.response(200, page_of(VisitSchema))
+    @blp.response(200, feed_of(VisitSchema, ma.fields.UUID()))
     def get(self, args):
         """Visits you may see: your team's (inspector), your subtree's (reviewer, admin),
-        approved ones in your subtree (leader). Use updated_since for delta sync."""
-        return paginate(service.list_visits(current_user, args), args,
-                        order_by=[Visit.updated_at, Visit.id])
+        approved ones in your subtree (leader). Sync with the cursor (see the README)."""
+        return feed_response(service.pull_visits, current_user, args, "visits")
 
 
 @blp.route("/<uuid:visit_id>")

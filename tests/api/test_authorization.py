@@ -186,7 +186,7 @@ def _all(client, headers, path) -> list[dict]:
     response = client.get(path, query_string={"per_page": 200}, headers=headers)
     assert response.status_code == 200, response.get_json()
     page = response.get_json()
-    assert page["meta"]["next"] is None
+    assert page["meta"]["more"] is False
     return page["items"]
 
 

@@ -175,7 +175,7 @@ def test_an_inspectors_day_against_gunicorn(live_server):
     team = me["teams"][0]
 
     desks = inspector.call("GET", "/desks", params={"per_page": 200}).json()
-    assert desks["meta"]["total"] == 11
+    assert len(desks["items"]) == 11 and desks["meta"]["more"] is False
     assert set(team["desk_ids"]) <= {d["id"] for d in desks["items"]}
     checklist = inspector.call("GET", f"/checklists/{team['checklist_id']}").json()
     criteria = checklist["criteria"]

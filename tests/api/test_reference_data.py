@@ -46,61 +46,59 @@ def test_page_size_above_the_cap_is_refused(client, demo, login):
         body = _problem(client.get(f"{API}{path}?per_page=201", headers=headers), 422)
         assert "per_page" in str(body["errors"]), path
     _problem(client.get(f"{API}/staff?per_page=0", headers=headers), 422)
-    _problem(client.get(f"{API}/staff?page=0", headers=headers), 422)
     assert _ok(client.get(f"{API}/staff?per_page=200", headers=headers))["meta"]["per_page"] == 200
 
 
-def test_pages_follow_the_next_link_to_the_end(client, demo, login):
+def test_pages_follow_the_cursor_to_the_end(client, demo, login):
     headers = login("inspector1")
     first = _ok(client.get(f"{API}/staff?per_page=5&active=true", headers=headers))
-    meta = first["meta"]
-    assert len(first["items"]) == 5
-    assert (meta["page"], meta["per_page"], meta["total"], meta["pages"]) == (1, 5, 46, 10)
-    assert meta["server_time"]
-    assert "active=true" in meta["next"] and "page=2" in meta["next"]
+    assert len(first["items"]) == 5 and first["removed"] == []
+    assert first["meta"]["more"] is True and first["meta"]["reset"] is False
 
     seen = [item["id"] for item in first["items"]]
     page, pages_read = first, 1
-    while page["meta"]["next"]:
-        page = _ok(client.get(page["meta"]["next"], headers=headers))
+    while page["meta"]["more"]:
+        page = _ok(client.get(f"{API}/staff", query_string={
+            "per_page": 5, "active": "true", "cursor": page["meta"]["cursor"]}, headers=headers))
         pages_read += 1
-        assert page["meta"]["page"] == pages_read and page["meta"]["total"] == 46
         seen.extend(item["id"] for item in page["items"])
     assert pages_read == 10
-    assert len(page["items"]) == 1 and page["meta"]["next"] is None
+    assert len(page["items"]) == 1 and page["meta"]["more"] is False
     assert len(seen) == len(set(seen)) == 46
-    assert seen == sorted(seen)  # a stable order, so no row is skipped or repeated
 
-    beyond = _ok(client.get(f"{API}/staff?per_page=5&page=11", headers=headers))
-    assert beyond["items"] == [] and beyond["meta"]["next"] is None and beyond["meta"]["total"] == 46
+    # The last cursor is where the tablet's copy stands: nothing new since.
+    again = _ok(client.get(f"{API}/staff", query_string={"active": "true", "cursor": page["meta"]["cursor"]},
+                           headers=headers))
+    assert again["items"] == [] and again["removed"] == [] and again["meta"]["more"] is False
 
 
-def test_updated_since_returns_only_what_changed(client, demo, login, admin):
+def test_the_cursor_returns_only_what_changed(client, demo, login, admin):
     headers = login("inspector1")
     full = _ok(client.get(f"{API}/desks?per_page=200", headers=headers))
-    assert full["meta"]["total"] == 11
-    since = full["meta"]["server_time"]
-    nothing = _ok(client.get(f"{API}/desks", query_string={"updated_since": since}, headers=headers))
-    assert nothing["items"] == [] and nothing["meta"]["total"] == 0
+    assert len(full["items"]) == 11 and full["meta"]["more"] is False
+    cursors = {"/desks": full["meta"]["cursor"]}
+    for path in ("/org-units", "/staff", "/checklists"):
+        cursors[path] = _ok(client.get(f"{API}{path}?per_page=200", headers=headers))["meta"]["cursor"]
+    nothing = _ok(client.get(f"{API}/desks", query_string={"cursor": cursors["/desks"]}, headers=headers))
+    assert nothing["items"] == [] and nothing["removed"] == []
 
     desk = full["items"][3]
     _ok(client.patch(f"{API}/desks/{desk['id']}", json={"address": "Số 1 đường Tân Trào"}, headers=admin))
 
-    delta = _ok(client.get(f"{API}/desks", query_string={"updated_since": since}, headers=headers))
+    delta = _ok(client.get(f"{API}/desks", query_string={"cursor": cursors["/desks"]}, headers=headers))
     assert [d["id"] for d in delta["items"]] == [desk["id"]]
     assert delta["items"][0]["address"] == "Số 1 đường Tân Trào"
-    assert delta["items"][0]["updated_at"] >= since
     # Other collections did not change.
     for path in ("/org-units", "/staff", "/checklists"):
-        other = _ok(client.get(f"{API}{path}", query_string={"updated_since": since}, headers=headers))
-        assert other["meta"]["total"] == 0, path
-    # The next sync starts from the delta's own server_time and sees nothing new.
-    again = _ok(client.get(f"{API}/desks", query_string={"updated_since": delta["meta"]["server_time"]},
-                           headers=headers))
+        other = _ok(client.get(f"{API}{path}", query_string={"cursor": cursors[path]}, headers=headers))
+        assert other["items"] == [] and other["removed"] == [], path
+    # The next sync starts from the delta's own cursor and sees nothing new.
+    again = _ok(client.get(f"{API}/desks", query_string={"cursor": delta["meta"]["cursor"]}, headers=headers))
     assert again["items"] == []
-    # A naive timestamp is ambiguous: refused.
-    _problem(client.get(f"{API}/desks", query_string={"updated_since": "2026-01-01T00:00:00"},
-                        headers=headers), 422)
+    # A cursor of another collection, or a made-up one, is refused naming the field.
+    for bad in (cursors["/staff"], "not-a-cursor", cursors["/desks"][:-2] + "xx"):
+        body = _problem(client.get(f"{API}/desks", query_string={"cursor": bad}, headers=headers), 422)
+        assert "cursor" in body["errors"]["query"]
 
 
 # --- org units -----------------------------------------------------------------------

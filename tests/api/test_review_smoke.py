@@ -92,10 +92,10 @@ def test_export_frozen_list_and_scores(client, demo, login):
 def test_returned_visit_brings_the_comment_in_delta_sync(client, demo, login):
     inspector, reviewer = login("inspector1"), login("reviewer1")
     v1, _, _ = _submitted_visit(client, demo, inspector)
-    since = client.get("/api/v1/visits", headers=inspector).get_json()["meta"]["server_time"]
+    since = client.get("/api/v1/visits", headers=inspector).get_json()["meta"]["cursor"]
     assert client.post(f"/api/v1/visits/{v1}/review", headers=reviewer,
                        json={"decision": "return", "comment": "Thiếu ảnh bảng niêm yết"}).status_code == 200
-    delta = client.get("/api/v1/visits", headers=inspector, query_string={"updated_since": since}).get_json()
+    delta = client.get("/api/v1/visits", headers=inspector, query_string={"cursor": since}).get_json()
     [item] = delta["items"]
     assert item["status"] == "returned"
     assert item["last_review"]["comment"] == "Thiếu ảnh bảng niêm yết"

@@ -47,8 +47,11 @@ def test_queue_is_oldest_submission_first_and_follows_the_reviewers_scope(flow, 
     assert [v["id"] for v in queue["items"]] == [b.id, c.id, a.id]
     assert queue["meta"]["total"] == 3 and draft.id not in [v["id"] for v in queue["items"]]
     assert all(v["status"] == "submitted" for v in queue["items"])
-    paged = client.get("/api/v1/review/queue?per_page=2&page=2", headers=login("reviewer1")).get_json()
-    assert [v["id"] for v in paged["items"]] == [a.id]
+    first = client.get("/api/v1/review/queue?per_page=2", headers=login("reviewer1")).get_json()
+    assert [v["id"] for v in first["items"]] == [b.id, c.id] and first["meta"]["more"] is True
+    paged = client.get("/api/v1/review/queue", query_string={"per_page": 2, "cursor": first["meta"]["cursor"]},
+                       headers=login("reviewer1")).get_json()
+    assert [v["id"] for v in paged["items"]] == [a.id] and paged["meta"]["more"] is False
 
     # A reviewer of one ward sees only that ward's visits, and cannot decide the others.
     ward = flow.create_user("reviewer.minhxuan", "reviewer", "TQ-MINHXUAN")
@@ -95,9 +98,9 @@ def test_return_resubmit_approve_keeps_every_round(flow, client, login):
     assert r.status_code == 422 and "decision" in r.get_json()["errors"]["json"]
 
     # What the tablet saw at its last sync.
-    before = client.get("/api/v1/visits", headers=inspector).get_json()["meta"]["server_time"]
+    before = client.get("/api/v1/visits", headers=inspector).get_json()["meta"]["cursor"]
     assert made.id not in [v["id"] for v in client.get(
-        "/api/v1/visits", headers=inspector, query_string={"updated_since": before}).get_json()["items"]]
+        "/api/v1/visits", headers=inspector, query_string={"cursor": before}).get_json()["items"]]
 
     comment = "Thiếu tên cán bộ vi phạm ở CON-01; đề nghị kiểm tra lại."
     returned = flow.review(made.id, "return", comment=comment, findings=[
@@ -106,12 +109,12 @@ def test_return_resubmit_approve_keeps_every_round(flow, client, login):
     assert [(r["round"], r["decision"], r["comment"]) for r in returned["reviews"]] == [(1, "return", comment)]
 
     # The returned visit reaches the team's tablet through delta sync...
-    delta = client.get("/api/v1/visits", headers=inspector, query_string={"updated_since": before}).get_json()
+    delta = client.get("/api/v1/visits", headers=inspector, query_string={"cursor": before}).get_json()
     synced = [v for v in delta["items"] if v["id"] == made.id]
     assert synced and synced[0]["status"] == "returned" and synced[0]["version"] == returned["version"]
     # ...not another team's, and the reviewer's comments are in the visit it then reads.
     assert made.id not in [v["id"] for v in client.get(
-        "/api/v1/visits", headers=login("inspector2"), query_string={"updated_since": before}).get_json()["items"]]
+        "/api/v1/visits", headers=login("inspector2"), query_string={"cursor": before}).get_json()["items"]]
     detail = client.get(f"/api/v1/visits/{made.id}", headers=inspector).get_json()
     assert detail["reviews"][0]["comment"] == comment
     assert detail["reviews"][0]["reviewer_id"] == flow.demo.users["reviewer1"]

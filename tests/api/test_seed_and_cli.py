@@ -144,7 +144,7 @@ def test_former_units_point_at_their_successors(app, demo, client, login):
         response = client.get(f"/api/v1/org-units?valid_on={day}&per_page=200", headers=headers)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
-        assert body["meta"]["total"] == len(body["items"])
+        assert body["meta"]["more"] is False
         return {item["id"] for item in body["items"]}
 
     before_reform = ids_valid_on("2024-01-01")
@@ -153,4 +153,4 @@ def test_former_units_point_at_their_successors(app, demo, client, login):
     assert after_reform == current_ids
     assert not after_reform & former_ids
     listed = client.get("/api/v1/org-units?per_page=200", headers=headers).get_json()
-    assert listed["meta"]["total"] == 24
+    assert len(listed["items"]) == 24 and listed["meta"]["more"] is False

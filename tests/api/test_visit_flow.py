@@ -17,7 +17,7 @@ def test_inspector_day(client, demo, login):
         response = client.get(path, headers=headers)
         assert response.status_code == 200, response.get_json()
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.get_json()["meta"]["total"] > 0
+        assert response.get_json()["items"]
     checklist = client.get(f"/api/v1/checklists/{team['checklist_id']}", headers=headers).get_json()
     assert [c["position"] for c in checklist["criteria"]] == list(range(1, len(checklist["criteria"]) + 1))
 

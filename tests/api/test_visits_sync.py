@@ -569,20 +569,19 @@ def test_list_pagination_and_delta(client, demo, login):
                for i in range(3)]
 
     first = _list(client, headers, per_page=2)
-    assert first["meta"]["total"] == 3 and first["meta"]["pages"] == 2
-    assert len(first["items"]) == 2 and first["meta"]["next"]
-    second = client.get(first["meta"]["next"], headers=headers).get_json()
-    assert second["meta"]["next"] is None and len(second["items"]) == 1
+    assert len(first["items"]) == 2 and first["meta"]["more"] is True
+    second = _list(client, headers, per_page=2, cursor=first["meta"]["cursor"])
+    assert second["meta"]["more"] is False and len(second["items"]) == 1
     assert _ids(first) | _ids(second) == set(created)
 
-    since = first["meta"]["server_time"]
-    assert _ids(_list(client, headers, updated_since=since)) == set()
+    since = second["meta"]["cursor"]
+    assert _ids(_list(client, headers, cursor=since)) == set()
     body = _visit_body(team, started_at="2026-11-21T02:00:00Z", notes="đã sửa", version=1)
     assert client.put(f"/api/v1/visits/{created[1]}", json=body, headers=headers).status_code == 200
-    delta = _list(client, headers, updated_since=since)
-    assert _ids(delta) == {created[1]} and delta["meta"]["total"] == 1
+    delta = _list(client, headers, cursor=since)
+    assert _ids(delta) == {created[1]} and delta["removed"] == []
 
-    since = delta["meta"]["server_time"]
+    since = delta["meta"]["cursor"]
     synced = _sync(client, headers, created[2], [_finding(demo, "SEAT-02", result="pass")])
     assert synced.status_code == 200
-    assert _ids(_list(client, headers, updated_since=since)) == {created[2]}
+    assert _ids(_list(client, headers, cursor=since)) == {created[2]}
