@@ -250,6 +250,8 @@ def pull(feed: Feed, actor: User, filters: list[ColumnElement[bool]], filter_val
         else:
             cursor, reset = None, True  # a team joined: its visits were never sent
     upto = committed_change_seq(session)
+    if cursor is not None and cursor.seq > upto:
+        cursor, reset, removed_groups = None, True, ()  # a database restored to an older state
     in_view = and_(*filters) if filters else true()
     scope = feed.scope(actor)
 
