@@ -91,6 +91,13 @@ SETTINGS: list[Setting] = [
             "bomb (422).", int),
     Setting("EVIDENCE_URL_SECONDS", "300",
             "How long a presigned download URL for a photo stays valid.", int),
+    Setting("EVIDENCE_MAX_DECODE_BYTES", str(64 * 1024 * 1024),
+            "Most memory in bytes that decoding one photo for its thumbnail may take, "
+            "computed from its header before anything is decoded; more is refused (422). "
+            "Phone JPEGs are decoded at reduced scale and cost a few MiB whatever their "
+            "megapixels; the default 64 MiB also admits PNGs up to about 16 MP (8 MP with "
+            "transparency), WebP up to about 4 MP, and progressive JPEGs up to about 22 MP.",
+            int),
     Setting("EXPLANATION_DAYS", "5",
             "Default days an official has to explain (giải trình) when the reviewer sets no deadline.", int),
     Setting("LIST_STAFF_CRITICISM_MAJOR", "1",
