@@ -56,7 +56,7 @@ class UnsupportedMediaType(AppError):
     type_slug = "unsupported-media-type"
 
 
-class ImageTooCostly(Invalid):
+class PhotoTooLarge(Invalid):
     """Refused before decoding: too many pixels or too much memory to decode. Its own
     type, so a tablet app can tell it apart and send a smaller JPEG instead."""
 
@@ -151,7 +151,7 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
             facts = inspect_image(body, media_type, config["EVIDENCE_MAX_PIXELS"],
                                   config["EVIDENCE_MAX_DECODE_BYTES"])
         except ImageTooLarge as exc:
-            raise ImageTooCostly(str(exc), errors={"body": [str(exc)]}) from None
+            raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
         except ImageRejected as exc:
             raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
         # From here on the type is what Pillow found in the bytes (the declared one had to
