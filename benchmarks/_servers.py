@@ -104,7 +104,10 @@ def api_env(s3_endpoint: str | None, workdir: Path, database_url: str | None = N
            "JWT_SECRET_KEY": "benchmark-secret-" + "x" * 32,
            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.db'}",
            "DEMO_PASSWORD": "benchmark-password",
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING",
+           # Production requires both; links in exports are not what is measured.
+           "PUBLIC_BASE_URL": "http://127.0.0.1",
+           "TRUSTED_HOSTS": "127.0.0.1,localhost"}
     if s3_endpoint:
         env.update({"STORAGE_BACKEND": "minio", "MINIO_ENDPOINT": s3_endpoint,
                     "MINIO_ACCESS_KEY": S3_ACCESS_KEY, "MINIO_SECRET_KEY": S3_SECRET_KEY,

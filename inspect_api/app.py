@@ -6,7 +6,8 @@ import datetime as dt
 import logging
 from typing import Any, Mapping
 
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, health, sync  # noqa: F401 (sync: its flush hook and exit log)
@@ -16,6 +17,7 @@ from .db import db
 from .errors import register_error_handlers
 from .extensions import cors, jwt, limiter, migrate
 from .requests import RAW_BODY_ENDPOINTS, register_request_hooks
+from .requests import _assign_request_id as assign_request_id
 from .storage import init_store
 
 API_DOCS_ASSETS = "/api/v1/docs/assets"
@@ -34,12 +36,22 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     if app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
                                 x_proto=app.config["TRUSTED_PROXY_COUNT"])
+    # TRUSTED_HOSTS (a setting) is Flask's own check; this hook, registered first, makes
+    # an untrusted Host a 400 before any other hook looks at the request.
+    app.before_request(_refuse_untrusted_host)
     register_extensions(app)
     register_error_handlers(app)
     register_request_hooks(app)
     register_blueprints(app)
     cli.register_commands(app)
     return app
+
+
+def _refuse_untrusted_host() -> None:
+    if isinstance(request.routing_exception, SecurityError):
+        # The other hooks will not run; the problem body still carries its request id.
+        assign_request_id()
+        raise request.routing_exception
 
 
 def _derived_settings(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,28 @@ def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _base_url(value: str) -> str:
+    """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ValueError(f"not an absolute http(s) URL without query, e.g. https://giamsat.tinh.gov.vn: {value!r}")
+    return value.rstrip("/")
+
+
+def _hosts(value: str) -> list[str]:
+    hosts = [host.lower() for host in _list(value)]
+    for host in hosts:
+        if "/" in host or " " in host:
+            raise ValueError(f"a host name, not a URL: {host!r}")
+    return hosts
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -43,7 +65,7 @@ class Setting:
 SETTINGS: list[Setting] = [
     Setting("APP_ENV", "development",
             "`development`, `production` or `testing`. Production refuses to start without "
-            "`JWT_SECRET_KEY`."),
+            "`JWT_SECRET_KEY`, `PUBLIC_BASE_URL` and `TRUSTED_HOSTS`."),
     Setting("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'inspect.db'}",
             "SQLAlchemy URL of the database, e.g. "
             "`postgresql+psycopg://user:pass@host:5432/inspect`.",
@@ -91,6 +113,23 @@ SETTINGS: list[Setting] = [
             "bomb (422).", int),
     Setting("EVIDENCE_URL_SECONDS", "300",
             "How long a presigned download URL for a photo stays valid.", int),
+    Setting("EVIDENCE_MAX_DECODE_BYTES", str(64 * 1024 * 1024),
+            "Most memory in bytes that decoding one photo for its thumbnail may take, "
+            "computed from its header before anything is decoded; more is refused (422). "
+            "Phone JPEGs are decoded at reduced scale and cost a few MiB whatever their "
+            "megapixels; the default 64 MiB also admits PNGs up to about 16 MP (8 MP with "
+            "transparency), WebP up to about 4 MP, and progressive JPEGs up to about 22 MP.",
+            int),
+    Setting("PUBLIC_BASE_URL", "",
+            "The API's address as users reach it, e.g. `https://giamsat.tinh.gov.vn`: the "
+            "base of every absolute link the app writes (photo links in Excel exports), "
+            "never the request's `Host`. Required in production; empty elsewhere means "
+            "`http://127.0.0.1:5000` (what `make run` serves).", _base_url),
+    Setting("TRUSTED_HOSTS", "",
+            "Comma-separated host names the API answers to (Flask's `TRUSTED_HOSTS`; a "
+            "leading dot admits subdomains, e.g. `.tinh.gov.vn`); another `Host` gets 400. "
+            "Required in production: list the public name and whatever the load balancer's "
+            "health checks send. Empty (development only) = any host.", _hosts),
     Setting("EXPLANATION_DAYS", "5",
             "Default days an official has to explain (giải trình) when the reviewer sets no deadline.", int),
     Setting("LIST_STAFF_CRITICISM_MAJOR", "1",
@@ -117,6 +156,7 @@ SETTINGS: list[Setting] = [
 ]
 
 MODES = {"development", "production", "testing"}
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -159,4 +199,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         config["JWT_SECRET_KEY"] = _development_secret()
     elif mode == "production" and len(config["JWT_SECRET_KEY"]) < 32:
         raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production")
+    if mode == "production":
+        # Links in signed exports must be right, and a Host header must not choose them.
+        for required in ("PUBLIC_BASE_URL", "TRUSTED_HOSTS"):
+            if not config[required]:
+                raise ConfigError(f"{required} must be set in production")
+    elif not config["PUBLIC_BASE_URL"]:
+        config["PUBLIC_BASE_URL"] = DEVELOPMENT_BASE_URL
     return config

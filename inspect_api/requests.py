@@ -39,6 +39,7 @@ def _require_json_body():
 
 def _finish(response):
     response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    response.headers["X-Content-Type-Options"] = "nosniff"  # a type we send is the type
     if request.path.startswith("/api/"):
         # Visits, staff and users are personal data: no shared or browser caching.
         response.headers["Cache-Control"] = "no-store"

@@ -1,26 +1,65 @@
-"""Checking an uploaded photo with Pillow, reading its EXIF, making its thumbnail."""
+"""Checking an uploaded photo with Pillow, reading its EXIF, making its thumbnail.
+
+Memory is bounded before anything is decoded. Decompressing is where an image costs: a
+190 KiB PNG of 7000×7000 RGBA pixels unpacks to 196 MB, and Pillow's resize copies it once
+more. So the header is read first, what decoding will hold at its peak is computed from it
+(`decode_cost`), and a photo over the budget is refused before a single pixel is decoded.
+JPEGs are asked for a reduced scale first (draft mode: libjpeg decodes at 1/2, 1/4 or 1/8),
+so a phone's 12-50 MP photo costs a few MiB and is never near the budget.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import math
+import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+log = logging.getLogger(__name__)
+
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+MEDIA_TYPES = {fmt: media for media, fmt in FORMATS.items()}
+# Pillow calls a JPEG with a Multi-Picture (MPF) index "MPO": phones write one for the gain
+# map of an Ultra HDR photo. Its first picture, the one everybody sees, is a plain JPEG.
+_SAME_FORMAT = {"MPO": "JPEG"}
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 THUMBNAIL_SIDE = 320
 # Phones in Vietnam write local time without an offset; +07:00 is the right guess.
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
+# Offsets in use on Earth run from -12:00 to +14:00; anything else is a broken camera.
+_OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
+# A capture time is kept only inside these bounds (UTC). Before 1900 no camera wrote EXIF
+# (year 1 is a reset or forged clock), and a time in the last day of year 9999 overflows as
+# soon as anyone shows it in a time zone east of UTC.
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+MIB = 1024 * 1024
+
+# What libwebp and Pillow hold at once while a WebP is decoded, per pixel of its canvas
+# (measured with ru_maxrss: 16.6 bytes per pixel for a 12 MP still image): libwebp's
+# animation decoder keeps two RGBA canvases, its frame comes to Python as 4-byte pixels,
+# and Pillow copies that into the image. Pillow decodes every WebP through that decoder.
+WEBP_BYTES_PER_PIXEL = 16
+# Bytes of a JPEG DCT block of 64 16-bit coefficients (libjpeg's JBLOCK).
+_JPEG_BLOCK_BYTES = 128
 
 
 class ImageRejected(ValueError):
     """Not an acceptable image; the message is Vietnamese, for the client."""
 
 
+class ImageTooLarge(ImageRejected):
+    """Refused before decoding: too many pixels, or too much memory to decode."""
+
+
 @dataclass
 class ImageFacts:
+    media_type: str  # what Pillow found, never only what the client declared
     width: int
     height: int
     taken_at: dt.datetime | None
@@ -29,43 +68,214 @@ class ImageFacts:
     thumbnail: bytes
 
 
-def inspect_image(source: BinaryIO, content_type: str, max_pixels: int) -> ImageFacts:
-    """Verify the file is a whole image of the declared type and not a decompression
-    bomb; read capture time and GPS; make a JPEG thumbnail (longest side 320 px).
-
-    JPEGs are decoded at a reduced scale (draft mode), so memory stays small whatever
-    the photo's resolution."""
+def inspect_image(source: BinaryIO, content_type: str, max_pixels: int,
+                  max_decode_bytes: int) -> ImageFacts:
+    """Verify the file is a whole image of the declared type, small enough to decode
+    within `max_decode_bytes`; read capture time and GPS; make a JPEG thumbnail
+    (longest side 320 px). Raises ImageRejected (ImageTooLarge before any decoding)."""
     expected = FORMATS[content_type]
     try:
-        with Image.open(source) as img:
-            if img.format != expected:
+        # libwebp allocates its canvases when the file is opened, before Pillow's own
+        # checks run: a WebP is measured from its header before Image.open.
+        canvas = _webp_canvas(source)
+        if canvas is not None:
+            _check_pixels(*canvas, max_pixels)
+            _check_cost(canvas[0] * canvas[1] * WEBP_BYTES_PER_PIXEL, max_decode_bytes)
+        # Only the three accepted parsers ever see the bytes.
+        with Image.open(source, formats=list(MEDIA_TYPES)) as img:
+            found = _SAME_FORMAT.get(img.format, img.format)
+            if found != expected:
                 raise ImageRejected(
-                    f"Tệp không phải ảnh {expected} như khai báo (thực tế: {img.format or 'không rõ'}).")
+                    f"Tệp không phải ảnh {expected} như khai báo (thực tế: {found or 'không rõ'}).")
             width, height = img.size
-            if width * height > max_pixels:
-                raise ImageRejected(f"Ảnh quá lớn ({width}×{height} điểm ảnh).")
-            exif = img.getexif()
-            taken_at = _taken_at(exif)
-            lat, lon = _gps(exif)
+            _check_pixels(width, height, max_pixels)
             # Ask the JPEG decoder for about twice the thumbnail along the LONG side (draft
             # scales by whole factors from the requested size), and shrink before
             # rotating, so a long panorama is never decoded or copied at full size.
             longest = max(width, height)
             target = THUMBNAIL_SIDE * 2
-            if longest > target:
+            if found == "JPEG" and longest > target:
                 img.draft("RGB", (max(1, width * target // longest), max(1, height * target // longest)))
-            img.thumbnail((target, target))
-            oriented = ImageOps.exif_transpose(img)
+            _check_cost(decode_cost(img, found, width, height, source), max_decode_bytes)
+            # After the budget check: a PNG whose EXIF is not ahead of its pixels is
+            # decoded to find it.
+            taken_at, lat, lon = _metadata(img)
+            # Pillow's reduce() has no 16-bit modes; a plain resize handles them.
+            img.thumbnail((target, target), reducing_gap=None if img.mode.startswith("I;16") else 2.0)
+            oriented = _upright(img)
             oriented.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
             buffer = io.BytesIO()
             oriented.convert("RGB").save(buffer, "JPEG", quality=80)
+            media_type = MEDIA_TYPES[found]
     except ImageRejected:
         raise
     except Image.DecompressionBombError as exc:
-        raise ImageRejected("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
+            IndexError, KeyError, TypeError, ZeroDivisionError) as exc:
+        # Pillow's parsers raise all of these on damaged or hostile files.
         raise ImageRejected("Tệp không phải ảnh hợp lệ hoặc bị cắt cụt.") from exc
-    return ImageFacts(width, height, taken_at, lat, lon, buffer.getvalue())
+    return ImageFacts(media_type, width, height, taken_at, lat, lon, buffer.getvalue())
+
+
+# --- what decoding costs ------------------------------------------------------------
+
+def decode_cost(img: Image.Image, fmt: str, width: int, height: int, source: BinaryIO) -> int:
+    """Bytes held at the peak of decoding `img` (of format `fmt`) and shrinking it to a
+    thumbnail, from its header alone (after draft() for a JPEG). `width` × `height` is
+    the size in the file."""
+    if fmt == "WEBP":
+        return width * height * WEBP_BYTES_PER_PIXEL
+    decoded_width, decoded_height = img.size  # a JPEG's is already reduced by draft()
+    cost = decoded_width * decoded_height * _bytes_per_pixel(img.mode)
+    if img.mode in ("LA", "RGBA"):
+        cost *= 2  # Pillow resizes these through a premultiplied (La, RGBa) full-size copy
+    if fmt == "JPEG" and _jpeg_needs_coefficients(img, source):
+        cost += _jpeg_coefficient_bytes(img.layer, width, height)
+    return cost
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """Pillow's storage per pixel: one byte for 8-bit single-band modes, two for 16-bit
+    ones, four for everything else (several bands are packed into 32 bits: RGB is 4)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _jpeg_needs_coefficients(img: Image.Image, source: BinaryIO) -> bool:
+    """True when libjpeg must keep every DCT coefficient of the whole image before it can
+    output a row, whatever the draft scale: progressive files, and files whose first scan
+    does not hold all components (libjpeg's `has_multiple_scans`)."""
+    if img.info.get("progressive") or img.info.get("progression"):
+        return True
+    components = _jpeg_first_scan_components(source)
+    return components is None or components < len(img.layer)
+
+
+def _jpeg_first_scan_components(source: BinaryIO) -> int | None:
+    """How many components the first scan (SOS) holds, read from the marker segments
+    before it; None if the file ends or breaks before one."""
+    start = source.tell()
+    try:
+        source.seek(0)
+        if source.read(2) != b"\xff\xd8":
+            return None
+        while True:
+            byte = source.read(1)
+            if not byte:
+                return None
+            if byte != b"\xff":
+                continue  # junk between segments: libjpeg skips it too
+            marker = source.read(1)
+            while marker == b"\xff":  # fill bytes
+                marker = source.read(1)
+            if not marker:
+                return None
+            code = marker[0]
+            if code == 0x00 or code == 0x01 or 0xD0 <= code <= 0xD8:
+                continue  # markers without a length
+            if code == 0xD9:
+                return None  # end of image before any scan
+            length = source.read(2)
+            if len(length) < 2 or int.from_bytes(length, "big") < 2:
+                return None
+            if code == 0xDA:
+                count = source.read(1)
+                return count[0] if count else None
+            source.seek(int.from_bytes(length, "big") - 2, io.SEEK_CUR)
+    finally:
+        source.seek(start)
+
+
+def _jpeg_coefficient_bytes(layers: list[tuple[int, int, int, int]], width: int, height: int) -> int:
+    """libjpeg's whole-image coefficient arrays: per component, its blocks (rounded up
+    to whole MCUs) × 128 bytes. About 3 bytes per pixel for 4:2:0, 6 for 4:4:4."""
+    if not layers:
+        return width * height * 6
+    h_max = max(max(layer[1], 1) for layer in layers)
+    v_max = max(max(layer[2], 1) for layer in layers)
+    total = 0
+    for _, h, v, _ in layers:
+        h, v = max(h, 1), max(v, 1)
+        blocks_wide = math.ceil(math.ceil(width * h / h_max) / 8)
+        blocks_high = math.ceil(math.ceil(height * v / v_max) / 8)
+        total += (math.ceil(blocks_wide / h) * h) * (math.ceil(blocks_high / v) * v) * _JPEG_BLOCK_BYTES
+    return total
+
+
+def _webp_canvas(source: BinaryIO) -> tuple[int, int] | None:
+    """The canvas size of a WebP file from its first 30 bytes, or None if it is not
+    a WebP file. A WebP whose header gives no size is refused: libwebp would decide."""
+    start = source.tell()
+    head = source.read(30)
+    source.seek(start)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30 and head[23:26] == b"\x9d\x01\x2a":
+        return (int.from_bytes(head[26:28], "little") & 0x3FFF,
+                int.from_bytes(head[28:30], "little") & 0x3FFF)
+    if chunk == b"VP8X" and len(head) >= 30:
+        return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(head[27:30], "little") + 1
+    if chunk == b"VP8L" and len(head) >= 25 and head[20] == 0x2F:
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    raise ImageRejected("Tệp không phải ảnh hợp lệ hoặc bị cắt cụt.")
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        limit = f"{max_pixels:,}".replace(",", ".")
+        raise ImageTooLarge(f"Ảnh quá lớn ({width}×{height} điểm ảnh); tối đa {limit} điểm ảnh "
+                            f"(EVIDENCE_MAX_PIXELS).")
+
+
+def _check_cost(cost: int, max_decode_bytes: int) -> None:
+    if cost > max_decode_bytes:
+        raise ImageTooLarge(
+            f"Giải mã ảnh này cần khoảng {_mib(cost)} MiB bộ nhớ, vượt giới hạn "
+            f"{_mib(max_decode_bytes)} MiB (EVIDENCE_MAX_DECODE_BYTES). Hãy gửi ảnh JPEG do "
+            f"máy ảnh chụp, hoặc thu nhỏ ảnh trước khi gửi.")
+
+
+def _mib(size: int) -> str:
+    value = size / MIB
+    return str(math.ceil(value)) if value >= 10 else f"{value:.1f}".replace(".", ",")
+
+
+# --- metadata -----------------------------------------------------------------------
+
+def _metadata(img: Image.Image) -> tuple[dt.datetime | None, float | None, float | None]:
+    """Capture time and position, if the EXIF has them and they make sense. EXIF is
+    optional and often damaged by editing apps: a photo is never refused for it."""
+    try:
+        exif = img.getexif()
+        taken_at = _taken_at(exif)
+        lat, lon = _gps(exif)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+            TypeError, ZeroDivisionError, OverflowError) as exc:
+        log.info("unreadable EXIF ignored: %r", exc)
+        return None, None, None
+    return taken_at, lat, lon
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF Orientation says; as it is if that cannot be read."""
+    try:
+        return ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+            TypeError, ZeroDivisionError) as exc:
+        log.info("unreadable EXIF orientation ignored: %r", exc)
+        return img
+
+
+def _exif_text(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return str(value).strip("\x00 ")
 
 
 def _taken_at(exif: Image.Exif) -> dt.datetime | None:
@@ -74,17 +284,26 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        moment = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        moment = dt.datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
     offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal) or exif_ifd.get(ExifTags.Base.OffsetTime)
     tz = VIETNAM_TZ
     if offset:
         try:
-            tz = dt.datetime.strptime(str(offset).strip("\x00 "), "%z").tzinfo or VIETNAM_TZ
+            parsed = dt.datetime.strptime(_exif_text(offset), "%z").tzinfo
         except ValueError:
-            tz = VIETNAM_TZ
-    return moment.replace(tzinfo=tz).astimezone(dt.timezone.utc)
+            parsed = None
+        # An offset no place on Earth uses is as good as none: the phone's local time.
+        if parsed is not None and _OFFSETS[0] <= parsed.utcoffset(None) <= _OFFSETS[1]:
+            tz = parsed
+    try:
+        taken_at = moment.replace(tzinfo=tz).astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        return None
+    if not _EARLIEST <= taken_at < _LATEST:
+        return None
+    return taken_at
 
 
 def _degrees(value, ref) -> float | None:

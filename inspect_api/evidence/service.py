@@ -18,6 +18,7 @@ import hashlib
 import logging
 import tempfile
 import uuid
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -32,7 +33,7 @@ from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
-from .images import FORMATS, ImageRejected, inspect_image
+from .images import EXTENSIONS, FORMATS, ImageRejected, ImageTooLarge, inspect_image
 from .models import Evidence
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ class IncompleteUpload(AppError):
 class UnsupportedMediaType(AppError):
     status = 415
     type_slug = "unsupported-media-type"
+
+
+class PhotoTooLarge(Invalid):
+    """Refused before decoding: too many pixels or too much memory to decode. Its own
+    type, so a tablet app can tell it apart and send a smaller JPEG instead."""
+
+    type_slug = "image-too-large"
 
 
 def _store_down(detail: str = "Kho lưu trữ ảnh tạm thời không sẵn sàng; ảnh chưa được lưu. "
@@ -140,9 +148,15 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         db.session.rollback()
         body.seek(0)
         try:
-            facts = inspect_image(body, media_type, config["EVIDENCE_MAX_PIXELS"])
+            facts = inspect_image(body, media_type, config["EVIDENCE_MAX_PIXELS"],
+                                  config["EVIDENCE_MAX_DECODE_BYTES"])
+        except ImageTooLarge as exc:
+            raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
         except ImageRejected as exc:
             raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
+        # From here on the type is what Pillow found in the bytes (the declared one had to
+        # match it): it is what the store serves and browsers are told.
+        media_type = facts.media_type
         # The sha in the key keeps a losing concurrent upload of other bytes from
         # touching the winner's objects.
         base = f"evidence/{visit_id}/{evidence_id}/{sha256[:16]}"
@@ -231,17 +245,34 @@ def get_evidence(actor: User, evidence_id: uuid.UUID) -> Evidence:
     return evidence
 
 
-def download_target(evidence: Evidence, which: str) -> tuple[str | None, BinaryIO | None, str]:
-    """(presigned URL, None, type) for stores that have URLs; else (None, stream, type)."""
-    key = evidence.object_key if which == "content" else evidence.thumbnail_key
-    media_type = evidence.content_type if which == "content" else "image/jpeg"
+@dataclass(frozen=True)
+class Download:
+    """Where a photo's bytes come from: a presigned URL of the store, or a stream the API
+    sends itself; with the type and file name to serve them under."""
+
+    url: str | None
+    stream: BinaryIO | None
+    media_type: str
+    filename: str
+
+
+def download_target(evidence: Evidence, which: str) -> Download:
+    """The original ("content") or the thumbnail of a photo. The type is the one Pillow
+    verified at upload (a JPEG+HTML polyglot is still served as image/jpeg), and the store
+    is asked to serve a presigned URL under that type and name too."""
+    if which == "content":
+        key = evidence.object_key
+        media_type = evidence.content_type if evidence.content_type in EXTENSIONS else "application/octet-stream"
+        filename = f"{evidence.id}{EXTENSIONS.get(media_type, '')}"
+    else:
+        key, media_type, filename = evidence.thumbnail_key, "image/jpeg", f"{evidence.id}-thumbnail.jpg"
     store = get_store()
     expires = dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"])
     try:
-        url = store.presigned_url(key, expires)
+        url = store.presigned_url(key, expires, filename=filename, content_type=media_type)
         if url:
-            return url, None, media_type
-        return None, store.open(key), media_type
+            return Download(url, None, media_type, filename)
+        return Download(None, store.open(key), media_type, filename)
     except FileNotFoundError:
         log.error("evidence %s: object %s is missing from the store", evidence.id, key)
         raise NotFound("Tệp ảnh không còn trong kho lưu trữ; đã ghi nhận để kiểm tra.") from None

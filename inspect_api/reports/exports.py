@@ -8,7 +8,7 @@ import os
 import tempfile
 from typing import Any, Iterator
 
-from flask import current_app, request, send_file
+from flask import current_app, send_file
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -52,7 +52,9 @@ def _header(unit: OrgUnit, document_number: str | None, document_date: dt.date |
 
 
 def _evidence_url(evidence_id: str) -> str:
-    return f"{request.host_url}api/v1/evidence/{evidence_id}/content"
+    # From the configured address, never from the request: its Host header is the
+    # client's to choose, and a signed workbook would carry that host's links for good.
+    return f"{current_app.config['PUBLIC_BASE_URL']}/api/v1/evidence/{evidence_id}/content"
 
 
 def _entries(list_id: int, entry_type: str) -> Iterator[FrozenListEntry]:

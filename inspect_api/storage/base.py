@@ -32,9 +32,12 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]: ...
 
-    def presigned_url(self, key: str, expires: dt.timedelta, filename: str | None = None) -> str | None:
+    def presigned_url(self, key: str, expires: dt.timedelta, filename: str | None = None,
+                      content_type: str | None = None) -> str | None:
         """A short-lived URL the client can fetch directly, or None if the store has none
-        (the API then streams the bytes itself)."""
+        (the API then streams the bytes itself). With `content_type` and `filename`, the
+        store serves the object under that type, inline under that name, whatever was
+        stored with it."""
 
     def check(self) -> None:
         """Raise StoreUnavailable if the store cannot serve."""

@@ -76,7 +76,7 @@ class LocalStore:
                     modified_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc),
                 )
 
-    def presigned_url(self, key, expires, filename=None):
+    def presigned_url(self, key, expires, filename=None, content_type=None):
         return None
 
     def check(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 from typing import BinaryIO, Iterator
 
 import urllib3
@@ -20,6 +21,8 @@ _HTTP = dict(
     retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
 )
 _UNAVAILABLE = (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError)
+# What may stand in a quoted Content-Disposition file name without escaping.
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class MinioStore:
@@ -123,14 +126,20 @@ class MinioStore:
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"list {prefix}: {exc}") from exc
 
-    def presigned_url(self, key: str, expires: dt.timedelta, filename: str | None = None) -> str:
+    def presigned_url(self, key: str, expires: dt.timedelta, filename: str | None = None,
+                      content_type: str | None = None) -> str:
+        """A presigned GET. The response-* parameters are signed into the URL, so the
+        store answers with the type and disposition the app chose, not with whatever the
+        object was stored under."""
         self._ensure_bucket()
-        headers = None
+        headers = {}
+        if content_type:
+            headers["response-content-type"] = content_type
         if filename:
-            headers = {"response-content-disposition": f'inline; filename="{filename}"'}
+            headers["response-content-disposition"] = f'inline; filename="{_SAFE_NAME.sub("_", filename)}"'
         try:
             return self.client.presigned_get_object(self.bucket, key, expires=expires,
-                                                    response_headers=headers)
+                                                    response_headers=headers or None)
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"presign {key}: {exc}") from exc
 

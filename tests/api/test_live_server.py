@@ -63,6 +63,7 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def live_server():
     tmp = Path(tempfile.mkdtemp(prefix="inspect-live-"))
+    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": _live_database_url(tmp),
@@ -73,6 +74,8 @@ def live_server():
         "DEMO_PASSWORD": PASSWORD,
         "STORAGE_DIR": str(tmp / "objects"),
         "LOG_LEVEL": "WARNING",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TRUSTED_HOSTS": "127.0.0.1",
     }
     env.pop("FLASK_APP", None)
     flask = str(BIN / "flask")
@@ -80,7 +83,6 @@ def live_server():
     seeded = _run([flask, "--app", "wsgi", "seed", "demo"], env)
     assert "created:" in seeded
 
-    port = _free_port()
     log = open(tmp / "gunicorn.log", "w+")
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
@@ -165,6 +167,19 @@ def test_health_probes_and_errors_over_tcp(live_server):
     wrong = requests.post(f"{live_server}/api/v1/auth/login", timeout=10,
                           json={"username": "inspector1", "password": "not-it"})
     assert wrong.status_code == 401 and "access_token" not in wrong.text
+
+
+def test_a_host_outside_trusted_hosts_is_refused_over_tcp(live_server):
+    """Production requires TRUSTED_HOSTS; gunicorn passes the Host header through."""
+    for method, path, body in (("GET", "/healthz", None), ("GET", "/api/v1/desks", None),
+                               ("POST", "/api/v1/auth/login", {"username": "admin", "password": PASSWORD})):
+        response = requests.request(method, f"{live_server}{path}", json=body, timeout=10,
+                                    headers={"Host": "evil.example"})
+        assert response.status_code == 400, (path, response.text)
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "access_token" not in response.text
+    assert requests.get(f"{live_server}/healthz", timeout=5).headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_an_inspectors_day_against_gunicorn(live_server):

@@ -10,6 +10,9 @@ from inspect_api.app import create_app
 from inspect_api.config import INSTANCE_DIR, SETTINGS, ConfigError, load_settings
 
 GOOD_KEY = "k" * 32
+# What production needs besides the secret (links in exports, the hosts it answers to).
+PRODUCTION = {"APP_ENV": "production", "PUBLIC_BASE_URL": "https://giamsat.tinh.gov.vn",
+              "TRUSTED_HOSTS": "giamsat.tinh.gov.vn"}
 
 
 def test_defaults():
@@ -65,7 +68,7 @@ def test_production_with_short_secret_is_refused():
 
 
 def test_production_with_long_secret_is_accepted():
-    config = load_settings({"APP_ENV": "production", "JWT_SECRET_KEY": GOOD_KEY})
+    config = load_settings({**PRODUCTION, "JWT_SECRET_KEY": GOOD_KEY})
     assert config["APP_ENV"] == "production"
     assert config["JWT_SECRET_KEY"] == GOOD_KEY
 
@@ -107,7 +110,7 @@ def test_create_app_refuses_production_without_secret():
 
 def test_create_app_reads_only_the_given_environment(tmp_path):
     app = create_app(environ={
-        "APP_ENV": "production", "JWT_SECRET_KEY": GOOD_KEY,
+        **PRODUCTION, "JWT_SECRET_KEY": GOOD_KEY,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "ACCESS_TOKEN_MINUTES": "10",
         "MAX_REQUEST_BYTES": "1000",
     })
@@ -122,3 +125,44 @@ def test_invalid_bucket_name_is_refused_at_startup():
     with pytest.raises(ConfigError, match="MINIO_BUCKET"):
         load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "Evidence_Bucket"})
     assert load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "inspect-evidence"})["MINIO_BUCKET"] == "inspect-evidence"
+
+
+@pytest.mark.parametrize("missing", ["PUBLIC_BASE_URL", "TRUSTED_HOSTS"])
+def test_production_without_public_base_url_or_trusted_hosts_is_refused(missing):
+    environ = {**PRODUCTION, "JWT_SECRET_KEY": GOOD_KEY}
+    for value in (None, "", " , "):
+        if value is None:
+            environ.pop(missing)
+        else:
+            environ[missing] = value
+        with pytest.raises(ConfigError, match=missing):
+            load_settings(environ)
+        with pytest.raises(ConfigError, match=missing):
+            create_app(environ=environ)
+
+
+def test_public_base_url_and_trusted_hosts():
+    config = load_settings({"PUBLIC_BASE_URL": "https://giamsat.tinh.gov.vn/app/",
+                            "TRUSTED_HOSTS": " Giamsat.Tinh.gov.vn, .noi-vu.gov.vn,10.0.0.5 ,"})
+    assert config["PUBLIC_BASE_URL"] == "https://giamsat.tinh.gov.vn/app"
+    assert config["TRUSTED_HOSTS"] == ["giamsat.tinh.gov.vn", ".noi-vu.gov.vn", "10.0.0.5"]
+    # Outside production, empty means the address `make run` serves, and any host.
+    config = load_settings({})
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert config["TRUSTED_HOSTS"] == []
+    assert load_settings({"EVIDENCE_MAX_DECODE_BYTES": "1000"})["EVIDENCE_MAX_DECODE_BYTES"] == 1000
+    assert load_settings({})["EVIDENCE_MAX_DECODE_BYTES"] == 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize("env,value", [
+    ("PUBLIC_BASE_URL", "giamsat.tinh.gov.vn"),
+    ("PUBLIC_BASE_URL", "ftp://giamsat.tinh.gov.vn"),
+    ("PUBLIC_BASE_URL", "https://"),
+    ("PUBLIC_BASE_URL", "https://giamsat.tinh.gov.vn/?x=1"),
+    ("PUBLIC_BASE_URL", "https://user:pass@giamsat.tinh.gov.vn"),
+    ("TRUSTED_HOSTS", "https://giamsat.tinh.gov.vn"),
+    ("EVIDENCE_MAX_DECODE_BYTES", "64MiB"),
+])
+def test_unusable_link_and_host_settings_are_refused(env, value):
+    with pytest.raises(ConfigError, match=env):
+        load_settings({env: value})
