@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, text
 
 from inspect_api.app import create_app
 from inspect_api.db import db
-from inspect_api.extensions import limiter
 
 DEMO_PASSWORD = "demo-password-for-tests"
 _TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-"))
@@ -52,7 +51,6 @@ def test_settings(**extra) -> dict:
         "ARGON2_PARALLELISM": 1,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "STORAGE_DIR": str(_TMP / "objects"),
-        "RATELIMIT_STORAGE_URI": "memory://",
     }
     settings.update(extra)
     return settings
@@ -77,8 +75,7 @@ def _clean_database(request):
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-    limiter.reset()
+                conn.execute(table.delete())  # login throttle counters included
 
 
 @pytest.fixture
