@@ -98,13 +98,13 @@ class LoginThrottle:
         taken: list[tuple[str, int]] = []
         try:
             trusted = self.trusted_seconds > 0 and self.counters.get(trust_key) > 0
-            rules = [(self.pair, self._key("pair", name, where))]
+            # The main count first: an attempt it refuses never touches the ceilings.
+            rules = [(self.pair, (name, where))]
             if not trusted:
-                if self.per_user:
-                    rules.append((self.per_user, self._key("user", name)))
-                if self.per_address:
-                    rules.append((self.per_address, self._key("addr", where)))
-            for rule, key in rules:
+                rules += [(rule, parts) for rule, parts in
+                          ((self.per_user, (name,)), (self.per_address, (where,))) if rule]
+            for rule, parts in rules:
+                key = self._key(rule.kind, *parts)
                 count = self.counters.incr(key, rule.window)
                 taken.append((key, rule.window))
                 if count > rule.limit.amount:
