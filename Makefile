@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
 
-.PHONY: run test bench bench-reports install clean
+.PHONY: run test bench bench-reports bench-throttle install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: install
 ## Measure on PostgreSQL with a national synthetic year (BENCH_DATABASE_URL to choose the database).
 bench-reports: install
 	$(BIN)/python benchmarks/bench_reports.py
+
+## Login throttling over HTTP (gunicorn, 2 workers): overshoot under 40 concurrent wrong
+## passwords, per counter store (BENCH_DATABASE_URL for PostgreSQL; Redis on 127.0.0.1:6379).
+bench-throttle: install
+	$(BIN)/python benchmarks/bench_login_throttle.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -15,7 +15,7 @@ from .api import make_api
 from .config import INSTANCE_DIR, load_settings
 from .db import db
 from .errors import register_error_handlers
-from .extensions import cors, jwt, limiter, migrate
+from .extensions import cors, jwt, migrate
 from .requests import RAW_BODY_ENDPOINTS, register_request_hooks
 from .requests import _assign_request_id as assign_request_id
 from .storage import init_store
@@ -66,8 +66,6 @@ def _derived_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "JWT_ALGORITHM": "HS256",
         "JWT_DECODE_ALGORITHMS": ["HS256"],
         "JWT_ERROR_MESSAGE_KEY": "detail",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": config["RATELIMIT_STORAGE_URI"],
         "API_TITLE": "inspect-api",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -103,7 +101,9 @@ def register_extensions(app: Flask) -> None:
     from .auth.tokens import configure_jwt
 
     configure_jwt(jwt)
-    limiter.init_app(app)
+    from .auth.throttle import init_login_throttle
+
+    init_login_throttle(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
                   expose_headers=["ETag", "X-Request-ID", "Retry-After"])
     app.extensions["api"] = make_api(app)

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from limits import parse_many
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# RATELIMIT_STORAGE_URI values: the app's database, or Redis through `limits`.
+THROTTLE_DATABASE = "database"
+THROTTLE_REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://",
+                          "redis+cluster://")
 
 
 class ConfigError(RuntimeError):
@@ -52,6 +58,27 @@ def _hosts(value: str) -> list[str]:
             raise ValueError(f"a host name, not a URL: {host!r}")
     return hosts
 
+def _rate_limit(value: str) -> str:
+    """A `limits` rate string such as `5 per 5 minutes`, checked at startup."""
+    try:
+        items = parse_many(value)
+    except ValueError:
+        raise ValueError(f"not a rate limit such as '5 per 5 minutes': {value!r}") from None
+    if len(items) != 1 or items[0].amount < 1:
+        raise ValueError(f"give one limit of at least 1 such as '5 per 5 minutes': {value!r}")
+    return value.strip()
+
+
+def _optional_rate_limit(value: str) -> str:
+    return _rate_limit(value) if value.strip() else ""
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be 0 or more: {value!r}")
+    return number
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -80,10 +107,26 @@ SETTINGS: list[Setting] = [
     Setting("ARGON2_MEMORY_KIB", "19456", "argon2id memory in KiB (OWASP: 19 MiB).", int),
     Setting("ARGON2_PARALLELISM", "1", "argon2id parallelism (OWASP: 1).", int),
     Setting("LOGIN_FAILURE_LIMIT", "5 per 5 minutes",
-            "How many failed logins one username, or one address, may make before 429."),
-    Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "Where login throttling counters live; `redis://host:6379` when several "
-            "processes serve the API."),
+            "Failed logins one username may make from one address before 429 (the main "
+            "count; see *Login throttling*).", _rate_limit),
+    Setting("RATELIMIT_STORAGE_URI", "database",
+            "Where login-throttling counters live: `database` (or empty) = the app's own "
+            "database, shared by every worker; `redis://host:6379/0` = Redis (install the "
+            "`redis` extra); `memory://` = this process only (one worker; refused in "
+            "production)."),
+    Setting("RATELIMIT_KEY_PREFIX", "inspect-api",
+            "Prefix of the counters' keys in Redis, so deployments can share a server."),
+    Setting("LOGIN_USERNAME_FAILURE_LIMIT", "20 per hour",
+            "Ceiling on failed logins of one username from all addresses together (against "
+            "distributed guessing); empty = none.", _optional_rate_limit),
+    Setting("LOGIN_ADDRESS_FAILURE_LIMIT", "50 per hour",
+            "Ceiling on failed logins from one address (an IPv6 /64) for all usernames "
+            "together (against password spraying); empty = none.", _optional_rate_limit),
+    Setting("LOGIN_TRUSTED_ADDRESS_DAYS", "30",
+            "An address that logged in successfully as a user is trusted for that user this "
+            "many days: only the per-username-and-address limit applies to it, so attacks "
+            "from elsewhere never lock the user out there. 0 = trust no address.",
+            _non_negative_int),
     Setting("TRUSTED_PROXY_COUNT", "0",
             "How many reverse proxies set `X-Forwarded-For` in front of the API (for the "
             "client address used in throttling).", int),
@@ -193,6 +236,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     if config["STORAGE_BACKEND"] == "minio" and not _BUCKET_NAME.match(config["MINIO_BUCKET"]):
         # Caught here, a typo is a startup error instead of an endless 503 on uploads.
         raise ConfigError(f"MINIO_BUCKET is not a valid bucket name: {config['MINIO_BUCKET']!r}")
+    _check_throttle_storage(config["RATELIMIT_STORAGE_URI"], mode)
     if not config["JWT_SECRET_KEY"]:
         if mode == "production":
             raise ConfigError("JWT_SECRET_KEY must be set in production")
@@ -207,3 +251,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     elif not config["PUBLIC_BASE_URL"]:
         config["PUBLIC_BASE_URL"] = DEVELOPMENT_BASE_URL
     return config
+
+
+def _check_throttle_storage(uri: str, mode: str) -> None:
+    if uri in ("", THROTTLE_DATABASE) or uri.startswith(THROTTLE_REDIS_SCHEMES):
+        return
+    if uri == "memory://":
+        if mode == "production":
+            # Each worker would count alone: N workers let N times the limit through.
+            raise ConfigError("RATELIMIT_STORAGE_URI=memory:// counts per process; use "
+                              "'database' or redis:// in production")
+        return
+    raise ConfigError(f"RATELIMIT_STORAGE_URI must be 'database', redis://... or memory://, "
+                      f"not {uri!r}")

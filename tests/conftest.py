@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, text
 
 from inspect_api.app import create_app
 from inspect_api.db import db
-from inspect_api.extensions import limiter
 
 DEMO_PASSWORD = "demo-password-for-tests"
 # Rows the migrations put there that the app needs (the change clock's one row).
@@ -54,7 +53,6 @@ def test_settings(**extra) -> dict:
         "ARGON2_PARALLELISM": 1,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "STORAGE_DIR": str(_TMP / "objects"),
-        "RATELIMIT_STORAGE_URI": "memory://",
     }
     settings.update(extra)
     return settings
@@ -84,8 +82,7 @@ def _clean_database(request):
     yield
     if "app" not in request.fixturenames:
         return
-    empty_database(request.getfixturevalue("app"))
-    limiter.reset()
+    empty_database(request.getfixturevalue("app"))  # login throttle counters included
 
 
 @pytest.fixture

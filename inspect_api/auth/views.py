@@ -1,12 +1,10 @@
 """Log in, refresh, log out, who am I; and user administration."""
 
-from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..extensions import limiter
 from ..pagination import PageArgsSchema, keyset_page, page_of
 from ..plans.service import teams_of
 from ..requests import client_address
@@ -17,39 +15,21 @@ from .schemas import (
     AccessTokenSchema, LoginSchema, MeSchema, PasswordChangeSchema, TokensSchema,
     UserCreateSchema, UserSchema, UserUpdateSchema,
 )
+from .throttle import throttled_login
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Đăng nhập và phiên làm việc")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Quản lý tài khoản (admin)")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _username_key() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
-    return f"login-user:{str(name or '').strip().lower()[:80]}"
-
-
-def _address_key() -> str:
-    return f"login-addr:{client_address()}"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
 @blp.route("/login", methods=["POST"])
-@limiter.limit(_login_limit, key_func=_username_key, deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=_address_key, deduct_when=_failed)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokensSchema)
 @blp.alt_response(401, description="Wrong username or password, or account disabled")
 @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+@blp.alt_response(503, description="Login throttling counters unavailable; see Retry-After")
 def login(data):
     """Log in with username and password; returns access and refresh tokens."""
-    return service.login(data["username"], data["password"])
+    return throttled_login(data["username"], data["password"], client_address())
 
 
 @blp.route("/refresh", methods=["POST"])

@@ -433,73 +433,7 @@ def test_own_password_change_needs_a_token(client, demo):
                                            "new_password": "mat-khau-moi-2026"}))
 
 
-# --- throttling ----------------------------------------------------------------------------
-
-def _attempt(client, username, password="wrong-password-123", address="127.0.0.1"):
-    return client.post(LOGIN, json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
-
-
-def assert_429(response) -> None:
-    assert_problem(response, 429, TITLE_429)
-    retry_after = int(response.headers["Retry-After"])
-    assert 0 < retry_after <= 5 * 60
-
-
-def test_failed_logins_for_one_username_are_throttled(client, demo):
-    # Each attempt from its own address, so only the per-username limit can bite.
-    for n in range(5):
-        assert _attempt(client, "inspector1", address=f"10.0.0.{n + 1}").status_code == 401
-    assert_429(_attempt(client, "inspector1", DEMO_PASSWORD, address="10.0.1.1"))
-    # The same name however it is spelled.
-    assert_429(_attempt(client, " INSPECTOR1", DEMO_PASSWORD, address="10.0.1.2"))
-    # Other accounts are not locked out.
-    assert _attempt(client, "inspector2", DEMO_PASSWORD, address="10.0.1.3").status_code == 200
-
-
-def test_failed_logins_from_one_address_are_throttled(client, demo):
-    for n in range(5):
-        assert _attempt(client, f"guess{n}").status_code == 401
-    # A sixth username from the same address, even with the right password.
-    assert_429(_attempt(client, "admin", DEMO_PASSWORD))
-    assert_429(_attempt(client, "reviewer1", DEMO_PASSWORD))
-    # Another address is not affected.
-    assert _attempt(client, "admin", DEMO_PASSWORD, address="10.9.9.9").status_code == 200
-
-
-def test_successful_logins_do_not_count(client, demo):
-    for _ in range(8):
-        assert _attempt(client, "inspector1", DEMO_PASSWORD).status_code == 200
-    for _ in range(4):
-        assert _attempt(client, "inspector1").status_code == 401
-    for _ in range(3):
-        assert _attempt(client, "inspector1", DEMO_PASSWORD).status_code == 200
-    assert _attempt(client, "inspector1").status_code == 401  # the fifth failure
-    assert_429(_attempt(client, "inspector1", DEMO_PASSWORD))
-
-
-def test_throttled_attempt_does_not_check_the_password(client, demo, login):
-    admin = login("admin")
-    for n in range(5):
-        _attempt(client, "inspector1", address=f"10.0.0.{n + 1}")
-    assert_429(_attempt(client, "inspector1", DEMO_PASSWORD, address="10.0.2.1"))
-    logins = client.get("/api/v1/audit?action=login", headers=admin).get_json()["items"]
-    assert demo.users["inspector1"] not in [e["actor_id"] for e in logins]
-
-
-def test_failure_limit_comes_from_the_setting(client, demo):
-    strict = create_app(conftest.test_settings(LOGIN_FAILURE_LIMIT="2 per minute"), environ={})
-    other = strict.test_client()
-    try:
-        for _ in range(2):
-            assert _attempt(other, "inspector1").status_code == 401
-        response = _attempt(other, "inspector1", DEMO_PASSWORD)
-        assert_429(response)
-        assert int(response.headers["Retry-After"]) <= 60
-    finally:
-        with strict.app_context():
-            db.session.remove()
-            db.engine.dispose()
+# Login throttling is tested in test_login_throttle.py.
 
 
 # --- forged, expired and tampered tokens ---------------------------------------------------

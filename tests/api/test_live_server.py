@@ -33,12 +33,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _live_database_url(tmp: Path) -> str:
+def _live_database_url(tmp: Path, suffix: str = "_live") -> str:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
         return f"sqlite:///{tmp / 'live.db'}"
     url = make_url(base)
-    live = url.set(database=f"{url.database}_live")
+    live = url.set(database=f"{url.database}{suffix}")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),

@@ -166,3 +166,61 @@ def test_public_base_url_and_trusted_hosts():
 def test_unusable_link_and_host_settings_are_refused(env, value):
     with pytest.raises(ConfigError, match=env):
         load_settings({env: value})
+
+# --- login throttling ----------------------------------------------------------------------
+
+def test_throttle_defaults():
+    config = load_settings({})
+    assert config["RATELIMIT_STORAGE_URI"] == "database"
+    assert config["LOGIN_USERNAME_FAILURE_LIMIT"] == "20 per hour"
+    assert config["LOGIN_ADDRESS_FAILURE_LIMIT"] == "50 per hour"
+    assert config["LOGIN_TRUSTED_ADDRESS_DAYS"] == 30
+
+
+@pytest.mark.parametrize("env,value", [
+    ("LOGIN_FAILURE_LIMIT", "five"),
+    ("LOGIN_FAILURE_LIMIT", "5 per fortnight"),
+    ("LOGIN_FAILURE_LIMIT", "0 per minute"),
+    ("LOGIN_FAILURE_LIMIT", "5 per minute; 20 per hour"),
+    ("LOGIN_FAILURE_LIMIT", ""),  # the main count cannot be switched off
+    ("LOGIN_USERNAME_FAILURE_LIMIT", "lots"),
+    ("LOGIN_ADDRESS_FAILURE_LIMIT", "-3 per hour"),
+    ("LOGIN_TRUSTED_ADDRESS_DAYS", "-1"),
+    ("LOGIN_TRUSTED_ADDRESS_DAYS", "a month"),
+])
+def test_unusable_throttle_limits_are_refused(env, value):
+    with pytest.raises(ConfigError, match=env):
+        load_settings({env: value})
+
+
+def test_ceilings_can_be_empty():
+    config = load_settings({"LOGIN_USERNAME_FAILURE_LIMIT": "", "LOGIN_ADDRESS_FAILURE_LIMIT": " "})
+    assert config["LOGIN_USERNAME_FAILURE_LIMIT"] == "" and config["LOGIN_ADDRESS_FAILURE_LIMIT"] == ""
+
+
+@pytest.mark.parametrize("uri", ["database", "", "redis://redis.internal:6379/0",
+                                 "rediss://:secret@redis.internal:6380/1"])
+def test_shared_throttle_storage_is_accepted_in_production(uri):
+    config = load_settings({**PRODUCTION, "JWT_SECRET_KEY": GOOD_KEY, "RATELIMIT_STORAGE_URI": uri})
+    assert config["RATELIMIT_STORAGE_URI"] == uri
+
+
+def test_memory_throttle_storage_is_refused_in_production():
+    # Each worker would count alone: two workers, twice the guesses.
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load_settings({**PRODUCTION, "JWT_SECRET_KEY": GOOD_KEY, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert load_settings({"RATELIMIT_STORAGE_URI": "memory://"})["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize("uri", ["memcached://127.0.0.1:11211", "mongodb://db", "redis", "postgres://x"])
+def test_unknown_throttle_storage_is_refused(uri):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load_settings({"RATELIMIT_STORAGE_URI": uri})
+
+
+def test_redis_storage_starts_without_reaching_redis(tmp_path):
+    # The client is installed (the `redis` extra) and connects on first use only, so a
+    # Redis that is restarting does not stop the API from starting.
+    app = create_app(environ={"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                              "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.extensions["login_throttle"] is not None
