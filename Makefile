@@ -33,9 +33,11 @@ test: install
 		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
 	fi
 
-## Measure: photo upload through the API against a direct minio put_object, and memory.
+## Measure: photo upload through the API against a direct minio put_object, and memory;
+## a worker's peak memory on photos dear to decode; list exports against bare openpyxl.
 bench: install
 	$(BIN)/python benchmarks/bench_evidence_upload.py
+	$(BIN)/python benchmarks/bench_photo_memory.py
 	$(BIN)/python benchmarks/bench_export.py
 
 ## Measure on PostgreSQL with a national synthetic year (BENCH_DATABASE_URL to choose the database).
