@@ -31,6 +31,13 @@ def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be 0 or more, not {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -110,6 +117,14 @@ SETTINGS: list[Setting] = [
     Setting("LIST_COMMEND_MIN_VISITS", "2",
             "Approved visits a unit (or official on duty) needs in a period to be commended.", int),
     Setting("LIST_COMMEND_MIN_SCORE", "95", "A unit's mean score (%) needed for commendation.", float),
+    Setting("AUDIT_KEY", "",
+            "Secret (32+ random characters) that signs the audit chain-head anchors and keys "
+            "the tag of unknown names in failed logins. Empty: derived from "
+            "`JWT_SECRET_KEY`; set it to rotate the two apart."),
+    Setting("AUDIT_ANCHOR_EVERY", "100",
+            "Write a signed anchor of the audit chain head to the object store each time "
+            "this many more events are recorded (after the commit, in the background); "
+            "0 = only by `flask audit anchor`.", _non_negative),
     Setting("DEMO_PASSWORD", "",
             "Password of the demo users made by `flask seed demo`; generated and printed "
             "when empty."),
@@ -159,4 +174,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         config["JWT_SECRET_KEY"] = _development_secret()
     elif mode == "production" and len(config["JWT_SECRET_KEY"]) < 32:
         raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production")
+    if mode == "production" and config["AUDIT_KEY"] and len(config["AUDIT_KEY"]) < 32:
+        raise ConfigError("AUDIT_KEY must be at least 32 characters in production")
     return config
