@@ -10,7 +10,7 @@ from .auth.models import ROLES
 
 seed_cli = AppGroup("seed", help="Load demo or reference data.")
 users_cli = AppGroup("users", help="Manage accounts.")
-audit_cli = AppGroup("audit", help="Check the audit trail.")
+audit_cli = AppGroup("audit", help="Check and anchor the audit trail.")
 storage_cli = AppGroup("storage", help="Check the object store against the database.")
 
 
@@ -95,17 +95,50 @@ def users_create(username, full_name, role, org_unit_code, password):
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Recompute the hash chain; exit 1 if any event was altered or removed."""
-    from .audit.service import verify_chain
+@click.option("--all-anchors", is_flag=True,
+              help="Check every anchor in the object store, not only the newest (slow on a long trail).")
+def audit_verify(all_anchors):
+    """Recompute the hash chain and check it against the anchors in the object store.
 
-    report = verify_chain()
-    if report.intact:
-        click.echo(f"audit trail intact: {report.checked} events")
-    else:
+    Exit 1 if any event was altered or removed (the newest ones included, when an anchor
+    names them) or an anchor was tampered with; exit 2 if the store could not be read."""
+    from .audit.service import AnchorStoreDown, verify_trail
+
+    try:
+        report = verify_trail(all_anchors=all_anchors)
+    except AnchorStoreDown as exc:
+        click.echo(f"audit trail NOT CHECKED: the object store holding the anchors is "
+                   f"unavailable ({exc.__cause__})", err=True)
+        raise SystemExit(2) from None
+    if not report.intact:
         click.echo(f"audit trail BROKEN at event {report.broken_at}: {report.reason} "
-                   f"({report.checked} events before it are intact)", err=True)
+                   f"({report.checked} events checked)", err=True)
         raise SystemExit(1)
+    click.echo(f"audit trail intact: {report.checked} events")
+    if report.anchored_event_id is None:
+        click.echo("warning: no anchor in the object store, so removing the newest events "
+                   "would not show; run `flask audit anchor`", err=True)
+    else:
+        click.echo(f"anchored at event {report.anchored_event_id} "
+                   f"({report.anchored_at:%Y-%m-%d %H:%M:%S} UTC); {report.anchors_checked} "
+                   f"anchor(s) checked")
+
+
+@audit_cli.command("anchor")
+def audit_anchor():
+    """Sign the newest event of the trail and write it to the object store, so that
+    removing it or anything before it shows in `flask audit verify`."""
+    from .audit.anchors import anchor_head
+    from .storage import StoreUnavailable
+
+    try:
+        anchor = anchor_head()
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"object store unavailable: {exc}") from None
+    if anchor is None:
+        click.echo("the audit trail is empty; nothing to anchor")
+        return
+    click.echo(f"anchored event {anchor.event_id} (hash {anchor.hash[:16]}...)")
 
 
 @storage_cli.command("reconcile")

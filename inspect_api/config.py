@@ -192,6 +192,14 @@ SETTINGS: list[Setting] = [
     Setting("LIST_COMMEND_MIN_VISITS", "2",
             "Approved visits a unit (or official on duty) needs in a period to be commended.", int),
     Setting("LIST_COMMEND_MIN_SCORE", "95", "A unit's mean score (%) needed for commendation.", float),
+    Setting("AUDIT_KEY", "",
+            "Secret (32+ random characters) that signs the audit chain-head anchors and keys "
+            "the tag of unknown names in failed logins. Empty: derived from "
+            "`JWT_SECRET_KEY`; set it to rotate the two apart."),
+    Setting("AUDIT_ANCHOR_EVERY", "100",
+            "Write a signed anchor of the audit chain head to the object store each time "
+            "this many more events are recorded (after the commit, in the background); "
+            "0 = only by `flask audit anchor`.", _non_negative_int),
     Setting("DEMO_PASSWORD", "",
             "Password of the demo users made by `flask seed demo`; generated and printed "
             "when empty."),
@@ -250,6 +258,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
                 raise ConfigError(f"{required} must be set in production")
     elif not config["PUBLIC_BASE_URL"]:
         config["PUBLIC_BASE_URL"] = DEVELOPMENT_BASE_URL
+    if mode == "production" and config["AUDIT_KEY"] and len(config["AUDIT_KEY"]) < 32:
+        raise ConfigError("AUDIT_KEY must be at least 32 characters in production")
     return config
 
 

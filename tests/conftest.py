@@ -53,6 +53,9 @@ def test_settings(**extra) -> dict:
         "ARGON2_PARALLELISM": 1,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "STORAGE_DIR": str(_TMP / "objects"),
+        # Anchors go to the object store, which most apps here share: tests of anchoring
+        # turn it on with a store of their own (tests/api/test_audit_anchors.py).
+        "AUDIT_ANCHOR_EVERY": 0,
     }
     settings.update(extra)
     return settings

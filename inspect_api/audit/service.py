@@ -1,17 +1,25 @@
-"""Recording and verifying the hash-chained audit trail."""
+"""Recording, reading and verifying the hash-chained audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context, request
-from sqlalchemy import select
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import Select, or_, select, text
 
+from ..auth.actor import in_subtree
+from ..auth.models import User
 from ..db import claim_change_seq, db, utcnow
+from ..errors import AppError, Forbidden
+from ..storage import StoreUnavailable
+from . import anchors
 from .models import AuditEvent
+from .scope import REVIEWER_ENTITY_TYPES, scope_of
 
 GENESIS_HASH = "0" * 64
 
@@ -34,6 +42,10 @@ def _content_hash(prev_hash: str, event: AuditEvent) -> str:
         "request_id": event.request_id,
         "remote_addr": event.remote_addr,
     }
+    # Only when set: an event about no unit hashes exactly as before the scope existed,
+    # so events written by the previous release during a rolling upgrade still verify.
+    if event.scope_unit_id is not None:
+        content["scope_unit_id"] = event.scope_unit_id
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
@@ -58,11 +70,17 @@ def record(
     after: Any = None,
     actor_username: str | None = None,
 ) -> AuditEvent:
-    """Append one event inside the caller's transaction (it commits with the change)."""
+    """Append one event inside the caller's transaction (it commits with the change).
+
+    The event's scope (the org unit it is about) is derived from the entity here, before
+    the chain lock is taken, so the serialised part stays as short as it was."""
+    before, after = normalise(before), normalise(after)
+    scope_unit_id = scope_of(entity_type, entity_id, before, after)
     _lock_chain()
-    prev_hash = db.session.scalar(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ) or GENESIS_HASH
+    head = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev_id, prev_hash = head if head is not None else (0, GENESIS_HASH)
     event = AuditEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
@@ -70,16 +88,70 @@ def record(
         action=action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
-        before=normalise(before),
-        after=normalise(after),
+        before=before,
+        after=after,
         request_id=g.get("request_id") if has_request_context() else None,
         remote_addr=request.remote_addr if has_request_context() else None,
+        scope_unit_id=scope_unit_id,
         prev_hash=prev_hash,
     )
     event.hash = _content_hash(prev_hash, event)
     db.session.add(event)
     db.session.flush()
+    every = current_app.config.get("AUDIT_ANCHOR_EVERY") or 0
+    if every > 0 and event.id // every != prev_id // every:
+        # Crossed a multiple of N: anchor the head once this transaction has committed.
+        anchors.anchor_after_commit(db.session())
     return event
+
+
+def username_tag(username: str) -> str:
+    """A short keyed hash of a typed login name that matches no account.
+
+    People type passwords into the username box, so the text itself is never stored.
+    The tag still groups repeated attempts on one name. It is cut to 16 bits on purpose:
+    even whoever holds the key and the table learns at most 16 bits of what was typed
+    (a dictionary leaves thousands of candidates), while distinct names in a day's
+    failures rarely collide."""
+    key = anchors.derived_key(current_app.config, "login-username")
+    normalised = username.strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.new(key, normalised, hashlib.sha256).hexdigest()[:4]
+
+
+# --- reading -------------------------------------------------------------------------
+
+def is_root_admin(actor: User) -> bool:
+    return actor.role == "admin" and actor.org_unit.parent_id is None
+
+
+def list_events(actor: User, args: dict[str, Any]) -> Select:
+    """The events the actor may read, filtered by entity, actor or action.
+
+    Admins read every event scoped to their subtree; admins of a root unit also read the
+    events about no unit. Reviewers read the events about visits (reviews included),
+    findings (explanations), evidence and lists in their subtree. Nobody else reads any.
+    """
+    if actor.role == "admin":
+        visible = in_subtree(AuditEvent.scope_unit_id, actor)
+        if is_root_admin(actor):
+            visible = or_(visible, AuditEvent.scope_unit_id.is_(None))
+        query = select(AuditEvent).where(visible)
+    elif actor.role == "reviewer":
+        query = select(AuditEvent).where(in_subtree(AuditEvent.scope_unit_id, actor),
+                                         AuditEvent.entity_type.in_(REVIEWER_ENTITY_TYPES))
+    else:
+        raise Forbidden("Vai trò của bạn không được phép xem nhật ký thao tác.")
+    for key in ("entity_type", "entity_id", "actor_id", "action"):
+        if args.get(key) is not None:
+            query = query.where(getattr(AuditEvent, key) == args[key])
+    return query
+
+
+# --- verifying -----------------------------------------------------------------------
+
+class AnchorStoreDown(AppError):
+    status = 503
+    type_slug = "storage-unavailable"
 
 
 @dataclass
@@ -87,10 +159,69 @@ class ChainReport:
     checked: int
     broken_at: int | None
     reason: str | None
+    anchored_event_id: int | None = None
+    anchored_at: dt.datetime | None = None
+    anchors_checked: int = 0
 
     @property
     def intact(self) -> bool:
         return self.broken_at is None
+
+
+def verify_trail(actor: User | None = None, *, all_anchors: bool = False) -> ChainReport:
+    """Recompute the chain, then hold it against the anchors in the object store.
+
+    The chain alone shows an edited or removed event that has successors; only an anchor
+    kept outside the database shows that the newest events were removed, or that the
+    whole chain was rewritten. The newest anchor is enough for that (its hash covers every
+    event before it); `all_anchors` also checks every older one (slow on a long trail).
+    actor None: the command line. Over HTTP only admins of a root unit verify: the chain
+    is one for the whole installation, and its length and breaks are not a commune's.
+    """
+    if actor is not None and not is_root_admin(actor):
+        raise Forbidden("Chỉ quản trị viên của đơn vị cấp cao nhất mới được kiểm tra toàn bộ nhật ký.")
+    try:
+        found = anchors.list_anchors()
+        report = verify_chain()
+        if report.intact:
+            _check_anchors(report, found if all_anchors else found[-1:])
+        return report
+    except StoreUnavailable as exc:
+        raise AnchorStoreDown("Kho lưu trữ tạm thời không sẵn sàng nên chưa đối chiếu được mốc "
+                              "nhật ký. Vui lòng thử lại sau.", headers={"Retry-After": "30"}) from exc
+    finally:
+        db.session.rollback()
+
+
+def _check_anchors(report: ChainReport, keys: list[str]) -> None:
+    """Hold the (intact) chain against each anchor, newest first; note the first failure."""
+    for key in reversed(keys):
+        report.anchors_checked += 1
+        try:
+            anchor = anchors.read_anchor(key)
+        except anchors.BadAnchor as exc:
+            report.broken_at, report.reason = anchors.event_id_of(key), str(exc)
+            return
+        if report.anchored_event_id is None:
+            report.anchored_event_id, report.anchored_at = anchor.event_id, anchor.anchored_at
+        problem = _against_anchor(anchor)
+        if problem:
+            report.broken_at, report.reason = anchor.event_id, problem
+            return
+
+
+def _against_anchor(anchor: anchors.Anchor) -> str | None:
+    stored = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == anchor.event_id))
+    if stored == anchor.hash:
+        return None
+    if stored is not None:
+        return (f"event {anchor.event_id} differs from its anchor of {anchor.anchored_at:%Y-%m-%d %H:%M:%S} "
+                f"UTC: the trail was rewritten")
+    newest = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    if newest is None or newest < anchor.event_id:
+        return (f"truncated: the trail ends at event {newest or 0} but an anchor of "
+                f"{anchor.anchored_at:%Y-%m-%d %H:%M:%S} UTC names event {anchor.event_id}")
+    return f"event {anchor.event_id}, named by an anchor, is missing: events were deleted"
 
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:

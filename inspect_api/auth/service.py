@@ -10,7 +10,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.service import record
+from ..audit.service import record, username_tag
 from ..db import db, utcnow
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..org.models import OrgUnit
@@ -44,8 +44,12 @@ def login(username: str, password: str) -> dict[str, Any]:
     # Verify before looking at `active`: a disabled account must not answer faster.
     ok = user is not None and verify_password(user.password_hash, password) and user.active
     if not ok:
-        record("login_failed", "user", getattr(user, "id", None), actor_username=username[:80],
-               after={"username": username[:80]})
+        # No typed text is kept (people type passwords into the username box): a known
+        # account is named by its id, an unknown name only by a short keyed tag.
+        if user is not None:
+            record("login_failed", "user", user.id)
+        else:
+            record("login_failed", "user", None, after={"username_tag": username_tag(username)})
         db.session.commit()
         raise Unauthorized(BAD_CREDENTIALS)
     if needs_rehash(user.password_hash):

@@ -1,12 +1,61 @@
-"""flask-jwt-extended wired to the database: user lookup, revocation, and errors as
-problem+json 401s (the library's own default for a bad token is a 422 JSON body)."""
+"""flask-jwt-extended wired to the database: user lookup, revocation, the claims every
+token must carry, and errors as problem+json 401s (the library's own default for a bad
+token is a 422 JSON body)."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from flask import current_app
 from flask_jwt_extended import JWTManager
+from flask_jwt_extended.exceptions import JWTDecodeError
 
 from ..errors import problem_response
 from . import service
+from .models import ROLES
+
+_SUBJECT = re.compile(r"[1-9][0-9]{0,17}")
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as login makes it
+_TOKEN_TYPES = ("access", "refresh")
+
+
+def _is_int(value: Any, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def require_claims(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """Refuse a token whose claims are not the ones login makes; return the key to verify
+    its signature with.
+
+    This is the only hook that sees the claims as they were signed: afterwards the
+    library fills in `type: access` when the claim is missing, so a token signed with the
+    real secret but no `type` (or one made for another purpose) would pass as an access
+    token. The shape is checked before the signature, but a token is only ever accepted
+    when both hold, so the order changes nothing. `alg` is fixed by JWT_DECODE_ALGORITHMS
+    (`none` never passes)."""
+    checks = {
+        "type": claims.get("type") in _TOKEN_TYPES,
+        "sub": isinstance(claims.get("sub"), str) and _SUBJECT.fullmatch(claims["sub"]) is not None,
+        "sid": isinstance(claims.get("sid"), str) and _SESSION_ID.fullmatch(claims["sid"]) is not None,
+        "ver": _is_int(claims.get("ver"), 1, 2**31 - 1),
+        "role": isinstance(claims.get("role"), str) and claims["role"] in ROLES,
+        # Without exp a token would never expire; without iat it could not be told apart.
+        "exp": _is_int(claims.get("exp"), 1, 2**40),
+        "iat": _is_int(claims.get("iat"), 1, 2**40),
+        "org": "org" not in claims or claims["org"] is None or _is_int(claims["org"], 1, 2**63 - 1),
+        # Set by the library on every token it makes.
+        "nbf": "nbf" not in claims or _is_int(claims["nbf"], 1, 2**40),
+        "jti": "jti" not in claims or (isinstance(claims["jti"], str) and len(claims["jti"]) <= 64),
+        "csrf": "csrf" not in claims or (isinstance(claims["csrf"], str) and len(claims["csrf"]) <= 64),
+        "fresh": "fresh" not in claims or isinstance(claims["fresh"], bool),
+    }
+    bad = [name for name, ok in checks.items() if not ok]
+    # Nothing login does not make: an unknown claim, however small or large, is not ours.
+    bad += sorted(name for name in claims if name not in checks)[:5]
+    if bad:
+        raise JWTDecodeError(f"missing or invalid claims: {', '.join(bad)}")
+    return current_app.config["JWT_SECRET_KEY"]
 
 _MESSAGES = {
     "missing": "Thiếu mã truy cập (Authorization: Bearer ...).",
@@ -23,6 +72,7 @@ def _unauthorized(key: str):
 
 
 def configure_jwt(jwt: JWTManager) -> None:
+    jwt.decode_key_loader(require_claims)
     jwt.user_lookup_loader(lambda header, claims: service.load_token_user(claims))
     jwt.token_in_blocklist_loader(
         lambda header, claims: service.is_session_revoked(claims.get("sid"))
