@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
 from ..auth.actor import require_role
 from ..pagination import keyset_page, page_of
 from . import service
@@ -16,7 +17,6 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Điểm đánh giá và danh sách đề nghị")
 
 READERS = require_role("leader", "reviewer", "admin")
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route("/scores", methods=["GET"])
@@ -75,8 +75,11 @@ def frozen_list(list_id):
 
 @blp.route("/lists/<int:list_id>/export", methods=["GET"])
 @READERS
-@blp.doc(responses={"200": {"description": "The list as an Excel workbook",
-                            "content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.doc(responses={"200": {
+    "description": "The list as an Excel workbook",
+    # octet-stream beside the workbook's type: the one generators read raw bytes under.
+    "content": {XLSX_MIMETYPE: {"schema": BINARY}, OCTET_STREAM: {"schema": BINARY}},
+    "headers": response_headers("ContentDisposition")}})
 def export(list_id):
     """The frozen list as the Excel attachment a provincial office signs."""
     from .exports import list_workbook_response
