@@ -490,6 +490,46 @@ def _with(body, **changes):
     return attrs.evolve(body, **changes)
 
 
+# --- a generated TypeScript client, driven through a visit -------------------------------
+
+TS_CLIENT = Path(__file__).parent / "ts_client"
+# npm's packages stay between runs (not in git): the second run installs nothing.
+TS_WORKDIR = Path(__file__).resolve().parents[2] / ".cache" / "ts-client"
+
+
+def _run(args: list[str], cwd: Path, timeout: int = 300) -> str:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(args)}:\n{printed}"
+    return printed
+
+
+@pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None,
+                    reason="Node.js is not installed")
+def test_a_generated_typescript_client_takes_a_visit_to_submit(document_file, live_url, demo, tmp_path):
+    """A second language's generator (@hey-api/openapi-ts), its output type-checked by tsc
+    in strict mode with a tablet-like program (ts_client/src/visit.ts), which then runs
+    against the server: login, cursor pull, visit, typed 422, findings, photo, typed 409s,
+    submit."""
+    TS_WORKDIR.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json", "tsconfig.json"):
+        shutil.copy(TS_CLIENT / name, TS_WORKDIR / name)
+    shutil.rmtree(TS_WORKDIR / "src", ignore_errors=True)
+    shutil.rmtree(TS_WORKDIR / "dist", ignore_errors=True)
+    shutil.copytree(TS_CLIENT / "src", TS_WORKDIR / "src")
+    _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], TS_WORKDIR)
+    generated = _run(["npx", "--no-install", "openapi-ts", "-i", str(document_file),
+                      "-o", "src/client"], TS_WORKDIR)
+    assert "warn" not in generated.lower() and "error" not in generated.lower(), generated
+    _run(["npx", "--no-install", "tsc", "-p", "."], TS_WORKDIR)
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(phone_photo(800, 600))
+    printed = _run(["node", "dist/visit.js", live_url, conftest.DEMO_PASSWORD, str(photo)], TS_WORKDIR,
+                   timeout=120)
+    summary = json.loads(printed.strip().splitlines()[-1])
+    assert summary["status"] == "submitted" and summary["findings"] > 10
+
+
 # --- the photo as generated clients send it ---------------------------------------------
 
 def test_a_photo_sent_as_octet_stream_is_typed_by_its_bytes(app, demo, tmp_path):
