@@ -92,26 +92,39 @@ class ProblemSchema(ma.Schema):
         "optional": True, "description": "The request's X-Request-ID: quote it to support."})
 
 
-def _errors_field(**metadata) -> ma.fields.Dict:
-    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(), metadata={
-        "description": "Messages by where the bad input was and by field: "
-                       "`{\"json\": {\"desk_id\": [\"...\"]}}`, `{\"query\": {...}}`, "
-                       "`{\"headers\": {...}}`, or `{\"body\": [\"...\"]}` for a photo. A "
-                       "batch names each bad item by its index: "
-                       "`{\"json\": {\"findings\": {\"3\": {\"value\": [\"...\"]}}}}`.",
-        **metadata})
+class FieldErrors(ma.fields.Dict):
+    """A problem's `errors`: documented once, as the FieldErrors component."""
+
+
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages by where the bad input was and by field: "
+                   "`{\"json\": {\"desk_id\": [\"...\"]}}`, `{\"query\": {...}}`, "
+                   "`{\"headers\": {...}}`, or `{\"body\": [\"...\"]}` for a photo. A "
+                   "batch names each bad item by its index: "
+                   "`{\"json\": {\"findings\": {\"3\": {\"value\": [\"...\"]}}}}`.",
+    "additionalProperties": {"anyOf": [{"type": "array", "items": {"type": "string"}},
+                                       {"type": "object"}]},
+}
+
+
+def field_errors_ref(converter, field, ret, **kwargs) -> dict:
+    if isinstance(field, FieldErrors):
+        ret.clear()
+        ret["$ref"] = "#/components/schemas/FieldErrors"
+    return {}
 
 
 class ValidationProblemSchema(ProblemSchema):
     """422: the input is well-formed but not acceptable; `errors` says where."""
 
-    errors = _errors_field(optional=True)
+    errors = FieldErrors(metadata={"optional": True})
 
 
 class ConflictProblemSchema(ProblemSchema):
     """409: the write conflicts with the server's data (a taken code or name names its field)."""
 
-    errors = _errors_field(optional=True)
+    errors = FieldErrors(metadata={"optional": True})
 
 
 # --- the document: components, operation ids --------------------------------------------
@@ -361,21 +374,6 @@ class ContractResolver(SchemaResolver):
                 self.resolve_response(response)
 
 
-class ContractMarshmallowPlugin(MarshmallowPlugin):
-    Converter = ContractConverter
-    Resolver = ContractResolver
-
-    def schema_helper(self, name, _, schema=None, **kwargs):
-        if schema is None:
-            return None
-        instance = resolve_schema_instance(schema)
-        key = self.converter.schema_key(instance)
-        self.converter.refs[key] = name
-        shape = self.converter.schema2jsonschema(instance)
-        self.converter.remember_shape(key, shape)
-        return shape
-
-
 def range_exclusivity(converter, field, ret, **kwargs) -> dict:
     """apispec writes a Range's bounds but drops `min_inclusive=False` / `max_inclusive=False`;
     say so in the document (OpenAPI 3.1: the bound moves to exclusiveMinimum/Maximum)."""
@@ -400,6 +398,27 @@ def nullable_enum(converter, field, ret, **kwargs) -> dict:
             choice = {"type": types[0] if len(types) == 1 else types, **choice}
         ret["anyOf"] = [choice, {"type": "null"}]
     return {}
+
+
+class ContractMarshmallowPlugin(MarshmallowPlugin):
+    Converter = ContractConverter
+    Resolver = ContractResolver
+
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        # Here, not after init_app: the error components are converted during it.
+        for function in (range_exclusivity, nullable_enum, field_errors_ref):
+            self.converter.add_attribute_function(function)
+
+    def schema_helper(self, name, _, schema=None, **kwargs):
+        if schema is None:
+            return None
+        instance = resolve_schema_instance(schema)
+        key = self.converter.schema_key(instance)
+        self.converter.refs[key] = name
+        shape = self.converter.schema2jsonschema(instance)
+        self.converter.remember_shape(key, shape)
+        return shape
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -477,6 +496,7 @@ class ProblemApi(Api):
         """Lists page by keyset (pagination.py), not by flask-smorest's header."""
 
     def _register_responses(self):
+        self.spec.components.schema("FieldErrors", FIELD_ERRORS)
         self.spec.components.schema("Problem", schema=ProblemSchema)
         self.spec.components.schema("ValidationProblem", schema=ValidationProblemSchema)
         self.spec.components.schema("ConflictProblem", schema=ConflictProblemSchema)
@@ -502,8 +522,6 @@ def make_api(app) -> ProblemApi:
     api = ProblemApi()
     api.init_app(app, spec_kwargs={"marshmallow_plugin": ContractMarshmallowPlugin(),
                                    "extra_plugins": [ContractPlugin()]})
-    api.ma_plugin.converter.add_attribute_function(range_exclusivity)
-    api.ma_plugin.converter.add_attribute_function(nullable_enum)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
