@@ -197,6 +197,7 @@ OPERATION_IDS = {
     ("reviews.FindingExplanation", "get"): "getExplanation",
     ("reviews.FindingExplanation", "post"): "recordExplanation",
     ("reports.scores", "get"): "getScores",
+    ("reports.export_scores", "get"): "exportScores",
     ("reports.Lists", "get"): "computeList",
     ("reports.Lists", "post"): "freezeList",
     ("reports.frozen", "get"): "listFrozenLists",
@@ -333,6 +334,8 @@ class ContractConverter(OpenAPIConverter):
             # The component is one direction's already.
             prop.pop("readOnly", None)
             prop.pop("writeOnly", None)
+            if self.direction == RESPONSE:
+                prop.pop("default", None)  # what loading fills in; an answer is complete
         if self.direction == RESPONSE:
             required = sorted(field.data_key or name for name, field in fields.items()
                               if not field.metadata.get("optional"))

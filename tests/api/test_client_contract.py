@@ -132,6 +132,7 @@ OPERATION_IDS = {
     "GET /api/v1/findings/{finding_id}/explanation": "getExplanation",
     "POST /api/v1/findings/{finding_id}/explanation": "recordExplanation",
     "GET /api/v1/reports/scores": "getScores",
+    "GET /api/v1/reports/scores/export": "exportScores",
     "GET /api/v1/reports/lists": "computeList",
     "POST /api/v1/reports/lists": "freezeList",
     "GET /api/v1/reports/lists/frozen": "listFrozenLists",
@@ -483,6 +484,27 @@ def test_a_generated_client_takes_a_visit_from_login_to_submit(generated_client,
     assert len(final.findings) == len(answers)
     assert [e.id for f in final.findings for e in f.evidence] == [evidence.id]
     assert time.monotonic() - started < 60
+
+
+def test_a_generated_client_downloads_the_workbooks(generated_client, live_url, demo):
+    from openpyxl import load_workbook
+
+    from inspect_api_client import models as m
+    from inspect_api_client.api.auth import login
+    from inspect_api_client.api.reports import export_scores, get_scores
+
+    anonymous = generated_client.Client(base_url=live_url)
+    tokens = login.sync(client=anonymous, body=m.Login(username="leader1", password=conftest.DEMO_PASSWORD))
+    api = generated_client.AuthenticatedClient(base_url=live_url, token=tokens.access_token)
+    period = {"from_": dt.date(2026, 10, 1), "to": dt.date(2026, 12, 31)}
+    scores = get_scores.sync(client=api, **period)
+    assert isinstance(scores, m.Scores) and scores.period == "quý IV/2026"
+    workbook = export_scores.sync(client=api, **period)
+    book = load_workbook(workbook.payload)
+    assert book.worksheets[0].max_row > 5
+    refused = export_scores.sync_detailed(client=api, from_=dt.date(2026, 12, 31), to=dt.date(2026, 10, 1))
+    assert refused.status_code == 422 and isinstance(refused.parsed, m.ValidationProblem)
+    assert "to" in refused.parsed.errors["query"]
 
 
 def _with(body, **changes):
