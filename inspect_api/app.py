@@ -68,7 +68,7 @@ def _derived_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "JWT_ERROR_MESSAGE_KEY": "detail",
         "API_TITLE": "inspect-api",
         "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
@@ -129,10 +129,14 @@ def register_blueprints(app: Flask) -> None:
     RAW_BODY_ENDPOINTS.add("evidence.upload")
     app.register_blueprint(health.blp)
 
-    import swagger_ui_bundle
+    from pathlib import Path
+
+    import flask_swagger_ui
+
+    swagger_ui_dist = Path(flask_swagger_ui.__file__).parent / "dist"
 
     @app.get(API_DOCS_ASSETS + "/<path:filename>")
     def docs_assets(filename):
-        # Swagger UI served from the installed package: the docs work on an intranet
-        # with no CDN.
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+        # Swagger UI 5 (it reads OpenAPI 3.1) served from the installed package: the docs
+        # work on an intranet with no CDN.
+        return send_from_directory(swagger_ui_dist, filename)

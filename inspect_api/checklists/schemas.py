@@ -33,7 +33,7 @@ class ChecklistSchema(ma.Schema):
     status = ma.fields.String(dump_only=True, validate=validate.OneOf(TEMPLATE_STATUSES))
     published_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
-    criteria_count = ma.fields.Method("_count", dump_only=True)
+    criteria_count = ma.fields.Method("_count", dump_only=True, metadata={"type": "integer"})
 
     def _count(self, template) -> int:
         return len(template.criteria)

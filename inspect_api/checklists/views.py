@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..auth.actor import require_role
 from ..api import id_field
 from ..pagination import feed_of, feed_response
+from ..problems import ChecklistConflictProblemSchema
 from . import service
 from .schemas import ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
 
@@ -46,7 +47,8 @@ class ChecklistById(MethodView):
     @ADMIN
     @blp.arguments(ChecklistUpdateSchema)
     @blp.response(200, ChecklistDetailSchema)
-    @blp.alt_response(409, description="Published: it can no longer change")
+    @blp.alt_response(409, schema=ChecklistConflictProblemSchema,
+                      description="Published: it can no longer change")
     @blp.alt_response(403, description="Owned by a unit above yours")
     def patch(self, data, checklist_id):
         """Change a draft's title or criteria (admin)."""
@@ -56,7 +58,7 @@ class ChecklistById(MethodView):
 @blp.route("/<int:checklist_id>/publish", methods=["POST"])
 @ADMIN
 @blp.response(200, ChecklistDetailSchema)
-@blp.alt_response(409, description="Already published")
+@blp.alt_response(409, schema=ChecklistConflictProblemSchema, description="Already published")
 @blp.alt_response(403, description="Owned by a unit above yours")
 def publish(checklist_id):
     """Publish a draft; from then on it never changes and visits can pin it (admin)."""

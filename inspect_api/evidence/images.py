@@ -28,6 +28,8 @@ MEDIA_TYPES = {fmt: media for media, fmt in FORMATS.items()}
 # map of an Ultra HDR photo. Its first picture, the one everybody sees, is a plain JPEG.
 _SAME_FORMAT = {"MPO": "JPEG"}
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+# How each format's files begin, for a photo sent as application/octet-stream.
+_SIGNATURES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "image/webp": b"RIFF"}
 THUMBNAIL_SIDE = 320
 # Phones in Vietnam write local time without an offset; +07:00 is the right guess.
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
@@ -276,6 +278,15 @@ def _exif_text(value) -> str:
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
     return str(value).strip("\x00 ")
+
+
+def media_type_of(head: bytes) -> str | None:
+    """The type a file's first bytes announce (JPEG, PNG or WebP), else None. Only a
+    claim, like a Content-Type header: inspect_image still checks the whole file."""
+    for media_type, signature in _SIGNATURES.items():
+        if head.startswith(signature) and (media_type != "image/webp" or head[8:12] == b"WEBP"):
+            return media_type
+    return None
 
 
 def _taken_at(exif: Image.Exif) -> dt.datetime | None:

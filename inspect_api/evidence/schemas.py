@@ -20,8 +20,8 @@ class EvidenceSchema(ma.Schema):
     gps = ma.fields.Nested(GpsSchema, allow_none=True, metadata={"description": "Position from EXIF."})
     uploaded_by = ma.fields.Integer(attribute="uploaded_by_id")
     uploaded_at = ma.fields.AwareDateTime()
-    content_url = ma.fields.Method("_content_url")
-    thumbnail_url = ma.fields.Method("_thumbnail_url")
+    content_url = ma.fields.Method("_content_url", metadata={"type": "string", "format": "uri-reference"})
+    thumbnail_url = ma.fields.Method("_thumbnail_url", metadata={"type": "string", "format": "uri-reference"})
 
     def _content_url(self, evidence) -> str:
         return url_for("evidence.evidence_content", evidence_id=evidence.id)

@@ -33,12 +33,15 @@ from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
-from .images import EXTENSIONS, FORMATS, ImageRejected, ImageTooLarge, inspect_image
+from .images import EXTENSIONS, FORMATS, ImageRejected, ImageTooLarge, inspect_image, media_type_of
 from .models import Evidence
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
 RETRY_AFTER_SECONDS = "30"
+# A body of this type is a photo whose type the server reads from its bytes: the one
+# type every generated client can send raw bytes as.
+OCTET_STREAM = "application/octet-stream"
 
 
 class StoreDown(AppError):
@@ -117,9 +120,8 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
     visit = get_visit(actor, visit_id)
     _require_team_member(actor, visit)
     media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type not in FORMATS:
-        raise UnsupportedMediaType("Chỉ nhận ảnh JPEG, PNG hoặc WebP (Content-Type image/jpeg, "
-                                   "image/png, image/webp).")
+    if media_type not in FORMATS and media_type != OCTET_STREAM:
+        raise _unsupported()
     if finding_id is None:
         raise Invalid("Cần cho biết minh chứng thuộc kết quả nào (finding_id).",
                       errors={"query": {"finding_id": ["Bắt buộc."]}})
@@ -135,6 +137,11 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
                           errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
         if size == 0:
             raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
+        if media_type == OCTET_STREAM:
+            body.seek(0)
+            media_type = media_type_of(body.read(16))
+            if media_type is None:
+                raise _unsupported()
         existing = db.session.get(Evidence, evidence_id)
         if existing is not None and _same_upload(existing, visit_id, sha256):
             return existing, False
@@ -185,6 +192,11 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         log.error("evidence %s: database write failed after the store write: %s", evidence_id, exc)
         _remove_objects(keys.values())
         raise _database_failed() from None
+
+
+def _unsupported() -> UnsupportedMediaType:
+    return UnsupportedMediaType("Chỉ nhận ảnh JPEG, PNG hoặc WebP (Content-Type image/jpeg, "
+                                "image/png, image/webp, hoặc application/octet-stream).")
 
 
 def _database_failed() -> StoreDown:

@@ -6,25 +6,26 @@ from flask import current_app, redirect, request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from ..api import BINARY, OCTET_STREAM, request_headers, response_headers
 from ..auth.actor import require_role
+from ..problems import EvidenceConflictProblemSchema
 from . import service
 from .images import FORMATS
 from .schemas import EvidenceSchema, UploadArgsSchema
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="Minh chứng (ảnh chụp)")
 
+# One binary content type, the one every generator sends raw bytes as: the server reads
+# the photo's type from its bytes. Sending image/jpeg, image/png or image/webp instead
+# works too, but a generated client given several types would send the first for all.
 _UPLOAD_BODY = {
     "required": True,
-    "description": "The photo's bytes, as taken (EXIF kept). Send X-Content-SHA256 (hex) so "
-                   "the server can check nothing was lost on the way.",
-    "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in FORMATS},
+    "description": "The photo's bytes, as taken (EXIF kept): JPEG, PNG or WebP. Send them as "
+                   "application/octet-stream (the type is read from the bytes) or under "
+                   "their own type (" + ", ".join(FORMATS) + "). Send X-Content-SHA256 (hex) "
+                   "so the server can check nothing was lost on the way.",
+    "content": {OCTET_STREAM: {"schema": BINARY}},
 }
-_UPLOAD_HEADERS = [
-    {"in": "header", "name": "X-Content-SHA256", "required": False,
-     "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}},
-    {"in": "header", "name": "X-Finding-ID", "required": False,
-     "schema": {"type": "string", "format": "uuid"}},
-]
 
 
 @blp.route("/visits/<uuid:visit_id>/evidence/<uuid:evidence_id>", methods=["PUT"])
@@ -33,11 +34,13 @@ _UPLOAD_HEADERS = [
 @blp.response(201, EvidenceSchema, description="Stored")
 @blp.alt_response(200, schema=EvidenceSchema, description="Already stored with the same bytes (a retry)")
 @blp.alt_response(400, description="The body ended early (connection lost); nothing was kept. Send it again")
-@blp.alt_response(409, description="The id holds other bytes, or the visit is no longer editable")
+@blp.alt_response(409, schema=EvidenceConflictProblemSchema,
+                  description="The id holds other bytes (`current` is the stored photo), "
+                              "or the visit is no longer editable")
 @blp.alt_response(413, description="Larger than EVIDENCE_MAX_BYTES")
-@blp.alt_response(415, description="Not image/jpeg, image/png or image/webp")
+@blp.alt_response(415, description="Not a JPEG, PNG or WebP photo")
 @blp.alt_response(503, description="The object store is unavailable; nothing was kept. Retry later")
-@blp.doc(requestBody=_UPLOAD_BODY, parameters=_UPLOAD_HEADERS)
+@blp.doc(requestBody=_UPLOAD_BODY, **request_headers("ContentSHA256", "FindingIdHeader"))
 def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
     """Upload one photo for a finding; retry-safe by its UUID."""
     request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"]
@@ -51,7 +54,8 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
 @blp.route("/visits/<uuid:visit_id>/evidence/<uuid:evidence_id>", methods=["DELETE"])
 @require_role("inspector")
 @blp.response(204)
-@blp.alt_response(409, description="The visit is no longer editable")
+@blp.alt_response(409, schema=EvidenceConflictProblemSchema,
+                  description="The visit is no longer editable")
 def delete(visit_id: uuid.UUID, evidence_id: uuid.UUID):
     """Remove a photo (and its stored files) from an editable visit."""
     service.delete_evidence(current_user, visit_id, evidence_id)
@@ -83,14 +87,21 @@ def _download(evidence_id: uuid.UUID, which: str):
     return response
 
 
-_BINARY = {media: {"schema": {"type": "string", "format": "binary"}} for media in FORMATS}
+def _bytes(*media_types: str) -> dict:
+    # The photo's own type, and octet-stream: the type generators read raw bytes under.
+    return {media: {"schema": BINARY} for media in (*media_types, OCTET_STREAM)}
+
+
+_REDIRECT = {"description": "Redirect to a short-lived presigned URL (object store)",
+             "headers": response_headers("Location")}
 
 
 @blp.route("/evidence/<uuid:evidence_id>/content", methods=["GET"])
 @require_role()
 @blp.doc(responses={
-    "200": {"description": "The photo (local store)", "content": _BINARY},
-    "302": {"description": "Redirect to a short-lived presigned URL (object store)"},
+    "200": {"description": "The photo (local store)", "content": _bytes(*FORMATS),
+            "headers": response_headers("ContentDisposition")},
+    "302": _REDIRECT,
 })
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def evidence_content(evidence_id: uuid.UUID):
@@ -101,9 +112,9 @@ def evidence_content(evidence_id: uuid.UUID):
 @blp.route("/evidence/<uuid:evidence_id>/thumbnail", methods=["GET"])
 @require_role()
 @blp.doc(responses={
-    "200": {"description": "The thumbnail (local store)",
-            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
-    "302": {"description": "Redirect to a short-lived presigned URL (object store)"},
+    "200": {"description": "The thumbnail (local store)", "content": _bytes("image/jpeg"),
+            "headers": response_headers("ContentDisposition")},
+    "302": _REDIRECT,
 })
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def evidence_thumbnail(evidence_id: uuid.UUID):

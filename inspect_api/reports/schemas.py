@@ -78,7 +78,8 @@ class FindingRefSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     inspector = ma.fields.String(allow_none=True)
     evidence = ma.fields.List(ma.fields.String(), metadata={"description": "Evidence ids."})
-    evidence_urls = ma.fields.Method("_urls")
+    evidence_urls = ma.fields.Method("_urls", metadata={
+        "type": "array", "items": {"type": "string", "format": "uri-reference"}})
 
     def _urls(self, finding) -> list[str]:
         return [url_for("evidence.evidence_content", evidence_id=e) for e in finding["evidence"]]

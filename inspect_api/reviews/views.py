@@ -6,8 +6,10 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from ..api import response_headers
 from ..auth.actor import require_role
 from ..pagination import PageArgsSchema, keyset_page, page_of
+from ..problems import ExplanationConflictProblemSchema, VisitConflictProblemSchema
 from ..visits.models import Visit
 from ..visits.schemas import VisitDetailSchema, VisitSchema
 from ..visits.service import etag_of
@@ -32,8 +34,10 @@ def queue(args):
 @blp.route("/visits/<uuid:visit_id>/review", methods=["POST"])
 @REVIEWERS
 @blp.arguments(ReviewInSchema)
-@blp.response(200, VisitDetailSchema)
-@blp.alt_response(409, description="Not waiting for review (e.g. another reviewer decided first)")
+@blp.response(200, VisitDetailSchema, headers=response_headers("ETag"))
+@blp.alt_response(409, schema=VisitConflictProblemSchema,
+                  description="Not waiting for review (e.g. another reviewer decided first), or "
+                              "changed since the `version` you sent; `current` holds the server's copy")
 def review(data, visit_id: uuid.UUID):
     """Approve, or return with a comment; per-finding comments, severity changes and voids
     are kept beside the inspector's findings."""
@@ -53,7 +57,8 @@ class FindingExplanation(MethodView):
     @REVIEWERS
     @blp.arguments(ExplanationInSchema)
     @blp.response(200, ExplanationSchema)
-    @blp.alt_response(409, description="Not in a state that allows this step")
+    @blp.alt_response(409, schema=ExplanationConflictProblemSchema,
+                      description="Not in a state that allows this step")
     def post(self, data, finding_id: uuid.UUID):
         """Record that an explanation was requested (with a deadline), received, or lapsed."""
         return service.record_explanation(current_user, finding_id, data)

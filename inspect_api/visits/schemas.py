@@ -40,7 +40,8 @@ class FindingInSchema(ma.Schema):
                               metadata={"description": "pass/fail/na; derived from `value` by the "
                                                        "criterion's pass rule when omitted."})
     value = ma.fields.Raw(allow_none=True, load_default=None,
-                          metadata={"description": "count: integer ≥ 0; percent: number 0–100; "
+                          metadata={"type": ["number", "string"],
+                                    "description": "count: integer ≥ 0; percent: number 0–100; "
                                                    "time: \"HH:MM\"; text: string."})
     staff_id = id_field(allow_none=True, load_default=None, strict=True)
     note = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
@@ -58,7 +59,7 @@ class FindingSchema(ma.Schema):
     criterion_id = ma.fields.Integer()
     criterion_code = ma.fields.String(attribute="criterion.code")
     result = ma.fields.String()
-    value = ma.fields.Raw(allow_none=True)
+    value = ma.fields.Raw(allow_none=True, metadata={"type": ["number", "string"]})
     staff_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
     recorded_at = ma.fields.AwareDateTime()

@@ -9,8 +9,10 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from ..api import request_headers, response_headers
 from ..auth.actor import require_role
 from ..pagination import feed_of, feed_response
+from ..problems import SubmitProblemSchema, VisitConflictProblemSchema, VisitPreconditionProblemSchema
 from . import service
 from .schemas import (
     FindingsBatchSchema, FindingsResultSchema, VisitDetailSchema, VisitPutSchema,
@@ -38,7 +40,7 @@ class Visits(MethodView):
 class VisitById(MethodView):
     decorators = [require_role()]
 
-    @blp.response(200, VisitDetailSchema)
+    @blp.response(200, VisitDetailSchema, headers=response_headers("ETag"))
     def get(self, visit_id: uuid.UUID):
         """One visit with its findings. The ETag header carries its version."""
         visit = service.get_visit(current_user, visit_id)
@@ -46,11 +48,17 @@ class VisitById(MethodView):
 
     @INSPECTOR
     @blp.arguments(VisitPutSchema)
-    @blp.response(200, VisitDetailSchema, description="Updated, or unchanged (a replay)")
-    @blp.alt_response(201, schema=VisitDetailSchema, description="Created")
-    @blp.alt_response(409, description="Stale version, or the visit is no longer editable; "
-                                        "`current` holds the server's copy")
-    @blp.alt_response(428, description="An update without `version` or If-Match")
+    @blp.response(200, VisitDetailSchema, description="Updated, or unchanged (a replay)",
+                  headers=response_headers("ETag"))
+    @blp.alt_response(201, schema=VisitDetailSchema, description="Created",
+                      headers=response_headers("ETag"))
+    @blp.alt_response(409, schema=VisitConflictProblemSchema,
+                      description="Stale version, or the visit is no longer editable; "
+                                  "`current` holds the server's copy")
+    @blp.alt_response(428, schema=VisitPreconditionProblemSchema,
+                      description="An update without `version` or If-Match; `current` holds "
+                                  "the server's copy")
+    @blp.doc(**request_headers("IfMatch"))
     def put(self, data, visit_id: uuid.UUID):
         """Create (201) or update (200) a visit by the tablet's UUID; replays change nothing."""
         visit, created = service.upsert_visit(current_user, visit_id, data, request.headers.get("If-Match"))
@@ -61,7 +69,8 @@ class VisitById(MethodView):
 @INSPECTOR
 @blp.arguments(FindingsBatchSchema)
 @blp.response(200, FindingsResultSchema)
-@blp.alt_response(409, description="The visit is no longer editable")
+@blp.alt_response(409, schema=VisitConflictProblemSchema,
+                  description="The visit is no longer editable; `current` holds the server's copy")
 @blp.alt_response(413, description="More findings than SYNC_MAX_FINDINGS in one batch")
 def put_findings(data, visit_id: uuid.UUID):
     """Upsert a batch of findings by their UUIDs: all are written or none (422 names each bad item)."""
@@ -70,9 +79,12 @@ def put_findings(data, visit_id: uuid.UUID):
 
 @blp.route("/<uuid:visit_id>/submit", methods=["POST"])
 @INSPECTOR
-@blp.response(200, VisitDetailSchema)
-@blp.alt_response(409, description="Already submitted or approved")
-@blp.alt_response(422, description="Criteria still unanswered (listed in `missing`)")
+@blp.response(200, VisitDetailSchema, headers=response_headers("ETag"))
+@blp.alt_response(409, schema=VisitConflictProblemSchema,
+                  description="Already submitted or approved; `current` holds the server's copy")
+@blp.alt_response(422, schema=SubmitProblemSchema,
+                  description="Criteria still unanswered (`missing`), or failing findings "
+                              "without their required photo (`missing_evidence`)")
 def submit(visit_id: uuid.UUID):
     """Submit the visit for review (a member of its team only)."""
     visit = service.submit_visit(current_user, visit_id)

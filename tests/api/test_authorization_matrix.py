@@ -272,6 +272,11 @@ OPS = [
     Op("GET", "/api/v1/reports/scores", lambda w: {"url": f"{API}/reports/scores?{PERIOD}"}, only(READERS, 200)),
     Op("GET", "/api/v1/reports/scores", lambda w: {"url": f"{API}/reports/scores?{PERIOD}&org_unit_id={w.ids['unit']}"},
        only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
+    Op("GET", "/api/v1/reports/scores/export", lambda w: {"url": f"{API}/reports/scores/export?{PERIOD}"},
+       only(READERS, 200)),
+    Op("GET", "/api/v1/reports/scores/export", lambda w: {
+        "url": f"{API}/reports/scores/export?{PERIOD}&org_unit_id={w.ids['unit']}"},
+       only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
     Op("GET", "/api/v1/reports/lists", lambda w: {"url": f"{API}/reports/lists?kind=criticism&{PERIOD}"},
        only(READERS, 200)),
     Op("GET", "/api/v1/reports/lists", lambda w: {

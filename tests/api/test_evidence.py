@@ -250,9 +250,9 @@ def test_content_type_and_finding_are_checked_finding_id_may_be_a_header(ev):
         assert_problem(response, 422)
         assert "finding_id" in response.get_json()["errors"]["query"]
     assert_problem(ev.upload(new_id(), new_id(), PHOTO, finding_id), 404)  # unknown visit
-    # Only JPEG, PNG and WebP.
+    # Only JPEG, PNG and WebP (as octet-stream, read from the bytes: test_client_contract.py).
     for data, content_type in ((_gif(), "image/gif"), (b'{"photo": 1}', "application/json"),
-                               (PHOTO, "text/plain"), (PHOTO, "application/octet-stream"), (PHOTO, None)):
+                               (PHOTO, "text/plain"), (_gif(), "application/octet-stream"), (PHOTO, None)):
         assert_problem(ev.upload(visit_id, new_id(), data, finding_id, content_type=content_type), 415)
     assert ev.objects() == [] and ev.row_count() == 0
 
