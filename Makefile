@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
 
-.PHONY: run test bench bench-reports install clean
+.PHONY: run test bench bench-reports bench-sync install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ bench: install
 ## Measure on PostgreSQL with a national synthetic year (BENCH_DATABASE_URL to choose the database).
 bench-reports: install
 	$(BIN)/python benchmarks/bench_reports.py
+
+## A fleet of tablets syncing against gunicorn on PostgreSQL: lost and duplicated changes (must be 0),
+## latency percentiles. WIPES BENCH_DATABASE_URL (default .../bench_fleet); TABLETS=50 to choose the size.
+TABLETS ?= 50
+bench-sync: install
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
