@@ -89,7 +89,8 @@ class FleetConfig:
     teammate_edit_rate: float = 0.5
     review_burst: int = 3  # visits a reviewer decides between two pulls of the queue
     think: tuple[float, float] = (0.05, 0.3)  # seconds between a tablet's steps
-    poll: tuple[float, float] = (1.5, 4.0)  # seconds between pulls while waiting for reviews
+    poll: tuple[float, float] = (1.5, 4.0)  # seconds between pulls while waiting for reviews...
+    poll_max: float = 12.0  # ...stretched by half each time nothing changed, up to this
     admin_think: tuple[float, float] = (0.2, 0.6)
     max_seconds: float = 900  # the active phase gives up after this
     seed: int = 2026
@@ -223,14 +224,17 @@ class FeedCopy:
         self.pages += 1
         return bool(meta["more"])
 
-    def sync(self, client: Client, per_page: int, kind: str = "pull") -> None:
+    def sync(self, client: Client, per_page: int, kind: str = "pull") -> int:
+        """Pull until nothing more waits; how many rows and tombstones came."""
+        brought = 0
         while True:
             params = {**self.filters, "per_page": per_page}
             if self.cursor:
                 params["cursor"] = self.cursor
             page = client.call(kind, "GET", self.path, params=params).json()
+            brought += len(page["items"]) + len(page["removed"])
             if not self.apply(page):
-                return
+                return brought
 
 
 def compare(copy: dict[str, dict], truth: dict[str, dict]) -> dict[str, list[str]]:
@@ -270,9 +274,8 @@ class Actor:
         self.copies[key or path] = copy
         return copy
 
-    def sync(self, *keys: str) -> None:
-        for key in keys or tuple(self.copies):
-            self.copies[key].sync(self.client, self.cfg.per_page)
+    def sync(self, *keys: str) -> int:
+        return sum(self.copies[key].sync(self.client, self.cfg.per_page) for key in keys or tuple(self.copies))
 
     def think(self, bounds: tuple[float, float]) -> None:
         time.sleep(self.rng.uniform(*bounds))
@@ -339,13 +342,13 @@ class InspectorTablet(Actor):
             if self.rng.random() < self.cfg.teammate_edit_rate:
                 self.edit_teammates_visit()
         rounds = 0
+        delay = self.rng.uniform(*self.cfg.poll)
         while not abort.is_set() and time.monotonic() < deadline:
-            self.think(self.cfg.poll)
-            # Visits every time; reference data every third time, as a tablet saves battery.
-            if rounds % 3 == 2:
-                self.sync()
-            else:
-                self.sync("/visits")
+            time.sleep(delay)
+            # Visits every time; reference data every third time, as a tablet saves battery;
+            # and less often while nothing changes.
+            changed = self.sync() if rounds % 3 == 2 else self.sync("/visits")
+            delay = self.rng.uniform(*self.cfg.poll) if changed else min(delay * 1.5, self.cfg.poll_max)
             rounds += 1
             self.fix_returned()
             visits = self.copies["/visits"].items
@@ -420,9 +423,15 @@ class InspectorTablet(Actor):
             if response.status_code == 422:
                 problems = ((response.json().get("errors") or {}).get("json") or {}).get("findings") or {}
                 fields = {f for item_errors in problems.values() for f in item_errors}
-                if replay or fields != {"staff_id"}:
+                if fields != {"staff_id"}:
                     self.stats.errors.append(f"{self.username}: findings 422: {response.text[:400]}")
                     raise Unexpected("findings")
+                if replay:
+                    # The batch is stored (its first send was answered 200), but the server
+                    # checks unchanged items against today's staff: see the xfail test in
+                    # tests/api/test_sync_fleet.py. Counted, not an error of the sync.
+                    self.stats.counts["replayed batch refused (422): named official moved since"] += 1
+                    return
                 # The named official moved away since the last pull: pull, name another.
                 self.stats.counts["stale staff refused (422), retried"] += 1
                 self.sync("/staff", "/desks")
@@ -545,6 +554,12 @@ class InspectorTablet(Actor):
 
     def final_report(self) -> CopyReport:
         report = super().final_report()
+        # A return still waiting when the tablet stopped (it failed, or time ran out) has
+        # reached it if its final copy shows it.
+        for visit_id in self.mine:
+            review = (self.copies["/visits"].items.get(visit_id) or {}).get("last_review")
+            if review and review["decision"] == "return":
+                self.returns_seen.add((visit_id, review["round"]))
         report.created = dict(self.created)
         report.acked_findings = self.acked
         report.returns_seen = sorted(self.returns_seen)
