@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
 
-.PHONY: run test bench bench-reports bench-throttle install clean
+.PHONY: run test bench bench-reports bench-throttle bench-sync install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench-reports: install
 ## passwords, per counter store (BENCH_DATABASE_URL for PostgreSQL; Redis on 127.0.0.1:6379).
 bench-throttle: install
 	$(BIN)/python benchmarks/bench_login_throttle.py
+
+## A fleet of tablets syncing against gunicorn on PostgreSQL: lost and duplicated changes (must be 0),
+## latency percentiles. WIPES BENCH_DATABASE_URL (default .../bench_fleet); TABLETS=50 to choose the size.
+TABLETS ?= 50
+bench-sync: install
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -117,6 +117,34 @@ def api_env(s3_endpoint: str | None, workdir: Path, database_url: str | None = N
     return env
 
 
+def fresh_database(url: str) -> None:
+    """Make `url` an empty database: a SQLite file is removed; a PostgreSQL database is
+    created if missing and its public schema dropped and made again (everything in it is
+    lost, so point this at a database of its own)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    if target.get_backend_name() == "sqlite":
+        if target.database:
+            Path(target.database).unlink(missing_ok=True)
+        return
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}):
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        server.dispose()
+    engine = create_engine(target)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 def prepare_database(env: dict[str, str]) -> None:
     for args in (["db", "upgrade"], ["seed", "demo"]):
         done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
