@@ -124,7 +124,10 @@ def _field_error(field: str, message: str) -> Invalid:
     return Invalid(message, errors={"json": {field: [message]}})
 
 
-def _check_references(actor: User, data: dict[str, Any]) -> tuple[Team, Desk, list[Staff]]:
+def _check_references(actor: User, data: dict[str, Any],
+                      on_duty_before: frozenset[int] = frozenset()) -> tuple[Team, Desk, list[Staff]]:
+    """The team, desk, checklist and staff a visit names, checked. Staff already on duty
+    in the stored visit stay acceptable after they move: that was true on the day."""
     team = db.session.get(Team, data["team_id"])
     if team is None or actor.id not in team.member_ids:
         raise _field_error("team_id", "Bạn không phải thành viên của đoàn kiểm tra này.")
@@ -144,7 +147,7 @@ def _check_references(actor: User, data: dict[str, Any]) -> tuple[Team, Desk, li
     by_id = {s.id: s for s in staff}
     wrong = {str(i): ["Cán bộ không thuộc đơn vị của Bộ phận Một cửa này."]
              for i, sid in enumerate(data.get("staff_on_duty") or [])
-             if sid not in by_id or not by_id[sid].serves(desk)}
+             if sid not in by_id or not (by_id[sid].serves(desk) or sid in on_duty_before)}
     if wrong:
         raise Invalid("Có cán bộ không thuộc đơn vị được kiểm tra.",
                       errors={"json": {"staff_on_duty": wrong}})
@@ -208,7 +211,7 @@ def _upsert_visit(actor, visit_id, data, if_match):
     for field in IDENTITY_FIELDS:
         if desired[field] != getattr(visit, field):
             raise _field_error(field, f"Không thể đổi {FIELD_NAMES_VI[field]} của buổi kiểm tra đã tạo.")
-    _, _, staff = _check_references(actor, data)
+    _, _, staff = _check_references(actor, data, frozenset(visit.staff_on_duty_ids))
     before = VisitSchema().dump(visit)
     for key, value in desired.items():
         setattr(visit, key, value)
@@ -283,8 +286,11 @@ def _derive_result(criterion: Criterion, number: Decimal | None, text: str | Non
 
 
 def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Visit,
-                   staff_by_id: dict[int, Staff]) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    """Errors by field, and the row values if there are none."""
+                   staff_by_id: dict[int, Staff], stored: Finding | None = None,
+                   ) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """Errors by field, and the row values if there are none. An official the stored
+    finding already names was checked when it was recorded: moving them since does not
+    make a retried or corrected answer wrong."""
     errors: dict[str, list[str]] = {}
     if criterion is None:
         return {"criterion_id": ["Tiêu chí không thuộc bộ tiêu chí của buổi kiểm tra."]}, {}
@@ -301,7 +307,8 @@ def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Vis
         staff = staff_by_id.get(staff_id)
         if criterion.subject != "staff":
             errors["staff_id"] = ["Tiêu chí này đánh giá đơn vị, không gắn với cá nhân."]
-        elif staff is None or not staff.serves(visit.desk):
+        elif staff is None or (not staff.serves(visit.desk)
+                               and (stored is None or stored.staff_id != staff_id)):
             errors["staff_id"] = ["Cán bộ không thuộc đơn vị được kiểm tra."]
     elif criterion.subject == "staff" and result == "fail":
         errors["staff_id"] = ["Kết quả không đạt về cá nhân phải ghi rõ cán bộ vi phạm."]
@@ -332,8 +339,10 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]])
     rows: list[tuple[uuid.UUID, dict[str, Any]]] = []
     seen: set[uuid.UUID] = set()
     for index, item in enumerate(items):
-        item_errors, row = _check_finding(item, criteria.get(item["criterion_id"]), visit, staff_by_id)
         finding_id = item["id"]
+        stored = existing.get(finding_id)
+        item_errors, row = _check_finding(item, criteria.get(item["criterion_id"]), visit, staff_by_id,
+                                          stored if stored is not None and stored.visit_id == visit.id else None)
         if finding_id in seen:
             item_errors.setdefault("id", []).append("Mã kết quả bị lặp trong cùng lô.")
         seen.add(finding_id)

@@ -97,17 +97,12 @@ def test_the_fleet_check_sees_a_lost_and_a_duplicated_change():
     assert compare(truth, truth) == {"missing": [], "stale": [], "not deleted": []}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Found by the fleet benchmark, reported and not fixed here: sync_findings checks every "
-    "item against the staff's current assignment, even an item stored already and sent "
-    "again unchanged, so a tablet retrying a batch whose answer it lost gets 422 once the "
-    "named official has moved away (a visit PUT replay is accepted: it short-circuits)."))
 def test_a_findings_batch_sent_again_is_accepted_after_the_named_official_moved(client, demo, login):
     inspector, admin = login("inspector1"), login("admin")
     team = my_team(client, inspector)
     desk = team["desk_ids"][0]
-    visit_id = create_visit(client, inspector, visit_body(team, desk))
     person = demo.staff_by_desk[desk][0]
+    visit_id = create_visit(client, inspector, visit_body(team, desk, staff_on_duty=[person]))
     batch = {"findings": [{"id": new_id(), "criterion_id": demo.criteria["CON-01"], "result": "fail",
                            "staff_id": person, "recorded_at": RECORDED_AT}]}
     first = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
@@ -120,3 +115,17 @@ def test_a_findings_batch_sent_again_is_accepted_after_the_named_official_moved(
     again = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
     assert again.status_code == 200, again.get_json()
     assert again.get_json()["changed"] == 0
+    # A correction of that answer keeps naming them, as it was true on the visit day; the
+    # visit's staff on duty likewise.
+    batch["findings"][0]["note"] = "Bổ sung: đã nhắc nhở tại chỗ"
+    corrected = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert corrected.status_code == 200 and corrected.get_json()["changed"] == 1, corrected.get_json()
+    edited = client.put(f"/api/v1/visits/{visit_id}", headers=inspector, json=visit_body(
+        team, desk, staff_on_duty=[person], notes="Đã sửa sau khi cán bộ chuyển công tác", version=1))
+    assert edited.status_code == 200, edited.get_json()
+    # Naming someone else who does not serve there is still refused.
+    stranger = next(s for d, people in demo.staff_by_desk.items() if d != desk for s in people
+                    if demo.desk_unit[d] != demo.desk_unit[desk])
+    batch["findings"][0]["staff_id"] = stranger
+    refused = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert refused.status_code == 422 and "staff_id" in refused.get_json()["errors"]["json"]["findings"]["0"]
