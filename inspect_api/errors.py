@@ -43,6 +43,7 @@ DETAILS = {
     401: "Vui lòng đăng nhập lại.",
     404: "Không tìm thấy tài nguyên được yêu cầu.",
     405: "Đường dẫn này không hỗ trợ phương thức {method}.",
+    412: "Phiên bản bạn gửi trong If-Match không còn là phiên bản hiện tại.",
     413: "Nội dung gửi lên vượt quá giới hạn cho phép.",
     415: "Chỉ chấp nhận nội dung application/json.",
     429: "Bạn đã thử quá nhiều lần. Vui lòng chờ rồi thử lại.",
@@ -106,6 +107,20 @@ class Invalid(AppError):
 
     status = 422
     type_slug = "validation-error"
+
+
+class RefusedInput(Invalid):
+    """What no endpoint accepts (inputs.py: NUL, NaN, nesting...), refused before any view
+    and so before authentication; its own type tells it from a schema's 422."""
+
+    type_slug = "refused-input"
+
+
+class Unreadable(AppError):
+    """A body that cannot be read at all (not JSON, not UTF-8): 400, before any view."""
+
+    status = 400
+    type_slug = "unreadable-body"
 
 
 class TooLarge(AppError):
