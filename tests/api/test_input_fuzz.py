@@ -19,7 +19,7 @@ in four all plausible, reaching the services and the database; each is sent as e
 role and with no token.
 
 For every answer: never a 5xx; a 4xx is problem+json with its status, and a 422 carries
-field errors; a refused write leaves every table's row count as it was; the request id
+field errors, in Vietnamese; a refused write leaves every table's row count as it was; the request id
 the API echoes is always its own safe one. Schemathesis (test_openapi_contract.py) checks
 the answers against the document; this test is about the inputs.
 
@@ -524,8 +524,12 @@ def _login(client, username: str) -> dict | None:
 
 @pytest.fixture
 def tokens(app, world):
-    """Fresh tokens of every role that can still log in: an earlier operation may have
-    logged one out, throttled the address, or (PATCH /users, run last) changed it."""
+    return _fresh_tokens(app)
+
+
+def _fresh_tokens(app) -> dict:
+    """Tokens of every role that can still log in: an earlier request may have logged one
+    out, throttled the address, or (PATCH /users, run last) changed it."""
     limiter.reset()
     client = app.test_client()
     result = {role: _login(client, role) for role in ROLES}
@@ -539,6 +543,22 @@ def _strict_json(text: str):
         raise ValueError(f"{constant} in an answer")
 
     return json.loads(text, parse_constant=refuse)
+
+
+# marshmallow's default messages, which the users must never read untranslated.
+ENGLISH = re.compile(r"^(Not a valid|Missing data|Unknown field|Must be|Longer than|Shorter "
+                     r"than|Length must|Field may not|Invalid|String does not|Special numeric)")
+
+
+def _messages(errors):
+    if isinstance(errors, dict):
+        for value in errors.values():
+            yield from _messages(value)
+    elif isinstance(errors, list):
+        for value in errors:
+            yield from _messages(value)
+    elif isinstance(errors, str):
+        yield errors
 
 
 def _check_answer(response, request, caller, before, after) -> list[str]:
@@ -561,6 +581,9 @@ def _check_answer(response, request, caller, before, after) -> list[str]:
                 wrong.append(f"{status} with a broken problem body for {where}: {body}")
             if status == 422 and not isinstance(body.get("errors", body.get("missing")), (dict, list)):
                 wrong.append(f"422 without field errors for {where}: {body}")
+            english = [m for m in _messages(body.get("errors")) if ENGLISH.match(m)]
+            if english:
+                wrong.append(f"untranslated messages for {where}: {english[:3]}")
         if before is not None and before != after:
             changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
             wrong.append(f"{status} for {where} yet rows changed: {changed}")
@@ -608,6 +631,7 @@ def test_no_input_gives_a_server_error(app, world, tokens, method, path, operati
             before = after
     assert not wrong, "\n".join(wrong[:20])
 
+    tokens = _fresh_tokens(app)  # the sweep may have logged them out
     callers = (*tokens, NO_TOKEN)
     reached: dict[str, set[int]] = defaultdict(set)
 
