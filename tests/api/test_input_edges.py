@@ -9,6 +9,7 @@ named cases, so a regression reads as the case it is.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -415,3 +416,54 @@ def test_a_chunked_body_under_the_limit_is_read_whole_over_gunicorn(live_server)
                              headers={"Content-Type": "application/json"}, timeout=30)
     assert response.request.headers.get("Transfer-Encoding") == "chunked"
     assert response.status_code == 200, response.text[:300]
+
+
+# --- every string a client sends has a limit --------------------------------------------
+
+# Parsed as HH:MM by marshmallow's Time: anything long fails to parse (422).
+PARSED_STRINGS = {"opens_at", "closes_at"}
+
+
+def _unbounded_strings(schema, components, where, found, depth=0):
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            _unbounded_strings(sub, components, where, found, depth)
+    if depth > 6:
+        return
+    if schema.get("type") == "object" or "properties" in schema:
+        for name, sub in schema.get("properties", {}).items():
+            if not sub.get("readOnly"):
+                _unbounded_strings(sub, components, f"{where}.{name}", found, depth + 1)
+    elif schema.get("type") == "array":
+        assert "maxItems" in schema or where.endswith(("findings", "criteria")), where
+        _unbounded_strings(schema.get("items", {}), components, f"{where}[]", found, depth + 1)
+    elif schema.get("type") == "string":
+        pattern = schema.get("pattern")
+        bounded = ("maxLength" in schema or "enum" in schema
+                   or schema.get("format") in {"uuid", "date", "date-time", "binary"}
+                   # a pattern without *, + or {n,} bounds the length too
+                   or (pattern is not None and not re.search(r"[*+]|\{\d+,\}", pattern)))
+        if not bounded and where.rsplit(".", 1)[-1] not in PARSED_STRINGS:
+            found.append(where)
+
+
+def test_every_string_a_client_sends_has_a_length_limit(client):
+    """What the database stores must have a limit in the schema (and so in the document):
+    a 10,000-character value then gets 422, not a database error or a bloated row."""
+    document = client.get(f"{API}/openapi.json").get_json()
+    components = document["components"]["schemas"]
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "patch", "delete"}:
+                continue
+            for parameter in item.get("parameters", []) + operation.get("parameters", []):
+                if parameter["in"] in {"query", "header"}:
+                    _unbounded_strings(parameter["schema"], components,
+                                       f"{method.upper()} {path} {parameter['name']}", found)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                _unbounded_strings(body["schema"], components, f"{method.upper()} {path} body", found)
+    assert not found, "strings without maxLength:\n" + "\n".join(found)
