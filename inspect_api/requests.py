@@ -36,8 +36,9 @@ def _problem_for_bare_errors(response):
     """An error that left without the handlers, as problem+json like every other. One
     does: send_file answers a GET whose If-Match fails with 412 and the file itself."""
     if response.status_code >= 400 and response.mimetype != PROBLEM_MIMETYPE:
+        etag = response.headers.get("ETag")
         response.close()  # release the file (and run its clean-up)
-        return problem_response(response.status_code)
+        return problem_response(response.status_code, headers={"ETag": etag} if etag else None)
     return response
 
 

@@ -376,6 +376,7 @@ def test_a_failed_if_match_on_a_file_is_problem_json(client, demo, login):
     for garbage in ('"v1"', "W/", "\x00"):
         response = client.get(url, headers={**leader, "If-Match": garbage})
         assert problem(response, 412)["detail"].startswith("Phiên bản"), garbage
+        assert response.headers["ETag"]  # the file's own, as send_file gave it
         assert response.headers["X-Request-ID"] and response.headers["Cache-Control"] == "no-store"
 
 
