@@ -32,10 +32,11 @@ def _check_input():
     check_input(RAW_BODY_ENDPOINTS)
 
 
-def _problem_for_bare_errors(response):
-    """An error that left without the handlers, as problem+json like every other. One
-    does: send_file answers a GET whose If-Match fails with 412 and the file itself."""
-    if response.status_code >= 400 and response.mimetype != PROBLEM_MIMETYPE:
+def _problem_for_bare_412(response):
+    """send_file answers a GET whose If-Match fails with 412 and the file itself, past the
+    error handlers: that answer leaves as problem+json like every other error. (Only
+    412: /readyz answers 503 with its own JSON on purpose.)"""
+    if response.status_code == 412 and response.mimetype != PROBLEM_MIMETYPE:
         etag = response.headers.get("ETag")
         response.close()  # release the file (and run its clean-up)
         return problem_response(response.status_code, headers={"ETag": etag} if etag else None)
@@ -68,4 +69,4 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(_require_json_body)
     app.before_request(_check_input)
     app.after_request(_finish)
-    app.after_request(_problem_for_bare_errors)  # runs first: after_request is LIFO
+    app.after_request(_problem_for_bare_412)  # runs first: after_request is LIFO
