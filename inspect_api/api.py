@@ -144,7 +144,7 @@ PARAMETERS = {
         "in": "header", "name": "If-Match", "required": False,
         "description": "The ETag of the copy this edit is based on (or send `version` in the "
                        "body). An update with neither gets 428; a stale one 409.",
-        "schema": {"type": "string"}},
+        "schema": {"type": "string", "maxLength": 64, "examples": ['"v3"']}},
     "ContentSHA256": {
         "in": "header", "name": "X-Content-SHA256", "required": False,
         "description": "SHA-256 of the body, hex: a body damaged on the way is refused "

@@ -1,4 +1,5 @@
-"""Per-request plumbing: request ids, client address, content-type and caching rules."""
+"""Per-request plumbing: request ids, client address, content-type and caching rules, and
+the input rules of inputs.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import uuid
 
 from flask import Flask, g, request
 
-from .errors import problem_response
+from .errors import PROBLEM_MIMETYPE, problem_response
+from .inputs import RequestJSONProvider, check_input
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -23,6 +25,22 @@ def client_address() -> str:
 def _assign_request_id():
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _check_input():
+    """422/400/413 for what no endpoint accepts (inputs.py), before any view reads it."""
+    check_input(RAW_BODY_ENDPOINTS)
+
+
+def _problem_for_bare_412(response):
+    """send_file answers a GET whose If-Match fails with 412 and the file itself, past the
+    error handlers: that answer leaves as problem+json like every other error. (Only
+    412: /readyz answers 503 with its own JSON on purpose.)"""
+    if response.status_code == 412 and response.mimetype != PROBLEM_MIMETYPE:
+        etag = response.headers.get("ETag")
+        response.close()  # release the file (and run its clean-up)
+        return problem_response(response.status_code, headers={"ETag": etag} if etag else None)
+    return response
 
 
 def _require_json_body():
@@ -47,6 +65,9 @@ def _finish(response):
 
 
 def register_request_hooks(app: Flask) -> None:
+    app.json = RequestJSONProvider(app)
     app.before_request(_assign_request_id)
     app.before_request(_require_json_body)
+    app.before_request(_check_input)
     app.after_request(_finish)
+    app.after_request(_problem_for_bare_412)  # runs first: after_request is LIFO

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
+from ..fields import AwareDateTime, Date, FullMatch
 from .models import ROLES
 from .passwords import MIN_PASSWORD_LENGTH
 
@@ -37,8 +38,8 @@ class UserSchema(ma.Schema):
     org_unit_id = ma.fields.Integer(dump_only=True)
     org_unit = ma.fields.Nested(OrgUnitBriefSchema, dump_only=True)
     active = ma.fields.Boolean(dump_only=True)
-    last_login_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    last_login_at = AwareDateTime(dump_only=True, allow_none=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class TokensSchema(ma.Schema):
@@ -60,8 +61,8 @@ class MyTeamSchema(ma.Schema):
     name = ma.fields.String()
     plan_id = ma.fields.Integer()
     plan_title = ma.fields.String(attribute="plan.title")
-    plan_starts_on = ma.fields.Date(attribute="plan.starts_on")
-    plan_ends_on = ma.fields.Date(attribute="plan.ends_on")
+    plan_starts_on = Date(attribute="plan.starts_on")
+    plan_ends_on = Date(attribute="plan.ends_on")
     checklist_id = ma.fields.Integer(attribute="plan.checklist_id")
     is_leader = ma.fields.Boolean()
     desk_ids = ma.fields.List(ma.fields.Integer())
@@ -74,8 +75,9 @@ class MeSchema(UserSchema):
 class UserCreateSchema(ma.Schema):
     username = ma.fields.String(
         required=True,
-        validate=validate.Regexp(r"^[A-Za-z0-9._-]{3,80}$",
-                                 error="3–80 ký tự: chữ không dấu, số, dấu chấm, gạch."),
+        validate=[validate.Length(min=3, max=80),
+                  FullMatch(r"^[A-Za-z0-9._-]{3,80}$",
+                            error="3–80 ký tự: chữ không dấu, số, dấu chấm, gạch.")],
     )
     full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import DecimalNumber, id_field
+from ..fields import AwareDateTime, FullMatch
 from ..pagination import FeedArgsSchema
 from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
 
@@ -9,7 +10,9 @@ from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS,
 class CriterionSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     position = ma.fields.Integer(dump_only=True)
-    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2,6}-\d{2,3}$"))
+    code = ma.fields.String(required=True, validate=[
+        validate.Length(max=10),
+        FullMatch(r"^[A-Z]{2,6}-\d{2,3}$", error="Dạng AAA-01: 2–6 chữ in hoa, gạch, 2–3 chữ số.")])
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     text = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
     text_en = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -26,13 +29,15 @@ class CriterionSchema(ma.Schema):
 
 class ChecklistSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    code = ma.fields.String(required=True, validate=[
+        validate.Length(min=1, max=40),
+        FullMatch(r"^[A-Za-z0-9_-]{1,40}$", error="1–40 ký tự: chữ không dấu, số, gạch.")])
     version = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
     org_unit_id = id_field(required=True, strict=True)
     status = ma.fields.String(dump_only=True, validate=validate.OneOf(TEMPLATE_STATUSES))
-    published_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    published_at = AwareDateTime(dump_only=True, allow_none=True)
+    updated_at = AwareDateTime(dump_only=True)
     criteria_count = ma.fields.Method("_count", dump_only=True, metadata={"type": "integer"})
 
     def _count(self, template) -> int:

@@ -1,6 +1,8 @@
 import marshmallow as ma
 from flask import url_for
 
+from ..fields import AwareDateTime
+
 
 class GpsSchema(ma.Schema):
     lat = ma.fields.Float()
@@ -16,10 +18,10 @@ class EvidenceSchema(ma.Schema):
     content_type = ma.fields.String()
     width = ma.fields.Integer()
     height = ma.fields.Integer()
-    taken_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Capture time from EXIF."})
+    taken_at = AwareDateTime(allow_none=True, metadata={"description": "Capture time from EXIF."})
     gps = ma.fields.Nested(GpsSchema, allow_none=True, metadata={"description": "Position from EXIF."})
     uploaded_by = ma.fields.Integer(attribute="uploaded_by_id")
-    uploaded_at = ma.fields.AwareDateTime()
+    uploaded_at = AwareDateTime()
     content_url = ma.fields.Method("_content_url", metadata={"type": "string", "format": "uri-reference"})
     thumbnail_url = ma.fields.Method("_thumbnail_url", metadata={"type": "string", "format": "uri-reference"})
 

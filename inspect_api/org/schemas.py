@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
+from ..fields import AwareDateTime, Date
 from ..pagination import FeedArgsSchema
 from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
 
@@ -14,12 +15,12 @@ class OrgUnitSchema(ma.Schema):
     admin_code = ma.fields.String(allow_none=True, validate=validate.Length(max=10))
     parent_id = id_field(allow_none=True, strict=True)
     path = ma.fields.String(dump_only=True)
-    valid_from = ma.fields.Date(allow_none=True)
-    valid_to = ma.fields.Date(allow_none=True)
+    valid_from = Date(allow_none=True)
+    valid_to = Date(allow_none=True)
     successor_id = id_field(allow_none=True, strict=True)
     head_name = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     head_title = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class OrgUnitUpdateSchema(OrgUnitSchema):
@@ -32,7 +33,7 @@ class OrgUnitUpdateSchema(OrgUnitSchema):
 class OrgUnitQueryArgsSchema(FeedArgsSchema):
     kind = ma.fields.String(validate=validate.OneOf(ORG_UNIT_KINDS))
     parent_id = id_field()
-    valid_on = ma.fields.Date(metadata={"description": "Only units valid on this date."})
+    valid_on = Date(metadata={"description": "Only units valid on this date."})
 
 
 class DeskSchema(ma.Schema):
@@ -45,7 +46,7 @@ class DeskSchema(ma.Schema):
     opens_at = ma.fields.Time(load_default=None, metadata={"description": "Opening time, HH:MM."})
     closes_at = ma.fields.Time(load_default=None, metadata={"description": "Closing time, HH:MM."})
     active = ma.fields.Boolean(load_default=True)
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class DeskUpdateSchema(DeskSchema):
@@ -71,7 +72,7 @@ class StaffSchema(ma.Schema):
     category = ma.fields.String(load_default="cong_chuc", validate=validate.OneOf(STAFF_CATEGORIES))
     phone = ma.fields.String(allow_none=True, validate=validate.Length(max=30))
     active = ma.fields.Boolean(load_default=True)
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class StaffUpdateSchema(StaffSchema):

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
+from ..fields import AwareDateTime, Date
 from ..pagination import FeedArgsSchema
 
 
@@ -14,7 +15,7 @@ class TeamSchema(ma.Schema):
                                 validate=validate.Length(min=1, max=50))
     desk_ids = ma.fields.List(id_field(strict=True), required=True,
                               validate=validate.Length(max=5000))
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class TeamUpdateSchema(TeamSchema):
@@ -29,11 +30,11 @@ class PlanSchema(ma.Schema):
     org_unit_id = id_field(required=True, strict=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
     decision_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
-    starts_on = ma.fields.Date(required=True)
-    ends_on = ma.fields.Date(required=True)
+    starts_on = Date(required=True)
+    ends_on = Date(required=True)
     checklist_id = id_field(required=True, strict=True)
     teams = ma.fields.List(ma.fields.Nested(TeamSchema), dump_only=True)
-    updated_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = AwareDateTime(dump_only=True)
 
 
 class PlanUpdateSchema(PlanSchema):
@@ -44,4 +45,4 @@ class PlanUpdateSchema(PlanSchema):
 
 
 class PlanQueryArgsSchema(FeedArgsSchema):
-    active_on = ma.fields.Date(metadata={"description": "Only plans whose period covers this date."})
+    active_on = Date(metadata={"description": "Only plans whose period covers this date."})

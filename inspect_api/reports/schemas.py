@@ -5,6 +5,7 @@ from flask import url_for
 from marshmallow import validate
 
 from ..api import id_field
+from ..fields import AwareDateTime, Date
 from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
 
@@ -15,9 +16,9 @@ REPORT_DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31)
 
 
 class PeriodArgsSchema(ma.Schema):
-    date_from = ma.fields.Date(required=True, data_key="from", validate=REPORT_DATES,
+    date_from = Date(required=True, data_key="from", validate=REPORT_DATES,
                                metadata={"description": "First day (Vietnam time)."})
-    date_to = ma.fields.Date(required=True, data_key="to", validate=REPORT_DATES,
+    date_to = Date(required=True, data_key="to", validate=REPORT_DATES,
                              metadata={"description": "Last day (Vietnam time)."})
     org_unit_id = id_field(metadata={"description": "Root of the scope (default: your unit)."})
 
@@ -50,15 +51,15 @@ class DeskScoreSchema(UnitScoreSchema):
 
 
 class ScoresSchema(ma.Schema):
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
+    date_from = Date(data_key="from")
+    date_to = Date(data_key="to")
     org_unit_id = ma.fields.Integer()
     period = ma.fields.String()
     units = ma.fields.List(ma.fields.Nested(UnitScoreSchema))
     desks = ma.fields.List(ma.fields.Nested(DeskScoreSchema))
 
 
-class IsoDate(ma.fields.Date):
+class IsoDate(Date):
     """A date, also when a frozen list has kept it as its ISO string."""
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -109,14 +110,14 @@ class EntrySchema(ma.Schema):
         metadata={"description": "Discipline grounds exist but the explanation is not settled: "
                                  "the entry is NOT proposed for discipline."})
     note = ma.fields.String(allow_none=True)
-    visit_dates = ma.fields.List(ma.fields.Date())
+    visit_dates = ma.fields.List(Date())
     findings = ma.fields.List(ma.fields.Nested(FindingRefSchema))
 
 
 class ComputedListSchema(ma.Schema):
     kind = ma.fields.String()
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
+    date_from = Date(data_key="from")
+    date_to = Date(data_key="to")
     org_unit_id = ma.fields.Integer()
     period = ma.fields.String()
     rules = ma.fields.Dict()
@@ -127,12 +128,12 @@ class ComputedListSchema(ma.Schema):
 
 class FreezeListSchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
-    date_from = ma.fields.Date(required=True, data_key="from", validate=REPORT_DATES)
-    date_to = ma.fields.Date(required=True, data_key="to", validate=REPORT_DATES)
+    date_from = Date(required=True, data_key="from", validate=REPORT_DATES)
+    date_to = Date(required=True, data_key="to", validate=REPORT_DATES)
     org_unit_id = id_field()
     document_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=60),
                                        metadata={"description": "e.g. 125/TTr-SNV"})
-    document_date = ma.fields.Date(required=True, validate=REPORT_DATES)
+    document_date = Date(required=True, validate=REPORT_DATES)
     title = ma.fields.String(validate=validate.Length(max=500),
                              metadata={"description": "Subject line; generated from kind and period if omitted."})
 
@@ -140,17 +141,17 @@ class FreezeListSchema(ma.Schema):
 class FrozenListSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    date_from = ma.fields.Date(attribute="period_from", data_key="from")
-    date_to = ma.fields.Date(attribute="period_to", data_key="to")
+    date_from = Date(attribute="period_from", data_key="from")
+    date_to = Date(attribute="period_to", data_key="to")
     org_unit_id = ma.fields.Integer()
     document_number = ma.fields.String()
-    document_date = ma.fields.Date()
+    document_date = Date()
     title = ma.fields.String()
     rules = ma.fields.Dict()
     unit_count = ma.fields.Integer()
     staff_count = ma.fields.Integer()
     created_by_id = ma.fields.Integer()
-    created_at = ma.fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class FrozenListDetailSchema(FrozenListSchema):

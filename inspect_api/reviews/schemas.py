@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import id_field
+from ..fields import AwareDateTime, Date
 from ..checklists.models import SEVERITIES
 from .models import DECISIONS
 
@@ -39,7 +40,7 @@ class ReviewSchema(ma.Schema):
     decision = ma.fields.String()
     comment = ma.fields.String(allow_none=True)
     reviewer_id = ma.fields.Integer()
-    decided_at = ma.fields.AwareDateTime()
+    decided_at = AwareDateTime()
     visit_version = ma.fields.Integer(metadata={"description": "The version that was decided on."})
     findings = ma.fields.List(ma.fields.Nested(FindingNoteSchema), attribute="finding_notes")
 
@@ -48,7 +49,7 @@ class ExplanationInSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=validate.OneOf(("request", "receive", "lapse")),
                               metadata={"description": "request (with a deadline), receive (with the "
                                                        "content), or lapse (after the deadline)."})
-    deadline = ma.fields.Date(allow_none=True)
+    deadline = Date(allow_none=True)
     content = ma.fields.String(allow_none=True, validate=validate.Length(max=20000))
 
 
@@ -56,10 +57,10 @@ class ExplanationSchema(ma.Schema):
     finding_id = ma.fields.UUID()
     staff_id = ma.fields.Integer()
     status = ma.fields.String()
-    requested_at = ma.fields.AwareDateTime()
-    deadline = ma.fields.Date()
-    received_at = ma.fields.AwareDateTime(allow_none=True)
+    requested_at = AwareDateTime()
+    deadline = Date()
+    received_at = AwareDateTime(allow_none=True)
     content = ma.fields.String(allow_none=True)
-    lapsed_at = ma.fields.AwareDateTime(allow_none=True)
+    lapsed_at = AwareDateTime(allow_none=True)
     recorded_by_id = ma.fields.Integer()
-    updated_at = ma.fields.AwareDateTime()
+    updated_at = AwareDateTime()

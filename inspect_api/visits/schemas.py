@@ -1,8 +1,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import id_field
+from ..api import ID_MAX, id_field
 from ..evidence.schemas import EvidenceSchema
+from ..fields import AwareDateTime, Date
 from ..pagination import FeedArgsSchema
 from ..reviews.schemas import ReviewSchema
 from .models import RESULTS, VISIT_STATUSES
@@ -21,14 +22,16 @@ class VisitPutSchema(ma.Schema):
     checklist_id = id_field(required=True, strict=True,
                             metadata={"description": "The pinned checklist version."})
     team_id = id_field(required=True, strict=True)
-    started_at = ma.fields.AwareDateTime(required=True)
-    ended_at = ma.fields.AwareDateTime(allow_none=True, load_default=None)
+    started_at = AwareDateTime(required=True)
+    ended_at = AwareDateTime(allow_none=True, load_default=None)
     notes = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=10000))
     location = ma.fields.Nested(LocationSchema, allow_none=True, load_default=None)
     staff_on_duty = ma.fields.List(
         id_field(strict=True), load_default=list, validate=validate.Length(max=200),
         metadata={"description": "Ids of the staff seen at the desk during the visit."})
-    version = ma.fields.Integer(strict=True, validate=validate.Range(min=1),
+    # Bounded like the INTEGER column it is compared with: a bigger number is refused
+    # here, not overflowed in the database.
+    version = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=ID_MAX),
                                 metadata={"description": "The version this edit is based on "
                                                          "(or send If-Match). Not needed to create."})
 
@@ -45,7 +48,7 @@ class FindingInSchema(ma.Schema):
                                                    "time: \"HH:MM\"; text: string."})
     staff_id = id_field(allow_none=True, load_default=None, strict=True)
     note = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
-    recorded_at = ma.fields.AwareDateTime(required=True)
+    recorded_at = AwareDateTime(required=True)
 
 
 class FindingsBatchSchema(ma.Schema):
@@ -62,9 +65,9 @@ class FindingSchema(ma.Schema):
     value = ma.fields.Raw(allow_none=True, metadata={"type": ["number", "string"]})
     staff_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
-    recorded_at = ma.fields.AwareDateTime()
+    recorded_at = AwareDateTime()
     recorded_by_id = ma.fields.Integer()
-    updated_at = ma.fields.AwareDateTime()
+    updated_at = AwareDateTime()
     evidence = ma.fields.List(ma.fields.Nested(EvidenceSchema),
                               metadata={"description": "Photos attached to this finding."})
 
@@ -77,16 +80,16 @@ class VisitSchema(ma.Schema):
     plan_id = ma.fields.Integer()
     status = ma.fields.String(validate=validate.OneOf(VISIT_STATUSES))
     version = ma.fields.Integer()
-    started_at = ma.fields.AwareDateTime()
-    ended_at = ma.fields.AwareDateTime(allow_none=True)
+    started_at = AwareDateTime()
+    ended_at = AwareDateTime(allow_none=True)
     notes = ma.fields.String(allow_none=True)
     location = ma.fields.Nested(LocationSchema, allow_none=True)
     staff_on_duty = ma.fields.List(ma.fields.Integer(), attribute="staff_on_duty_ids")
     created_by_id = ma.fields.Integer()
-    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    submitted_at = AwareDateTime(allow_none=True)
     submitted_by_id = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
     last_review = ma.fields.Nested(
         ReviewSchema, allow_none=True,
         metadata={"description": "The latest review round: a returned visit brings the "
@@ -113,5 +116,5 @@ class VisitQueryArgsSchema(FeedArgsSchema):
     desk_id = id_field()
     team_id = id_field()
     plan_id = id_field()
-    date_from = ma.fields.Date(metadata={"description": "Visits started on or after this day (Vietnam time)."})
-    date_to = ma.fields.Date(metadata={"description": "Visits started on or before this day (Vietnam time)."})
+    date_from = Date(metadata={"description": "Visits started on or after this day (Vietnam time)."})
+    date_to = Date(metadata={"description": "Visits started on or before this day (Vietnam time)."})

@@ -48,7 +48,8 @@ def etag_of(visit: Visit) -> str:
 def _version_from_etag(value: str | None) -> int | None:
     if not value:
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"v(\d+)"\s*', value)
+    # At most 10 digits: versions are INTEGER, and int() of 4,300+ digits raises (500).
+    match = re.fullmatch(r'\s*(?:W/)?"v(\d{1,10})"\s*', value)
     return int(match.group(1)) if match else -1
 
 
@@ -249,11 +250,13 @@ def _parse_value(criterion: Criterion, value: Any) -> tuple[Decimal | None, str 
     if kind == "yes_no":
         return None, None, "Tiêu chí có/không chỉ ghi kết quả (pass/fail/na), không ghi giá trị."
     if kind == "count":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**9:
-            return None, None, "Phải là số nguyên không âm."
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+            return None, None, "Phải là số nguyên không âm, tối đa 1.000.000.000."
         return Decimal(value), None, None
     if kind == "percent":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # Compared before any conversion: NaN and ±inf fail the comparison, and a
+        # 5,000-digit integer never reaches str() (which refuses over 4,300 digits).
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 < value < 101:
             return None, None, "Phải là số từ 0 đến 100."
         try:
             number = Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,0 +1,95 @@
+"""Field types and text rules shared by every schema.
+
+Schemas use these instead of the raw marshmallow ones, so a rule about what the API
+accepts is written once. What a client may send is bounded so that nothing downstream
+(date arithmetic, the database, the document builders) can fail on it:
+
+- dates and instants lie between years YEAR_MIN and YEAR_MAX, so shifting them by any
+  UTC offset (±14:00) or by a reporting period cannot leave Python's calendar (years
+  1–9999) or PostgreSQL's;
+- text holds only characters that UTF-8, PostgreSQL and XML 1.0 (the .xlsx and .docx
+  exports are XML) can all carry; see `forbidden_character`;
+- a pattern must match the whole value, as the OpenAPI document promises.
+"""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from marshmallow import validate
+
+YEAR_MIN = 1900
+YEAR_MAX = 2200
+
+# What a text value may not contain, and why:
+# - NUL: PostgreSQL refuses it in text columns;
+# - lone surrogates (U+D800–U+DFFF, from a "\ud800" escape in JSON): not encodable in
+#   UTF-8, so neither the database nor the response could carry them;
+# - other C0 controls but TAB, LF and CR, and U+FFFE/U+FFFF: not characters of XML 1.0,
+#   so openpyxl refuses them in a cell and a .docx holding them is corrupt.
+# Everything else is accepted, combining marks and right-to-left text included: they are
+# legitimate Vietnamese (decomposed tones) or other people's names.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def forbidden_character(text: str) -> str | None:
+    """A Vietnamese message naming the first character `text` may not hold, or None."""
+    match = _FORBIDDEN.search(text)
+    if match is None:
+        return None
+    return (f"Chứa ký tự không được phép (U+{ord(match.group()):04X}) "
+            f"ở vị trí {match.start() + 1}.")
+
+
+def printable_name(text: str) -> str:
+    """`text` safe to echo in an error body (a field name the client sent), with each
+    forbidden character written as its JSON escape: "no\\u0000tes"."""
+    return _FORBIDDEN.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_YEARS = f"Năm phải từ {YEAR_MIN} đến {YEAR_MAX}."
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """An instant with its UTC offset (ISO 8601), years YEAR_MIN..YEAR_MAX."""
+
+    default_error_messages = {
+        "invalid": "Không phải thời điểm hợp lệ (ISO 8601, ví dụ 2026-11-20T08:15:00+07:00).",
+        "invalid_awareness": "Thiếu múi giờ (ví dụ +07:00 hoặc Z).",
+        "format": "Không ghi được thời điểm này.",
+        "year_range": _YEARS,
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not YEAR_MIN <= result.year <= YEAR_MAX:
+            raise self.make_error("year_range")
+        return result
+
+
+class Date(ma.fields.Date):
+    """A calendar day (YYYY-MM-DD), years YEAR_MIN..YEAR_MAX."""
+
+    default_error_messages = {
+        "invalid": "Không phải ngày hợp lệ (YYYY-MM-DD).",
+        "format": "Không ghi được ngày này.",
+        "year_range": _YEARS,
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not YEAR_MIN <= result.year <= YEAR_MAX:
+            raise self.make_error("year_range")
+        return result
+
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match. (`Regexp` uses `re.match`, whose `$` also
+    matches before a final newline: "abc\\n" passed `^[a-z]{3}$`.) The document shows the
+    same pattern, which JSON Schema tests against the whole string anyway."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
