@@ -149,8 +149,9 @@ def _sqlite_begin_immediate(conn):
     """On SQLite, take the write lock at BEGIN.
 
     Writers then queue instead of failing half-way with 'database is locked' when two
-    gunicorn workers write at once; WAL keeps readers unblocked. PostgreSQL uses row
-    locks and an advisory lock instead (see audit and visits services).
+    gunicorn workers write at once. (A read takes it too: SQLite cannot tell at BEGIN,
+    which is a cost of the embedded default.) PostgreSQL uses row locks and the change
+    clock's row lock instead (claim_change_seq; see also the visits service).
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")

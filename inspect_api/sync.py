@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy import (
@@ -119,6 +119,24 @@ def _moved_from(session: Session, obj: Synced) -> str | None:
     return None
 
 
+def lock_before_move(owner: type, ids: Select) -> None:
+    """Lock, in id order, the rows that follow the `owner` rows `ids` selects (a desk's
+    visits), before the transaction takes the change clock.
+
+    Their writers lock them first and the clock after (a visit is locked FOR UPDATE, then
+    flushed); a move renumbers them after taking the clock, so without this the two wait
+    on each other. Services call it before changing a desk's unit or a unit's parent."""
+    owners = [(owner, ids)]
+    if owner is OrgUnit:
+        owners = [(cls, select(cls.__table__.c.id).where(getattr(cls.__table__.c, cls.sync_scope[1]).in_(ids)))
+                  for cls in _owned_by_units()]
+    for owner_cls, owner_ids in owners:
+        for dependent in _dependents_of(owner_cls):
+            column = getattr(dependent.__table__.c, dependent.sync_scope[1])
+            db.session.execute(select(dependent.__table__.c.id).where(column.in_(owner_ids))
+                               .order_by(dependent.__table__.c.id).with_for_update())
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_changes(session: Session, flush_context, instances) -> None:
     """Give every synced row this flush writes the transaction's change number, follow
@@ -154,19 +172,24 @@ class Cursor:
     id: str | None
     fingerprint: str
     groups: tuple[int, ...] = ()
+    # The change number the tablet's copy started from: during a first pull, rows that
+    # stopped matching before it began were never sent, so they need no tombstone.
+    baseline: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"s": self.seq, "k": self.kind, "i": self.id, "f": self.fingerprint, "g": list(self.groups)}
+        return {"s": self.seq, "k": self.kind, "i": self.id, "f": self.fingerprint,
+                "g": list(self.groups), "b": self.baseline}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Cursor:
         seq, kind, ident, fingerprint = data["s"], data["k"], data["i"], data["f"]
-        groups = tuple(data.get("g") or ())
+        groups, baseline = tuple(data.get("g") or ()), data.get("b", 0)
         if not (isinstance(seq, int) and seq >= 0 and kind in (EXIT, ROW, END)
                 and (ident is None or isinstance(ident, str)) and isinstance(fingerprint, str)
-                and all(isinstance(g, int) for g in groups)):
+                and all(isinstance(g, int) for g in groups)
+                and isinstance(baseline, int) and baseline >= 0):
             raise ValueError("malformed cursor")
-        return cls(seq, kind, ident, fingerprint, groups)
+        return cls(seq, kind, ident, fingerprint, groups, baseline)
 
 
 @dataclass(frozen=True)
@@ -178,6 +201,9 @@ class Feed:
     name: str
     model: type
     scope: Callable[[User], Select]
+    # Rows owned by the caller's ancestors apply to them too (plans, checklists): a move
+    # of such a row away from above them is an exit for them as well.
+    sees_ancestors: bool = False
     # Loader options for the rows (a callable: options cannot be built at import time).
     options: Callable[[], tuple] = tuple
     follows_moves: Callable[[User], bool] = lambda actor: True
@@ -192,7 +218,6 @@ class FeedPage:
     cursor: Cursor
     more: bool
     reset: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fingerprint(feed: Feed, actor: User, filters: dict[str, Any]) -> str:
@@ -218,15 +243,13 @@ def _rows_after(model: type, cursor: Cursor | None) -> ColumnElement[bool]:
                    and_(model.sync_seq == cursor.seq, model.id > _id_value(model, cursor.id)))
     if cursor.kind == EXIT:
         return model.sync_seq >= cursor.seq
-    return model.sync_seq > cursor.seq
+    return model.sync_seq > cursor.seq  # END
 
 
 def _exits_after(cursor: Cursor) -> ColumnElement[bool]:
     if cursor.kind == EXIT:
         return or_(SyncExit.seq > cursor.seq, and_(SyncExit.seq == cursor.seq, SyncExit.id > int(cursor.id)))
-    if cursor.kind == ROW:
-        return SyncExit.seq > cursor.seq
-    return SyncExit.seq > cursor.seq
+    return SyncExit.seq > cursor.seq  # ROW, END: exits sort before rows of the same number
 
 
 def pull(feed: Feed, actor: User, filters: list[ColumnElement[bool]], filter_values: dict[str, Any],
@@ -252,22 +275,26 @@ def pull(feed: Feed, actor: User, filters: list[ColumnElement[bool]], filter_val
     upto = committed_change_seq(session)
     if cursor is not None and cursor.seq > upto:
         cursor, reset, removed_groups = None, True, ()  # a database restored to an older state
+    baseline = cursor.baseline if cursor is not None else upto
     in_view = and_(*filters) if filters else true()
     scope = feed.scope(actor)
 
+    # Rows in view, and (as tombstones) rows that stopped matching since the copy began.
     rows_query = (scope.add_columns(case((in_view, True), else_=False).label("in_view"))
-                  .where(model.sync_seq <= upto, _rows_after(model, cursor))
+                  .where(model.sync_seq <= upto, _rows_after(model, cursor),
+                         or_(in_view, model.sync_seq > baseline))
                   .order_by(model.sync_seq, model.id).limit(per_page + 1).options(*feed.options()))
-    if cursor is None:
-        rows_query = rows_query.where(in_view)
     entries = [((obj.sync_seq, ROW, obj.id), obj if visible else None, obj.id)
                for obj, visible in session.execute(rows_query).all()]
 
     if cursor is not None and feed.follows_moves(actor):
+        path = actor.org_unit.path
+        seen_from = SyncExit.old_path.startswith(path)
+        if feed.sees_ancestors:
+            seen_from = or_(seen_from, literal(path).startswith(SyncExit.old_path))
         exits = session.scalars(
             select(SyncExit).where(SyncExit.entity_type == model.sync_type, SyncExit.seq <= upto,
-                                   _exits_after(cursor),
-                                   SyncExit.old_path.startswith(actor.org_unit.path))
+                                   SyncExit.seq > baseline, _exits_after(cursor), seen_from)
             .order_by(SyncExit.seq, SyncExit.id).limit(per_page + 1)).all()
         entries += [((e.seq, EXIT, e.id), None, _id_value(model, e.entity_id)) for e in exits]
 
@@ -295,7 +322,7 @@ def pull(feed: Feed, actor: User, filters: list[ColumnElement[bool]], filter_val
         removed = list(dict.fromkeys([*removed, *gone]))
     if more:
         (seq, kind, ident) = taken[-1][0]
-        next_cursor = Cursor(seq, kind, str(ident), stamp, groups)
+        next_cursor = Cursor(seq, kind, str(ident), stamp, groups, baseline)
     else:
-        next_cursor = Cursor(upto, END, None, stamp, groups)
+        next_cursor = Cursor(upto, END, None, stamp, groups, baseline)
     return FeedPage(items=items, removed=removed, cursor=next_cursor, more=more, reset=reset)

@@ -36,7 +36,7 @@ class ChecklistTemplate(Synced, Timestamped, Base):
     code: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True, active_history=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -37,7 +37,7 @@ def checklist_scope(actor: User) -> Select:
     return query
 
 
-CHECKLIST_FEED = Feed("checklists", ChecklistTemplate, checklist_scope,
+CHECKLIST_FEED = Feed("checklists", ChecklistTemplate, checklist_scope, sees_ancestors=True,
                       options=lambda: (selectinload(ChecklistTemplate.criteria),))
 
 
@@ -94,6 +94,13 @@ def create_checklist(actor: User | None, data: dict[str, Any]) -> ChecklistTempl
         raise Invalid("Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.",
                       errors={"json": {"org_unit_id": ["Không tìm thấy đơn vị."]}})
     criteria = _criteria_rows(data["criteria"])
+    owners = set(db.session.scalars(
+        select(ChecklistTemplate.org_unit_id).where(ChecklistTemplate.code == data["code"])))
+    if owners - {data["org_unit_id"]}:
+        # A code is one unit's: a new version by someone else would be picked up by every
+        # plan pinned to that code (an inspected commune could publish easier criteria).
+        raise Conflict("Mã bộ tiêu chí này do đơn vị khác ban hành; hãy dùng mã khác.",
+                       errors={"json": {"code": ["Đã thuộc đơn vị khác."]}})
     latest = db.session.scalar(
         select(func.max(ChecklistTemplate.version)).where(ChecklistTemplate.code == data["code"])
     ) or 0

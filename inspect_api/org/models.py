@@ -42,7 +42,8 @@ class OrgUnit(Synced, Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(20))
     admin_code: Mapped[str | None] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
-    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    # active_history: the flush hook needs the old path to follow a move (inspect_api.sync).
+    path: Mapped[str] = mapped_column(String(400), index=True, default="", active_history=True)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
@@ -68,7 +69,7 @@ class Desk(Synced, Timestamped, Base):
     sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True, active_history=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
@@ -96,7 +97,7 @@ class Staff(Synced, Timestamped, Base):
     sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True, active_history=True)
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"), index=True)
     employee_code: Mapped[str] = mapped_column(String(40), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))

@@ -13,7 +13,7 @@ from ..auth.models import User
 from ..db import db
 from ..errors import NotFound
 from ..services import apply_changes, flush_or_conflict, invalid_field
-from ..sync import Cursor, Feed, FeedPage, pull
+from ..sync import Cursor, Feed, FeedPage, lock_before_move, pull
 from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
 from .schemas import DeskSchema, OrgUnitSchema, StaffSchema
 
@@ -89,6 +89,7 @@ def update_org_unit(actor: User, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit
         if new_parent.path.startswith(unit.path):
             raise invalid_field("parent_id", "Không thể chuyển đơn vị vào chính cây con của nó.")
         old_prefix, new_prefix = unit.path, f"{new_parent.path}{unit.id}/"
+        lock_before_move(OrgUnit, select(OrgUnit.id).where(OrgUnit.path.startswith(old_prefix)))
         for descendant in db.session.scalars(
             select(OrgUnit).where(OrgUnit.path.startswith(old_prefix))
         ):
@@ -161,6 +162,8 @@ def update_desk(actor: User, desk: Desk, data: dict[str, Any]) -> Desk:
     before = DeskSchema().dump(desk)
     if "org_unit_id" in data:
         _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
+        if data["org_unit_id"] != desk.org_unit_id:
+            lock_before_move(Desk, select(Desk.id).where(Desk.id == desk.id))
     _check_hours(data.get("opens_at") or desk.opens_at, data.get("closes_at") or desk.closes_at)
     if apply_changes(desk, _desk_defaults(data)):
         flush_or_conflict("code", "Mã Bộ phận Một cửa đã tồn tại.")

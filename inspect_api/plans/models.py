@@ -36,7 +36,7 @@ class InspectionPlan(Synced, Timestamped, Base):
     sync_scope = ("unit", "org_unit_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True, active_history=True)
     title: Mapped[str] = mapped_column(String(300))
     decision_number: Mapped[str] = mapped_column(String(60), unique=True)
     starts_on: Mapped[dt.date] = mapped_column(Date)

@@ -31,7 +31,7 @@ def plan_scope(actor: User) -> Select:
     return select(InspectionPlan).where(InspectionPlan.org_unit_id.in_(_related_units(actor)))
 
 
-PLAN_FEED = Feed("plans", InspectionPlan, plan_scope, options=lambda: (
+PLAN_FEED = Feed("plans", InspectionPlan, plan_scope, sees_ancestors=True, options=lambda: (
     selectinload(InspectionPlan.teams).selectinload(Team.members),
     selectinload(InspectionPlan.teams).selectinload(Team.desks)))
 

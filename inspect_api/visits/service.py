@@ -137,7 +137,9 @@ def _check_references(actor: User, data: dict[str, Any],
         raise _field_error("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
     template = db.session.get(ChecklistTemplate, data["checklist_id"])
     if (template is None or template.status != "published"
-            or template.code != team.plan.checklist.code or not template.applies_to(desk.org_unit)):
+            or template.code != team.plan.checklist.code
+            or template.org_unit_id != team.plan.checklist.org_unit_id
+            or not template.applies_to(desk.org_unit)):
         raise _field_error("checklist_id",
                            "Bộ tiêu chí không tồn tại, chưa ban hành, không thuộc kế hoạch hoặc "
                            "không do đơn vị của Bộ phận Một cửa (hoặc cấp trên) ban hành.")

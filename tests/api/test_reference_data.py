@@ -368,3 +368,23 @@ def test_plans_and_teams(client, demo, admin, login, desk_ids):
     assert (renamed["name"], renamed["member_ids"], renamed["leader_id"]) == ("Đoàn kiểm tra số 3", [inspector1], inspector1)
     assert _ok(client.get(f"{API}/teams/{team['id']}", headers=admin))["member_ids"] == [inspector1]
     _problem(client.get(f"{API}/plans/999999/teams", headers=admin), 404)
+
+
+def test_a_checklist_code_belongs_to_one_unit(client, demo, admin, login):
+    """An inspected commune must not publish an easier version of the province's checklist:
+    plans and visits pinned to that code would take it."""
+    checklist = _ok(client.get(f"{API}/checklists/{demo.checklist_id}", headers=admin))
+    criteria = [{key: c[key] for key in ("code", "category", "text", "answer_type", "subject", "photo",
+                                         "severity", "weight", "pass_rule")} for c in checklist["criteria"]]
+    created = client.post(f"{API}/users", headers=admin, json={
+        "username": "admin.hagiang1", "full_name": "Quản trị xã Hà Giang 1", "role": "admin",
+        "org_unit_id": demo.units["TQ-HAGIANG1"], "password": DEMO_PASSWORD + "-xa"})
+    assert created.status_code == 201, created.get_json()
+    commune_admin = login("admin.hagiang1", DEMO_PASSWORD + "-xa")
+    body = {"code": checklist["code"], "title": "Bản dễ hơn", "org_unit_id": demo.units["TQ-HAGIANG1"],
+            "criteria": criteria[:2]}
+    refused = _problem(client.post(f"{API}/checklists", json=body, headers=commune_admin), 409)
+    assert "code" in refused["errors"]["json"]
+    # The province itself makes the next version of its own code.
+    own = _ok(client.post(f"{API}/checklists", json={**body, "org_unit_id": demo.units["TQ"]}, headers=admin), 201)
+    assert own["version"] == checklist["version"] + 1

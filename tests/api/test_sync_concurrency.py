@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 
 import pytest
@@ -16,8 +17,8 @@ from sqlalchemy import select
 
 from inspect_api.db import db
 from inspect_api.org.models import Desk, Staff
-from tests.api.test_sync_cursor import COMMUNE_PASSWORD, Tablet, _ok, _truth
-from tests.api.visit_support import my_team, visit_body
+from tests.api.test_sync_cursor import COMMUNE_PASSWORD, Tablet, _truth
+from tests.api.visit_support import create_visit, my_team, visit_body
 from tests.conftest import new_id
 
 API = "/api/v1"
@@ -157,12 +158,63 @@ def test_writers_racing_pollers_leave_every_copy_equal_to_the_database(
         assert tablet.items.keys() == truth.keys(), tablet.path
         for key, item in truth.items():
             assert tablet.items[key] == item, (tablet.path, key)
-    # The fresh view is the database itself: every visible row, as stored.
+    # And the copies are the database itself: every visible row, as stored now.
+    from inspect_api.org.schemas import DeskSchema, StaffSchema
+
     with app.app_context():
-        open_desks = set(db.session.scalars(select(Desk.id).where(Desk.active.is_(True))))
-        commune_staff = set(db.session.scalars(select(Staff.id).where(
-            Staff.org_unit_id == demo.units["TQ-HAGIANG1"], Staff.active.is_(True))))
+        open_desks = {d.id: DeskSchema().dump(d) for d in db.session.scalars(
+            select(Desk).where(Desk.active.is_(True)))}
+        serving = {s.id: StaffSchema().dump(s) for s in db.session.scalars(
+            select(Staff).where(Staff.active.is_(True)))}
+        commune_staff = {i: row for i, row in serving.items()
+                         if row["org_unit_id"] == demo.units["TQ-HAGIANG1"]}
         db.session.remove()
-    assert set(pollers[0].items) == open_desks
-    assert set(pollers[2].items) == commune_staff
+    assert pollers[0].items == open_desks
+    assert pollers[1].items == serving
+    assert pollers[2].items == commune_staff
     assert {uuid.UUID(v) for v in pollers[4].items} == {uuid.UUID(v) for v in visits}
+
+
+def test_moving_a_desk_while_its_visit_is_being_written_does_not_deadlock(app, client, demo, login):
+    """A visit writer locks the visit, then takes the change clock when it flushes; moving
+    the visit's desk renumbers the visit after taking the clock. The move must lock the
+    visits first, or the two wait on each other (PostgreSQL kills one: a 500)."""
+    from inspect_api.visits.models import Visit
+
+    inspector = login("inspector1")
+    team = my_team(client, inspector)
+    desk = team["desk_ids"][0]
+    visit_id = create_visit(client, inspector, visit_body(team, desk))
+    locked, errors, answers = threading.Event(), [], {}
+
+    def visit_writer():
+        try:
+            with app.app_context():
+                visit = db.session.scalar(select(Visit).where(Visit.id == uuid.UUID(visit_id)).with_for_update())
+                locked.set()
+                time.sleep(1.0)  # the move starts meanwhile and takes the clock first
+                visit.notes = "Ghi trong lúc chuyển Bộ phận Một cửa"
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(exc))
+            locked.set()
+
+    def mover():
+        answers["move"] = client.patch(f"{API}/desks/{desk}", headers=login("admin"),
+                                       json={"org_unit_id": demo.units["TQ-HAGIANG1"]})
+
+    writer = threading.Thread(target=visit_writer)
+    writer.start()
+    assert locked.wait(10)
+    moving = threading.Thread(target=mover)
+    moving.start()
+    writer.join(30)
+    moving.join(30)
+    assert not errors, errors
+    assert answers["move"].status_code == 200, answers["move"].get_data(as_text=True)[:300]
+    with app.app_context():
+        visit = db.session.get(Visit, uuid.UUID(visit_id))
+        assert visit.notes == "Ghi trong lúc chuyển Bộ phận Một cửa"
+        assert db.session.get(Desk, desk).org_unit_id == demo.units["TQ-HAGIANG1"]
+        db.session.remove()

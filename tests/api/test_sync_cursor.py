@@ -220,3 +220,32 @@ def test_a_changed_scope_or_filter_resets(client, demo, login, admin):
     moved = _ok(client.get(f"{API}/staff", query_string={"cursor": cursor}, headers=fresh))
     assert moved["meta"]["reset"] is True
     assert {s["id"] for s in moved["items"]} == set(_truth(client, fresh, "/staff"))
+
+
+def test_a_plan_moved_away_from_above_is_a_tombstone_below(client, demo, login, admin, commune):
+    """A province plan applies to every commune; moved to one commune, it leaves the others."""
+    plan = _ok(client.post(f"{API}/plans", headers=admin, json={
+        "org_unit_id": demo.units["TQ"], "title": "Kiểm tra đột xuất quý I", "decision_number": "05/QĐ-SNV",
+        "starts_on": "2027-01-01", "ends_on": "2027-03-31", "checklist_id": demo.checklist_id}), 201)
+    tablet = Tablet(client, commune, "/plans")
+    tablet.pull()
+    assert plan["id"] in tablet.items
+    _ok(client.patch(f"{API}/plans/{plan['id']}", headers=admin, json={"org_unit_id": demo.units["TQ-TANTRAO"]}))
+    assert tablet.pull() == {"items": [], "removed": [plan["id"]], "reset": False}
+    assert tablet.items == _truth(client, commune, "/plans")
+
+
+def test_a_first_pull_sends_no_tombstones_for_rows_it_never_sent(client, demo, login):
+    from tests.api.review_support import Flow
+
+    flow = Flow(client, demo, login)
+    # The drafts change after the submitted visits: past the first page's position.
+    submitted = [flow.visit("TQ-TANTRAO", f"2026-11-0{day}").id for day in (1, 2)]
+    drafts = {flow.visit("TQ-TANTRAO", f"2026-11-0{day}", submit=False).id for day in (3, 4)}
+    queue = Tablet(client, login("reviewer1"), "/visits", status="submitted")
+    brought = queue.pull(per_page=1)
+    assert set(queue.items) == set(submitted)
+    assert brought["removed"] == [] and not set(brought["items"]) & drafts
+    # Once the copy stands, a change out of the filter is a tombstone again.
+    flow.review(submitted[0], "approve")
+    assert queue.pull(per_page=1)["removed"] == [submitted[0]]

@@ -21,8 +21,6 @@ from inspect_api.app import create_app
 from inspect_api.db import db
 from inspect_api.seed import load_demo
 from tests import conftest
-from tests.api.visit_support import RECORDED_AT, create_visit, my_team, visit_body
-from tests.conftest import new_id
 
 
 def _fleet_database_url(tmp: Path) -> str:
@@ -95,37 +93,3 @@ def test_the_fleet_check_sees_a_lost_and_a_duplicated_change():
     held = {"1": dict(desk, name="Cũ"), "3": {"id": 3}, "4": {"id": 4}}
     assert compare(held, truth) == {"missing": ["2"], "stale": ["1"], "not deleted": ["4"]}
     assert compare(truth, truth) == {"missing": [], "stale": [], "not deleted": []}
-
-
-def test_a_findings_batch_sent_again_is_accepted_after_the_named_official_moved(client, demo, login):
-    inspector, admin = login("inspector1"), login("admin")
-    team = my_team(client, inspector)
-    desk = team["desk_ids"][0]
-    person = demo.staff_by_desk[desk][0]
-    visit_id = create_visit(client, inspector, visit_body(team, desk, staff_on_duty=[person]))
-    batch = {"findings": [{"id": new_id(), "criterion_id": demo.criteria["CON-01"], "result": "fail",
-                           "staff_id": person, "recorded_at": RECORDED_AT}]}
-    first = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
-    assert first.status_code == 200, first.get_json()
-    elsewhere = next(unit for unit in demo.units.values() if unit != demo.desk_unit[desk])
-    moved = client.patch(f"/api/v1/staff/{person}", headers=admin, json={"org_unit_id": elsewhere, "desk_id": None})
-    assert moved.status_code == 200, moved.get_json()
-
-    # The tablet never got the first answer: it sends the very same batch again.
-    again = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
-    assert again.status_code == 200, again.get_json()
-    assert again.get_json()["changed"] == 0
-    # A correction of that answer keeps naming them, as it was true on the visit day; the
-    # visit's staff on duty likewise.
-    batch["findings"][0]["note"] = "Bổ sung: đã nhắc nhở tại chỗ"
-    corrected = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
-    assert corrected.status_code == 200 and corrected.get_json()["changed"] == 1, corrected.get_json()
-    edited = client.put(f"/api/v1/visits/{visit_id}", headers=inspector, json=visit_body(
-        team, desk, staff_on_duty=[person], notes="Đã sửa sau khi cán bộ chuyển công tác", version=1))
-    assert edited.status_code == 200, edited.get_json()
-    # Naming someone else who does not serve there is still refused.
-    stranger = next(s for d, people in demo.staff_by_desk.items() if d != desk for s in people
-                    if demo.desk_unit[d] != demo.desk_unit[desk])
-    batch["findings"][0]["staff_id"] = stranger
-    refused = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
-    assert refused.status_code == 422 and "staff_id" in refused.get_json()["errors"]["json"]["findings"]["0"]

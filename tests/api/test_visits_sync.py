@@ -585,3 +585,37 @@ def test_list_pagination_and_delta(client, demo, login):
     synced = _sync(client, headers, created[2], [_finding(demo, "SEAT-02", result="pass")])
     assert synced.status_code == 200
     assert _ids(_list(client, headers, cursor=since)) == {created[2]}
+
+
+def test_a_findings_batch_sent_again_is_accepted_after_the_named_official_moved(client, demo, login):
+    inspector, admin = login("inspector1"), login("admin")
+    team = _team(client, inspector)
+    desk = team["desk_ids"][0]
+    person = demo.staff_by_desk[desk][0]
+    visit_id = _create(client, inspector, _visit_body(team, desk, staff_on_duty=[person]))
+    batch = {"findings": [{"id": new_id(), "criterion_id": demo.criteria["CON-01"], "result": "fail",
+                           "staff_id": person, "recorded_at": RECORDED_AT}]}
+    first = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert first.status_code == 200, first.get_json()
+    elsewhere = next(unit for unit in demo.units.values() if unit != demo.desk_unit[desk])
+    moved = client.patch(f"/api/v1/staff/{person}", headers=admin, json={"org_unit_id": elsewhere, "desk_id": None})
+    assert moved.status_code == 200, moved.get_json()
+
+    # The tablet never got the first answer: it sends the very same batch again.
+    again = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["changed"] == 0
+    # A correction of that answer keeps naming them, as it was true on the visit day; the
+    # visit's staff on duty likewise.
+    batch["findings"][0]["note"] = "Bổ sung: đã nhắc nhở tại chỗ"
+    corrected = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert corrected.status_code == 200 and corrected.get_json()["changed"] == 1, corrected.get_json()
+    edited = client.put(f"/api/v1/visits/{visit_id}", headers=inspector, json=_visit_body(
+        team, desk, staff_on_duty=[person], notes="Đã sửa sau khi cán bộ chuyển công tác", version=1))
+    assert edited.status_code == 200, edited.get_json()
+    # Naming someone else who does not serve there is still refused.
+    stranger = next(s for d, people in demo.staff_by_desk.items() if d != desk for s in people
+                    if demo.desk_unit[d] != demo.desk_unit[desk])
+    batch["findings"][0]["staff_id"] = stranger
+    refused = client.put(f"/api/v1/visits/{visit_id}/findings", json=batch, headers=inspector)
+    assert refused.status_code == 422 and "staff_id" in refused.get_json()["errors"]["json"]["findings"]["0"]
