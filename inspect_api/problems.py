@@ -69,7 +69,9 @@ class MissingEvidenceSchema(ma.Schema):
 class SubmitProblemSchema(ValidationProblemSchema):
     """422 on submit: what must be done before the visit can be submitted."""
 
+    # Optional: a 422 on submit may also be a refused input (a NUL in the query), which
+    # has neither list.
     missing = ma.fields.List(ma.fields.Nested(MissingCriterionSchema), metadata={
-        "description": "Criteria still unanswered."})
+        "optional": True, "description": "Criteria still unanswered."})
     missing_evidence = ma.fields.List(ma.fields.Nested(MissingEvidenceSchema), metadata={
-        "description": "Failing findings that need a photo and have none."})
+        "optional": True, "description": "Failing findings that need a photo and have none."})
