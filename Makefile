@@ -50,7 +50,7 @@ bench-throttle: install
 	$(BIN)/python benchmarks/bench_login_throttle.py
 
 ## A fleet of tablets syncing against gunicorn on PostgreSQL: lost and duplicated changes (must be 0),
-## latency percentiles. WIPES BENCH_DATABASE_URL (default .../bench_fleet); TABLETS=50 to choose the size.
+## latency percentiles. WIPES FLEET_DATABASE_URL (default .../bench_fleet); TABLETS=50 to choose the size.
 TABLETS ?= 50
 bench-sync: install
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)

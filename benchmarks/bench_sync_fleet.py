@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_sync_fleet.py [--tablets 50] [--workers 4] [--json]
     (`make bench-sync`)
 
-The database is BENCH_DATABASE_URL (default
+The database is FLEET_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1:5432/bench_fleet): it is WIPED (created if
 missing, its public schema dropped), migrated (`flask db upgrade`) and given the demo seed
 (`flask seed demo`). The API runs under gunicorn with --workers sync workers, in
@@ -69,9 +69,9 @@ def main() -> int:
     cfg = FleetConfig(tablets=args.tablets, procs=args.procs, team_size=args.team_size, visits=args.visits,
                       per_page=args.per_page, reviewers=args.reviewers, max_seconds=args.max_seconds,
                       seed=args.seed)
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("FLEET_DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgresql"):
-        parser.error(f"this benchmark measures PostgreSQL; BENCH_DATABASE_URL is {url}")
+        parser.error(f"this benchmark measures PostgreSQL; FLEET_DATABASE_URL is {url}")
 
     def terminated(signum, frame):
         raise SystemExit(128 + signum)
