@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import decimal
 import http
-import re
 from typing import Any
 
 import marshmallow as ma

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import Select, or_, select, text
+from sqlalchemy import Select, or_, select
 
 from ..auth.actor import in_subtree
 from ..auth.models import User

@@ -82,8 +82,7 @@ def _download(evidence_id: uuid.UUID, which: str):
         return redirect(target.url, code=302)
     response = send_file(target.stream, mimetype=target.media_type, max_age=0,
                          download_name=target.filename)  # Content-Disposition: inline; filename=...
-    response.headers["Content-Security-Policy"] = SANDBOX_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = SANDBOX_POLICY  # nosniff: on every answer
     return response
 
 

@@ -12,7 +12,7 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from inspect_api.app import create_app
 from inspect_api.audit import anchors
