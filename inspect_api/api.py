@@ -24,7 +24,6 @@ inconsistently.
 from __future__ import annotations
 
 import contextlib
-import decimal
 import http
 from typing import Any
 
@@ -39,11 +38,10 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.routing import IntegerConverter
 
-from .errors import PROBLEM_MIMETYPE
+from .error_handlers import PROBLEM_MIMETYPE
+from .fields import ID_MAX
+from .problems import ConflictProblemSchema, FieldErrors, ProblemSchema, ValidationProblemSchema
 
-# Row ids are INTEGER primary keys: 32-bit on PostgreSQL. A bigger number cannot name a
-# row, and handed to the database it overflows (500) instead of being simply not found.
-ID_MAX = 2**31 - 1
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Every generator reads a binary body or answer as bytes under this type; most know no other.
@@ -61,39 +59,7 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def id_field(**kwargs) -> ma.fields.Integer:
-    """An id in a request (body or query): 1..ID_MAX, else 422 before the database sees it."""
-    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
-class DecimalNumber(ma.fields.Decimal):
-    """Loads an exact Decimal; dumps a JSON number, as the document says. (A Decimal
-    left to Flask's JSON encoder leaves as a string, "2.00".)"""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        result = super()._serialize(value, attr, obj, **kwargs)
-        return float(result) if isinstance(result, decimal.Decimal) else result
-
-
 # --- problem details --------------------------------------------------------------------
-
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details: the body of every error."""
-
-    type = ma.fields.String(metadata={"description": "Problem type (a relative URI), e.g. "
-                                                     "`/problems/validation-error`."})
-    title = ma.fields.String(metadata={"description": "Short Vietnamese summary."})
-    status = ma.fields.Integer(metadata={"description": "The HTTP status, repeated."})
-    detail = ma.fields.String(metadata={"description": "What went wrong, in Vietnamese."})
-    instance = ma.fields.String(allow_none=True, metadata={"description": "The request path."})
-    # Absent only when the request was refused before it was given an id (a throttle).
-    request_id = ma.fields.String(metadata={
-        "optional": True, "description": "The request's X-Request-ID: quote it to support."})
-
-
-class FieldErrors(ma.fields.Dict):
-    """A problem's `errors`: documented once, as the FieldErrors component."""
-
 
 FIELD_ERRORS = {
     "type": "object",
@@ -112,18 +78,6 @@ def field_errors_ref(converter, field, ret, **kwargs) -> dict:
         ret.clear()
         ret["$ref"] = "#/components/schemas/FieldErrors"
     return {}
-
-
-class ValidationProblemSchema(ProblemSchema):
-    """422: the input is well-formed but not acceptable; `errors` says where."""
-
-    errors = FieldErrors(metadata={"optional": True})
-
-
-class ConflictProblemSchema(ProblemSchema):
-    """409: the write conflicts with the server's data (a taken code or name names its field)."""
-
-    errors = FieldErrors(metadata={"optional": True})
 
 
 # --- the document: components, operation ids --------------------------------------------

@@ -14,7 +14,7 @@ from . import cli, health, sync  # noqa: F401 (sync: its flush hook and exit log
 from .api import make_api
 from .config import INSTANCE_DIR, load_settings
 from .db import db
-from .errors import register_error_handlers
+from .error_handlers import register_error_handlers
 from .extensions import cors, jwt, migrate
 from .requests import RAW_BODY_ENDPOINTS, register_request_hooks
 from .requests import _assign_request_id as assign_request_id

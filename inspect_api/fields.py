@@ -14,10 +14,15 @@ accepts is written once. What a client may send is bounded so that nothing downs
 
 from __future__ import annotations
 
+import decimal
 import re
 
 import marshmallow as ma
 from marshmallow import validate
+
+# Row ids are INTEGER primary keys: 32-bit on PostgreSQL. A bigger number cannot name a
+# row, and handed to the database it overflows (500) instead of being simply not found.
+ID_MAX = 2**31 - 1
 
 YEAR_MIN = 1900
 YEAR_MAX = 2200
@@ -93,3 +98,17 @@ class FullMatch(validate.Regexp):
         if self.regex.fullmatch(value) is None:
             raise ma.ValidationError(self._format_error(value))
         return value
+
+
+def id_field(**kwargs) -> ma.fields.Integer:
+    """An id in a request (body or query): 1..ID_MAX, else 422 before the database sees it."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class DecimalNumber(ma.fields.Decimal):
+    """Loads an exact Decimal; dumps a JSON number, as the document says. (A Decimal
+    left to Flask's JSON encoder leaves as a string, "2.00".)"""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        result = super()._serialize(value, attr, obj, **kwargs)
+        return float(result) if isinstance(result, decimal.Decimal) else result

@@ -1,77 +1,40 @@
-"""Problem bodies whose extra members carry a resource, for the OpenAPI document.
+"""The problem+json bodies every error leaves as, described for the OpenAPI document.
 
-A client generated from the document reads a 409 into `VisitConflictProblem` and finds
-the server's copy in `current` as a `VisitDetail`, ready to merge, instead of an untyped
-dictionary. The bodies themselves are built by errors.py from what services raise
-(`Conflict(..., current=VisitDetailSchema().dump(visit))`); these schemas only describe
-them, so each must say what those services really put in.
+errors.py builds the bodies; these schemas describe them. A feature whose 409 carries the
+server's copy of a resource subclasses ConflictProblemSchema next to that resource's own
+schema (e.g. visits.schemas.VisitConflictProblemSchema), so this module names no feature.
 """
 
 from __future__ import annotations
 
 import marshmallow as ma
 
-from .api import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
-from .checklists.schemas import ChecklistDetailSchema
-from .evidence.schemas import EvidenceSchema
-from .reviews.schemas import ExplanationSchema
-from .visits.schemas import VisitDetailSchema
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details: the body of every error."""
+
+    type = ma.fields.String(metadata={"description": "Problem type (a relative URI), e.g. "
+                                                     "`/problems/validation-error`."})
+    title = ma.fields.String(metadata={"description": "Short Vietnamese summary."})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status, repeated."})
+    detail = ma.fields.String(metadata={"description": "What went wrong, in Vietnamese."})
+    instance = ma.fields.String(allow_none=True, metadata={"description": "The request path."})
+    # Absent only when the request was refused before it was given an id (a throttle).
+    request_id = ma.fields.String(metadata={
+        "optional": True, "description": "The request's X-Request-ID: quote it to support."})
 
 
-class VisitConflictProblemSchema(ConflictProblemSchema):
-    """409 on a visit: a stale version, or a visit no longer editable. `current` is the
-    server's copy (with its `version`): merge, then send again based on it."""
-
-    current = ma.fields.Nested(VisitDetailSchema, metadata={"description": "The server's copy."})
+class FieldErrors(ma.fields.Dict):
+    """A problem's `errors`: documented once, as the FieldErrors component."""
 
 
-class VisitPreconditionProblemSchema(ProblemSchema):
-    """428: an update of an existing visit without `version` or If-Match. `current` is
-    the server's copy: send the edit again based on its version."""
+class ValidationProblemSchema(ProblemSchema):
+    """422: the input is well-formed but not acceptable; `errors` says where."""
 
-    current = ma.fields.Nested(VisitDetailSchema, metadata={"description": "The server's copy."})
-
-
-class EvidenceConflictProblemSchema(ConflictProblemSchema):
-    """409 on a photo: its id holds other bytes (`current` is the stored photo), belongs
-    to another visit, or the visit is no longer editable."""
-
-    current = ma.fields.Nested(EvidenceSchema, metadata={
-        "optional": True, "description": "The photo stored under this id, when it holds other bytes."})
+    errors = FieldErrors(metadata={"optional": True})
 
 
-class ChecklistConflictProblemSchema(ConflictProblemSchema):
-    """409 on a checklist: published, so it can no longer change."""
+class ConflictProblemSchema(ProblemSchema):
+    """409: the write conflicts with the server's data (a taken code or name names its field)."""
 
-    current = ma.fields.Nested(ChecklistDetailSchema, metadata={"description": "The server's copy."})
-
-
-class ExplanationConflictProblemSchema(ConflictProblemSchema):
-    """409 on an explanation: the step does not follow from its state."""
-
-    current = ma.fields.Nested(ExplanationSchema, metadata={
-        "optional": True, "description": "The explanation as recorded, when there is one."})
-
-
-class MissingCriterionSchema(ma.Schema):
-    criterion_id = ma.fields.Integer()
-    code = ma.fields.String()
-    text = ma.fields.String()
-
-
-class MissingEvidenceSchema(ma.Schema):
-    finding_id = ma.fields.UUID()
-    criterion_id = ma.fields.Integer()
-    code = ma.fields.String()
-    staff_id = ma.fields.Integer(allow_none=True)
-
-
-class SubmitProblemSchema(ValidationProblemSchema):
-    """422 on submit: what must be done before the visit can be submitted."""
-
-    # Optional: a 422 on submit may also be a refused input (a NUL in the query), which
-    # has neither list.
-    missing = ma.fields.List(ma.fields.Nested(MissingCriterionSchema), metadata={
-        "optional": True, "description": "Criteria still unanswered."})
-    missing_evidence = ma.fields.List(ma.fields.Nested(MissingEvidenceSchema), metadata={
-        "optional": True, "description": "Failing findings that need a photo and have none."})
+    errors = FieldErrors(metadata={"optional": True})

@@ -8,7 +8,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from .errors import PROBLEM_MIMETYPE, problem_response
+from .error_handlers import PROBLEM_MIMETYPE, problem_response
 from .inputs import RequestJSONProvider, check_input
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

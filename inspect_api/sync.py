@@ -28,14 +28,14 @@ from typing import Any, Callable
 
 from sqlalchemy import (
     BigInteger, ColumnElement, Index, Integer, Select, String, and_, case, cast, event, insert,
-    literal, or_, select, true, update,
+    literal, or_, select, table, true, update,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .auth.models import User
 from .db import Base, Synced, claim_change_seq, committed_change_seq, db
-from .org.models import OrgUnit
+from .scoping import Actor
 
 # Within one change number, exits sort before rows: a tombstone and the row that came
 # back in the same transaction then apply in the right order. END marks "everything up to
@@ -73,8 +73,12 @@ def _owned_by_units() -> list[type]:
     return [cls for cls in _synced_classes() if cls.sync_scope[0] == "unit"]
 
 
+# The tree by table, not the OrgUnit model: the org package builds on this module.
+_org_units = table("org_units", sql_column("id"), sql_column("path", String))
+
+
 def _unit_path(connection, unit_id: int) -> str | None:
-    return connection.execute(select(OrgUnit.path).where(OrgUnit.id == unit_id)).scalar()
+    return connection.execute(select(_org_units.c.path).where(_org_units.c.id == unit_id)).scalar()
 
 
 def _exit_rows(connection, seq: int, cls: type, ids: Select, old_path: str) -> None:
@@ -93,7 +97,7 @@ def _follow_move(session: Session, obj: Synced, old_path: str, seq: int) -> None
     connection = session.connection()
     session.add(SyncExit(seq=seq, entity_type=obj.sync_type, entity_id=str(obj.id), old_path=old_path))
     owners = [(type(obj), select(type(obj).__table__.c.id).where(type(obj).__table__.c.id == obj.id))]
-    if isinstance(obj, OrgUnit):
+    if obj.sync_scope[0] == "path":  # a unit of the tree: what it owns follows it
         owners = [(cls, select(cls.__table__.c.id).where(getattr(cls.__table__.c, cls.sync_scope[1]) == obj.id))
                   for cls in _owned_by_units()]
         for cls, ids in owners:
@@ -127,7 +131,7 @@ def lock_before_move(owner: type, ids: Select) -> None:
     flushed); a move renumbers them after taking the clock, so without this the two wait
     on each other. Services call it before changing a desk's unit or a unit's parent."""
     owners = [(owner, ids)]
-    if owner is OrgUnit:
+    if owner.sync_scope[0] == "path":
         owners = [(cls, select(cls.__table__.c.id).where(getattr(cls.__table__.c, cls.sync_scope[1]).in_(ids)))
                   for cls in _owned_by_units()]
     for owner_cls, owner_ids in owners:
@@ -200,14 +204,14 @@ class Feed:
 
     name: str
     model: type
-    scope: Callable[[User], Select]
+    scope: Callable[[Actor], Select]
     # Rows owned by the caller's ancestors apply to them too (plans, checklists): a move
     # of such a row away from above them is an exit for them as well.
     sees_ancestors: bool = False
     # Loader options for the rows (a callable: options cannot be built at import time).
     options: Callable[[], tuple] = tuple
-    follows_moves: Callable[[User], bool] = lambda actor: True
-    groups: Callable[[User], tuple[int, ...]] | None = None
+    follows_moves: Callable[[Actor], bool] = lambda actor: True
+    groups: Callable[[Actor], tuple[int, ...]] | None = None
     in_groups: Callable[[tuple[int, ...]], ColumnElement[bool]] | None = None
 
 
@@ -220,7 +224,7 @@ class FeedPage:
     reset: bool = False
 
 
-def fingerprint(feed: Feed, actor: User, filters: dict[str, Any]) -> str:
+def fingerprint(feed: Feed, actor: Actor, filters: dict[str, Any]) -> str:
     """What the cursor was issued for: the feed, the caller's role and place in the tree,
     and the filters. The groups (teams) are kept apart: leaving one is followed with
     tombstones, not a reset."""
@@ -252,7 +256,7 @@ def _exits_after(cursor: Cursor) -> ColumnElement[bool]:
     return SyncExit.seq > cursor.seq  # ROW, END: exits sort before rows of the same number
 
 
-def pull(feed: Feed, actor: User, filters: list[ColumnElement[bool]], filter_values: dict[str, Any],
+def pull(feed: Feed, actor: Actor, filters: list[ColumnElement[bool]], filter_values: dict[str, Any],
          cursor: Cursor | None, per_page: int) -> FeedPage:
     """One page of what changed for this caller since `cursor` (everything, without one).
 

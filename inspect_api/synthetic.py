@@ -56,7 +56,7 @@ from .org.models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staf
 from .plans.models import InspectionPlan, Team, team_desks, team_members
 from .reviews.models import Review
 from .visits.models import Finding, Visit, visit_staff
-from .visits.service import VIETNAM_TZ
+from .timezone import VIETNAM_TZ
 
 ROOT_CODE = "VN"
 CHECKLIST = ("MOTCUA-2026", 1)

@@ -12,8 +12,7 @@ from typing import Any
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import Select, or_, select
 
-from ..auth.actor import in_subtree
-from ..auth.models import User
+from ..scoping import Actor, in_subtree
 from ..db import claim_change_seq, db, utcnow
 from ..errors import AppError, Forbidden
 from ..storage import StoreUnavailable
@@ -120,11 +119,11 @@ def username_tag(username: str) -> str:
 
 # --- reading -------------------------------------------------------------------------
 
-def is_root_admin(actor: User) -> bool:
+def is_root_admin(actor: Actor) -> bool:
     return actor.role == "admin" and actor.org_unit.parent_id is None
 
 
-def list_events(actor: User, args: dict[str, Any]) -> Select:
+def list_events(actor: Actor, args: dict[str, Any]) -> Select:
     """The events the actor may read, filtered by entity, actor or action.
 
     Admins read every event scoped to their subtree; admins of a root unit also read the
@@ -168,7 +167,7 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_trail(actor: User | None = None, *, all_anchors: bool = False) -> ChainReport:
+def verify_trail(actor: Actor | None = None, *, all_anchors: bool = False) -> ChainReport:
     """Recompute the chain, then hold it against the anchors in the object store.
 
     The chain alone shows an edited or removed event that has successors; only an anchor

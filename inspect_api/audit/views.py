@@ -5,8 +5,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..api import id_field
-from ..auth.actor import require_role
+from ..fields import id_field
+from ..guard import require_role
 from ..pagination import PageArgsSchema, keyset_page, page_of
 from .models import AuditEvent
 from .service import list_events, verify_trail

@@ -1,8 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import id_field
-from ..fields import AwareDateTime, Date, FullMatch
+from ..fields import AwareDateTime, Date, FullMatch, id_field
 from .models import ROLES
 from .passwords import MIN_PASSWORD_LENGTH
 

@@ -14,7 +14,7 @@ from ..audit.service import record, username_tag
 from ..db import db, utcnow
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..org.models import OrgUnit
-from .actor import unit_in_subtree
+from ..scoping import unit_in_subtree
 from .models import RevokedSession, User
 from .passwords import MIN_PASSWORD_LENGTH, burn_time, hash_password, needs_rehash, verify_password
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended.exceptions import JWTDecodeError
 
-from ..errors import problem_response
+from ..error_handlers import problem_response
 from . import service
 from .models import ROLES
 

@@ -6,13 +6,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..pagination import PageArgsSchema, keyset_page, page_of
-from ..plans.service import teams_of
 from ..requests import client_address
 from . import service
-from .actor import in_subtree, require_role
+from ..guard import require_role
+from ..scoping import in_subtree
 from .models import User
 from .schemas import (
-    AccessTokenSchema, LoginSchema, MeSchema, PasswordChangeSchema, TokensSchema,
+    AccessTokenSchema, LoginSchema, PasswordChangeSchema, TokensSchema,
     UserCreateSchema, UserSchema, UserUpdateSchema,
 )
 from .throttle import throttled_login
@@ -50,16 +50,6 @@ def refresh():
 def logout():
     """End this session: its access and refresh tokens stop working at once."""
     service.logout(current_user, get_jwt())
-
-
-@blp.route("/me", methods=["GET"])
-@jwt_required()
-@blp.response(200, MeSchema)
-@blp.alt_response(401, description="Token missing, expired or revoked")
-@blp.doc(security=[{"bearerAuth": []}])
-def me():
-    """The caller: role, org unit and teams (with their assigned desks) to sync."""
-    return service.describe_me(current_user, teams_of(current_user))
 
 
 @blp.route("/password", methods=["POST"])

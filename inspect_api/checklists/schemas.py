@@ -1,10 +1,10 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import DecimalNumber, id_field
-from ..fields import AwareDateTime, FullMatch
+from ..fields import AwareDateTime, DecimalNumber, FullMatch, id_field
 from ..pagination import FeedArgsSchema
 from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
+from ..problems import ConflictProblemSchema
 
 
 class CriterionSchema(ma.Schema):
@@ -61,3 +61,9 @@ class ChecklistQueryArgsSchema(FeedArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(TEMPLATE_STATUSES),
                               metadata={"description": "Drafts are visible to admins only."})
     code = ma.fields.String(validate=validate.Length(max=40))
+
+
+class ChecklistConflictProblemSchema(ConflictProblemSchema):
+    """409 on a checklist: published, so it can no longer change."""
+
+    current = ma.fields.Nested(ChecklistDetailSchema, metadata={"description": "The server's copy."})

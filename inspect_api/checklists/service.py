@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
-from ..auth.actor import unit_in_subtree
+from ..scoping import unit_in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound

@@ -4,12 +4,11 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..auth.actor import require_role
-from ..api import id_field
+from ..guard import require_role
+from ..fields import id_field
 from ..pagination import feed_of, feed_response
-from ..problems import ChecklistConflictProblemSchema
 from . import service
-from .schemas import ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
+from .schemas import ChecklistConflictProblemSchema, ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists",
                 description="Bộ tiêu chí kiểm tra (có phiên bản)")

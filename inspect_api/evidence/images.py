@@ -20,6 +20,8 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from ..timezone import VIETNAM_TZ
+
 log = logging.getLogger(__name__)
 
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -31,8 +33,6 @@ EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 # How each format's files begin, for a photo sent as application/octet-stream.
 _SIGNATURES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "image/webp": b"RIFF"}
 THUMBNAIL_SIDE = 320
-# Phones in Vietnam write local time without an offset; +07:00 is the right guess.
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
 # Offsets in use on Earth run from -12:00 to +14:00; anything else is a broken camera.
 _OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
 # A capture time is kept only inside these bounds (UTC). Before 1900 no camera wrote EXIF
@@ -299,7 +299,8 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     except ValueError:
         return None
     offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal) or exif_ifd.get(ExifTags.Base.OffsetTime)
-    tz = VIETNAM_TZ
+    # Phones in Vietnam write local time without an offset: Vietnam time is the right guess.
+    tz: dt.tzinfo = VIETNAM_TZ
     if offset:
         try:
             parsed = dt.datetime.strptime(_exif_text(offset), "%z").tzinfo

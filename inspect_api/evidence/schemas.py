@@ -2,6 +2,7 @@ import marshmallow as ma
 from flask import url_for
 
 from ..fields import AwareDateTime
+from ..problems import ConflictProblemSchema
 
 
 class GpsSchema(ma.Schema):
@@ -35,3 +36,11 @@ class EvidenceSchema(ma.Schema):
 class UploadArgsSchema(ma.Schema):
     finding_id = ma.fields.UUID(metadata={"description": "The finding the photo belongs to "
                                                          "(or the X-Finding-ID header)."})
+
+
+class EvidenceConflictProblemSchema(ConflictProblemSchema):
+    """409 on a photo: its id holds other bytes (`current` is the stored photo), belongs
+    to another visit, or the visit is no longer editable."""
+
+    current = ma.fields.Nested(EvidenceSchema, metadata={
+        "optional": True, "description": "The photo stored under this id, when it holds other bytes."})

@@ -7,11 +7,10 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import BINARY, OCTET_STREAM, request_headers, response_headers
-from ..auth.actor import require_role
-from ..problems import EvidenceConflictProblemSchema
+from ..guard import require_role
 from . import service
 from .images import FORMATS
-from .schemas import EvidenceSchema, UploadArgsSchema
+from .schemas import EvidenceConflictProblemSchema, EvidenceSchema, UploadArgsSchema
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="Minh chứng (ảnh chụp)")
 

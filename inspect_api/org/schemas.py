@@ -1,8 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import id_field
-from ..fields import AwareDateTime, Date
+from ..fields import AwareDateTime, Date, id_field
 from ..pagination import FeedArgsSchema
 from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
 

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from ..audit.service import record
-from ..auth.actor import in_subtree, unit_in_subtree
-from ..auth.models import User
+from ..scoping import Actor, in_subtree, unit_in_subtree
 from ..db import db
 from ..errors import NotFound
 from ..services import apply_changes, flush_or_conflict, invalid_field
@@ -18,7 +17,7 @@ from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
 from .schemas import DeskSchema, OrgUnitSchema, StaffSchema
 
 
-def _unit_in_scope(actor: User | None, unit_id: int | None, field: str) -> OrgUnit:
+def _unit_in_scope(actor: Actor | None, unit_id: int | None, field: str) -> OrgUnit:
     unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
     if unit is None or (actor is not None and not unit_in_subtree(unit, actor)):
         raise invalid_field(field, "Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.")
@@ -27,14 +26,14 @@ def _unit_in_scope(actor: User | None, unit_id: int | None, field: str) -> OrgUn
 
 # --- org units -----------------------------------------------------------------------
 
-def org_unit_scope(actor: User) -> Select:
+def org_unit_scope(actor: Actor) -> Select:
     return select(OrgUnit).where(OrgUnit.path.startswith(actor.org_unit.path))
 
 
 ORG_UNIT_FEED = Feed("org_units", OrgUnit, org_unit_scope)
 
 
-def pull_org_units(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+def pull_org_units(actor: Actor, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
     """Units in the actor's subtree changed since `cursor` (filters: kind, parent_id, valid_on)."""
     conditions = []
     if filters.get("kind"):
@@ -48,7 +47,7 @@ def pull_org_units(actor: User, filters: dict[str, Any], cursor: Cursor | None, 
     return pull(ORG_UNIT_FEED, actor, conditions, filters, cursor, per_page)
 
 
-def get_org_unit(actor: User, unit_id: int) -> OrgUnit:
+def get_org_unit(actor: Actor, unit_id: int) -> OrgUnit:
     unit = db.session.get(OrgUnit, unit_id)
     if unit is None or not unit_in_subtree(unit, actor):
         raise NotFound("Không tìm thấy đơn vị.")
@@ -62,7 +61,7 @@ def _check_dates(data: dict[str, Any], unit: OrgUnit | None = None) -> None:
         raise invalid_field("valid_to", "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
 
 
-def create_org_unit(actor: User | None, data: dict[str, Any]) -> OrgUnit:
+def create_org_unit(actor: Actor | None, data: dict[str, Any]) -> OrgUnit:
     """Add a unit under a parent in the actor's subtree (actor None: a root, from the CLI)."""
     parent = None
     if actor is not None or data.get("parent_id") is not None:
@@ -81,7 +80,7 @@ def create_org_unit(actor: User | None, data: dict[str, Any]) -> OrgUnit:
     return unit
 
 
-def update_org_unit(actor: User, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit:
+def update_org_unit(actor: Actor, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit:
     """Change a unit; moving it under another parent moves its whole subtree."""
     before = OrgUnitSchema().dump(unit)
     if "parent_id" in data and data["parent_id"] != unit.parent_id:
@@ -109,7 +108,7 @@ def update_org_unit(actor: User, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit
 
 # --- desks ---------------------------------------------------------------------------
 
-def desk_scope(actor: User) -> Select:
+def desk_scope(actor: Actor) -> Select:
     return select(Desk).where(in_subtree(Desk.org_unit_id, actor))
 
 
@@ -122,7 +121,7 @@ def _active(model, filters: dict[str, Any]) -> ColumnElement[bool]:
     return model.active.is_(filters.get("active", True))
 
 
-def pull_desks(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+def pull_desks(actor: Actor, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
     """Desks in the actor's subtree changed since `cursor` (filters: org_unit_id, active)."""
     conditions = [_active(Desk, filters)]
     if filters.get("org_unit_id") is not None:
@@ -130,7 +129,7 @@ def pull_desks(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_
     return pull(DESK_FEED, actor, conditions, {"active": True, **filters}, cursor, per_page)
 
 
-def get_desk(actor: User, desk_id: int) -> Desk:
+def get_desk(actor: Actor, desk_id: int) -> Desk:
     desk = db.session.get(Desk, desk_id)
     if desk is None or not unit_in_subtree(desk.org_unit, actor):
         raise NotFound("Không tìm thấy Bộ phận Một cửa.")
@@ -141,7 +140,7 @@ def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not (k in {"opens_at", "closes_at"} and v is None)}
 
 
-def create_desk(actor: User | None, data: dict[str, Any]) -> Desk:
+def create_desk(actor: Actor | None, data: dict[str, Any]) -> Desk:
     _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
     _check_hours(data.get("opens_at") or DEFAULT_OPENS_AT, data.get("closes_at") or DEFAULT_CLOSES_AT)
     desk = Desk(**_desk_defaults(data))
@@ -158,7 +157,7 @@ def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
         raise invalid_field("closes_at", "Giờ đóng cửa phải sau giờ mở cửa.")
 
 
-def update_desk(actor: User, desk: Desk, data: dict[str, Any]) -> Desk:
+def update_desk(actor: Actor, desk: Desk, data: dict[str, Any]) -> Desk:
     before = DeskSchema().dump(desk)
     if "org_unit_id" in data:
         _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
@@ -174,14 +173,14 @@ def update_desk(actor: User, desk: Desk, data: dict[str, Any]) -> Desk:
 
 # --- staff ---------------------------------------------------------------------------
 
-def staff_scope(actor: User) -> Select:
+def staff_scope(actor: Actor) -> Select:
     return select(Staff).where(in_subtree(Staff.org_unit_id, actor))
 
 
 STAFF_FEED = Feed("staff", Staff, staff_scope)
 
 
-def pull_staff(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
+def pull_staff(actor: Actor, filters: dict[str, Any], cursor: Cursor | None, per_page: int) -> FeedPage:
     """Staff in the actor's subtree changed since `cursor` (filters: org_unit_id, desk_id, active)."""
     conditions = [_active(Staff, filters)]
     for key in ("org_unit_id", "desk_id"):
@@ -190,14 +189,14 @@ def pull_staff(actor: User, filters: dict[str, Any], cursor: Cursor | None, per_
     return pull(STAFF_FEED, actor, conditions, {"active": True, **filters}, cursor, per_page)
 
 
-def get_staff(actor: User, staff_id: int) -> Staff:
+def get_staff(actor: Actor, staff_id: int) -> Staff:
     staff = db.session.get(Staff, staff_id)
     if staff is None or not unit_in_subtree(staff.org_unit, actor):
         raise NotFound("Không tìm thấy cán bộ, công chức.")
     return staff
 
 
-def _check_staff_desk(actor: User | None, desk_id: int | None) -> None:
+def _check_staff_desk(actor: Actor | None, desk_id: int | None) -> None:
     """A desk in scope. It may belong to another unit than the person's: departments
     second staff to the provincial service centre's counters."""
     if desk_id is None:
@@ -207,7 +206,7 @@ def _check_staff_desk(actor: User | None, desk_id: int | None) -> None:
         raise invalid_field("desk_id", "Bộ phận Một cửa không tồn tại hoặc ngoài phạm vi quản lý.")
 
 
-def create_staff(actor: User | None, data: dict[str, Any]) -> Staff:
+def create_staff(actor: Actor | None, data: dict[str, Any]) -> Staff:
     _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
     _check_staff_desk(actor, data.get("desk_id"))
     staff = Staff(**data)
@@ -219,7 +218,7 @@ def create_staff(actor: User | None, data: dict[str, Any]) -> Staff:
     return staff
 
 
-def update_staff(actor: User, staff: Staff, data: dict[str, Any]) -> Staff:
+def update_staff(actor: Actor, staff: Staff, data: dict[str, Any]) -> Staff:
     before = StaffSchema().dump(staff)
     if "org_unit_id" in data:
         _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")

@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..auth.actor import require_role
-from ..api import id_field
+from ..guard import require_role
+from ..fields import id_field
 from ..pagination import feed_of, feed_response
 from . import service
 from .schemas import (

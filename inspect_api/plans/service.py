@@ -8,7 +8,7 @@ from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
-from ..auth.actor import unit_in_subtree
+from ..scoping import unit_in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
 from ..db import db, utcnow

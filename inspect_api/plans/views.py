@@ -1,11 +1,14 @@
 """Inspection plans and their teams."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
+from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from ..auth.actor import require_role
-from ..api import id_field
+from ..auth.schemas import MeSchema
+from ..auth.service import describe_me
+from ..auth.views import blp as auth_blp
+from ..guard import require_role
+from ..fields import id_field
 from ..pagination import feed_of, feed_response
 from . import service
 from .schemas import PlanQueryArgsSchema, PlanSchema, PlanUpdateSchema, TeamSchema, TeamUpdateSchema
@@ -14,6 +17,18 @@ blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans", description="Kế
 teams_blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Đoàn kiểm tra")
 
 ADMIN = require_role("admin")
+
+
+# GET /auth/me lives on the auth blueprint but here: the account comes with its teams,
+# and plans build on auth (a team's members are users), not the other way round.
+@auth_blp.route("/me", methods=["GET"])
+@jwt_required()
+@auth_blp.response(200, MeSchema)
+@auth_blp.alt_response(401, description="Token missing, expired or revoked")
+@auth_blp.doc(security=[{"bearerAuth": []}])
+def me():
+    """The caller: role, org unit and teams (with their assigned desks) to sync."""
+    return describe_me(current_user, service.teams_of(current_user))
 
 
 @blp.route("")

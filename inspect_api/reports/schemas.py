@@ -4,8 +4,7 @@ import marshmallow as ma
 from flask import url_for
 from marshmallow import validate
 
-from ..api import id_field
-from ..fields import AwareDateTime, Date
+from ..fields import AwareDateTime, Date, id_field
 from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
 

@@ -23,7 +23,7 @@ from ..text import vietnamese_order
 from ..org.models import Desk, OrgUnit
 from ..reviews.models import FindingReview, Review
 from ..visits.models import Finding, Visit
-from ..visits.service import VIETNAM_TZ
+from ..timezone import VIETNAM_TZ
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def desk_scores(scope: Scope) -> list[dict[str, Any]]:
 
 
 def resolve_scope(actor: User, date_from: dt.date, date_to: dt.date, org_unit_id: int | None) -> Scope:
-    from ..auth.actor import unit_in_subtree
+    from ..scoping import unit_in_subtree
     from ..errors import Invalid, NotFound
 
     if date_to < date_from:

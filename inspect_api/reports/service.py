@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from ..audit.service import normalise, record
-from ..auth.actor import in_subtree
+from ..scoping import in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import NotFound

@@ -5,7 +5,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
-from ..auth.actor import require_role
+from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from . import service
 from .schemas import (

@@ -1,10 +1,10 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import id_field
-from ..fields import AwareDateTime, Date
+from ..fields import AwareDateTime, Date, id_field
 from ..checklists.models import SEVERITIES
 from .models import DECISIONS
+from ..problems import ConflictProblemSchema
 
 
 class FindingNoteInSchema(ma.Schema):
@@ -64,3 +64,10 @@ class ExplanationSchema(ma.Schema):
     lapsed_at = AwareDateTime(allow_none=True)
     recorded_by_id = ma.fields.Integer()
     updated_at = AwareDateTime()
+
+
+class ExplanationConflictProblemSchema(ConflictProblemSchema):
+    """409 on an explanation: the step does not follow from its state."""
+
+    current = ma.fields.Nested(ExplanationSchema, metadata={
+        "optional": True, "description": "The explanation as recorded, when there is one."})

@@ -16,7 +16,8 @@ from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..visits.models import Finding, Visit
 from ..visits.schemas import VisitSchema
-from ..visits.service import VIETNAM_TZ, get_visit, visible_visits
+from ..timezone import VIETNAM_TZ
+from ..visits.service import get_visit, visible_visits
 from .models import Explanation, FindingReview, Review
 
 REVIEWER_ROLES = ("reviewer", "admin")

@@ -7,14 +7,13 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import response_headers
-from ..auth.actor import require_role
+from ..guard import require_role
 from ..pagination import PageArgsSchema, keyset_page, page_of
-from ..problems import ExplanationConflictProblemSchema, VisitConflictProblemSchema
 from ..visits.models import Visit
-from ..visits.schemas import VisitDetailSchema, VisitSchema
+from ..visits.schemas import VisitConflictProblemSchema, VisitDetailSchema, VisitSchema
 from ..visits.service import etag_of
 from . import service
-from .schemas import ExplanationInSchema, ExplanationSchema, ReviewInSchema
+from .schemas import ExplanationConflictProblemSchema, ExplanationInSchema, ExplanationSchema, ReviewInSchema
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Thẩm định của Sở Nội vụ")
 

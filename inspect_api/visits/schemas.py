@@ -1,12 +1,17 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import ID_MAX, id_field
-from ..evidence.schemas import EvidenceSchema
-from ..fields import AwareDateTime, Date
+from ..fields import ID_MAX, AwareDateTime, Date, id_field
 from ..pagination import FeedArgsSchema
-from ..reviews.schemas import ReviewSchema
 from .models import RESULTS, VISIT_STATUSES
+
+# A visit's detail shows its photos and reviews, but the evidence and reviews packages
+# build on visits (they read and lock visits), so their schemas are named here by their
+# marshmallow registry path, not imported: importing them would tie the packages both
+# ways. The app imports every feature's schemas before any is used.
+EVIDENCE_SCHEMA = "inspect_api.evidence.schemas.EvidenceSchema"
+REVIEW_SCHEMA = "inspect_api.reviews.schemas.ReviewSchema"
+from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 
 
 class LocationSchema(ma.Schema):
@@ -68,7 +73,7 @@ class FindingSchema(ma.Schema):
     recorded_at = AwareDateTime()
     recorded_by_id = ma.fields.Integer()
     updated_at = AwareDateTime()
-    evidence = ma.fields.List(ma.fields.Nested(EvidenceSchema),
+    evidence = ma.fields.List(ma.fields.Nested(EVIDENCE_SCHEMA),
                               metadata={"description": "Photos attached to this finding."})
 
 
@@ -91,14 +96,14 @@ class VisitSchema(ma.Schema):
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
     last_review = ma.fields.Nested(
-        ReviewSchema, allow_none=True,
+        REVIEW_SCHEMA, allow_none=True,
         metadata={"description": "The latest review round: a returned visit brings the "
                                  "reviewer's comments to the tablet in the delta sync."})
 
 
 class VisitDetailSchema(VisitSchema):
     findings = ma.fields.List(ma.fields.Nested(FindingSchema))
-    reviews = ma.fields.List(ma.fields.Nested(ReviewSchema),
+    reviews = ma.fields.List(ma.fields.Nested(REVIEW_SCHEMA),
                              metadata={"description": "Every review round, oldest first: the "
                                                       "reviewer's comments reach the tablet here."})
 
@@ -118,3 +123,41 @@ class VisitQueryArgsSchema(FeedArgsSchema):
     plan_id = id_field()
     date_from = Date(metadata={"description": "Visits started on or after this day (Vietnam time)."})
     date_to = Date(metadata={"description": "Visits started on or before this day (Vietnam time)."})
+
+
+class VisitConflictProblemSchema(ConflictProblemSchema):
+    """409 on a visit: a stale version, or a visit no longer editable. `current` is the
+    server's copy (with its `version`): merge, then send again based on it."""
+
+    current = ma.fields.Nested(VisitDetailSchema, metadata={"description": "The server's copy."})
+
+
+class VisitPreconditionProblemSchema(ProblemSchema):
+    """428: an update of an existing visit without `version` or If-Match. `current` is
+    the server's copy: send the edit again based on its version."""
+
+    current = ma.fields.Nested(VisitDetailSchema, metadata={"description": "The server's copy."})
+
+
+class MissingCriterionSchema(ma.Schema):
+    criterion_id = ma.fields.Integer()
+    code = ma.fields.String()
+    text = ma.fields.String()
+
+
+class MissingEvidenceSchema(ma.Schema):
+    finding_id = ma.fields.UUID()
+    criterion_id = ma.fields.Integer()
+    code = ma.fields.String()
+    staff_id = ma.fields.Integer(allow_none=True)
+
+
+class SubmitProblemSchema(ValidationProblemSchema):
+    """422 on submit: what must be done before the visit can be submitted."""
+
+    # Optional: a 422 on submit may also be a refused input (a NUL in the query), which
+    # has neither list.
+    missing = ma.fields.List(ma.fields.Nested(MissingCriterionSchema), metadata={
+        "optional": True, "description": "Criteria still unanswered."})
+    missing_evidence = ma.fields.List(ma.fields.Nested(MissingEvidenceSchema), metadata={
+        "optional": True, "description": "Failing findings that need a photo and have none."})

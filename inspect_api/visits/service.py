@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.service import record
-from ..auth.actor import in_subtree
+from ..scoping import in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
 from ..checklists.rules import parse_rule
@@ -27,13 +27,11 @@ from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
 from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
-from ..reviews.models import Review
 from ..sync import Cursor, Feed, FeedPage, pull
+from ..timezone import VIETNAM_TZ
 from .models import Finding, Visit
 from .schemas import VisitDetailSchema, VisitSchema
 
-# Dates in filters are days in Vietnam (UTC+7, no daylight saving).
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7))
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Fixed once the visit exists: findings depend on them.
 IDENTITY_FIELDS = ("team_id", "desk_id", "checklist_id")
@@ -77,10 +75,16 @@ def _my_team_id_tuple(actor: User) -> tuple[int, ...]:
     return tuple(db.session.scalars(_my_team_ids(actor)))
 
 
+def _reviews_with_notes():
+    """Load a visit's reviews and their notes. The Review class is reached through the
+    relationship: the reviews package builds on visits, so visits does not import it."""
+    review = Visit.reviews.property.mapper.class_
+    return selectinload(Visit.reviews).selectinload(review.finding_notes)
+
+
 VISIT_FEED = Feed(
     "visits", Visit, visible_visits,
-    options=lambda: (selectinload(Visit.staff_on_duty),
-             selectinload(Visit.reviews).selectinload(Review.finding_notes)),
+    options=lambda: (selectinload(Visit.staff_on_duty), _reviews_with_notes()),
     # An inspector's visits follow their teams, not the tree: a desk moving elsewhere
     # changes nothing for them, leaving a team does (the cursor remembers the teams).
     follows_moves=lambda actor: actor.role != "inspector",

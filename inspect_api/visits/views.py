@@ -10,13 +10,13 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import request_headers, response_headers
-from ..auth.actor import require_role
+from ..guard import require_role
 from ..pagination import feed_of, feed_response
-from ..problems import SubmitProblemSchema, VisitConflictProblemSchema, VisitPreconditionProblemSchema
 from . import service
 from .schemas import (
-    FindingsBatchSchema, FindingsResultSchema, VisitDetailSchema, VisitPutSchema,
-    VisitQueryArgsSchema, VisitSchema,
+    FindingsBatchSchema, FindingsResultSchema, SubmitProblemSchema, VisitConflictProblemSchema,
+    VisitDetailSchema, VisitPreconditionProblemSchema, VisitPutSchema, VisitQueryArgsSchema,
+    VisitSchema,
 )
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Buổi kiểm tra và kết quả")

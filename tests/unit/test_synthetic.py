@@ -21,7 +21,7 @@ from inspect_api.org.models import Desk, OrgUnit, Staff
 from inspect_api.plans.models import InspectionPlan, Team, team_desks, team_members
 from inspect_api.reviews.models import Review
 from inspect_api.visits.models import Finding, Visit, visit_staff
-from inspect_api.visits.service import VIETNAM_TZ
+from inspect_api.timezone import VIETNAM_TZ
 from tests.conftest import empty_database
 
 TINY = ["seed", "synthetic", "--provinces", "2", "--communes", "6", "--visits", "20", "--seed", "7"]

@@ -1,0 +1,198 @@
+"""The one RFC 9457 problem+json handler set.
+
+Services raise the errors of errors.py; views never build error bodies. Every error the
+app can produce, including the ones raised by Werkzeug, webargs and flask-jwt-extended,
+leaves as `application/problem+json` with a Vietnamese title and detail.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import AppError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+# Vietnamese titles a user of the tablet or the review tool reads.
+TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa xác thực hoặc phiên đăng nhập không còn hiệu lực",
+    403: "Không có quyền thực hiện",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    406: "Định dạng phản hồi không được hỗ trợ",
+    409: "Xung đột dữ liệu",
+    411: "Thiếu độ dài nội dung",
+    412: "Phiên bản không khớp",
+    413: "Nội dung gửi lên quá lớn",
+    415: "Kiểu nội dung không được hỗ trợ",
+    422: "Dữ liệu không hợp lệ",
+    428: "Thiếu điều kiện phiên bản",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+}
+
+DETAILS = {
+    400: "Yêu cầu không đọc được: nội dung sai cú pháp hoặc không đầy đủ.",
+    401: "Vui lòng đăng nhập lại.",
+    404: "Không tìm thấy tài nguyên được yêu cầu.",
+    405: "Đường dẫn này không hỗ trợ phương thức {method}.",
+    412: "Phiên bản bạn gửi trong If-Match không còn là phiên bản hiện tại.",
+    413: "Nội dung gửi lên vượt quá giới hạn cho phép.",
+    415: "Chỉ chấp nhận nội dung application/json.",
+    429: "Bạn đã thử quá nhiều lần. Vui lòng chờ rồi thử lại.",
+    500: "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau; lỗi đã được ghi nhận.",
+}
+
+
+def problem_response(
+    status: int,
+    detail: str | None = None,
+    *,
+    type_slug: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+):
+    body: dict[str, Any] = {
+        "type": f"/problems/{type_slug or _default_slug(status)}",
+        "title": TITLES.get(status, HTTPStatus(status).phrase),
+        "status": status,
+        "detail": detail or DETAILS.get(status, TITLES.get(status, HTTPStatus(status).phrase)),
+        "instance": request.path if request else None,
+    }
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _default_slug(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+    except ValueError:
+        return "error"
+
+
+def _handle_app_error(error: AppError):
+    return problem_response(
+        error.status,
+        error.detail,
+        type_slug=error.type_slug,
+        errors=error.errors,
+        headers=error.headers,
+        extra=error.extra,
+    )
+
+
+# marshmallow's own messages, in the language the users read. marshmallow has no locale
+# support; one table here covers every field of every schema instead of an `error=` on
+# each. Messages not listed (the schemas' own, already Vietnamese) pass unchanged.
+_MESSAGES = {
+    "Missing data for required field.": "Thiếu trường bắt buộc.",
+    "Field may not be null.": "Không được để trống (null).",
+    "Unknown field.": "Trường không được phép.",
+    "Invalid input type.": "Kiểu dữ liệu không hợp lệ.",
+    "Invalid value.": "Giá trị không hợp lệ.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid type.": "Kiểu dữ liệu không hợp lệ.",
+    "Not a valid string.": "Phải là chuỗi ký tự.",
+    "Not a valid integer.": "Phải là số nguyên.",
+    "Not a valid number.": "Phải là số.",
+    "Number too large.": "Số quá lớn.",
+    "Special numeric values (nan or infinity) are not permitted.": "Không chấp nhận NaN hay vô cực.",
+    "Not a valid boolean.": "Phải là true hoặc false.",
+    "Not a valid UUID.": "Phải là UUID.",
+    "Not a valid list.": "Phải là danh sách.",
+    "Not a valid mapping type.": "Phải là đối tượng JSON.",
+    "Not a valid time.": "Phải là giờ dạng HH:MM.",
+    "String does not match expected pattern.": "Không đúng định dạng.",
+}
+_BOUNDS = {"greater than or equal to": "≥", "greater than": ">",
+           "less than or equal to": "≤", "less than": "<"}
+_PATTERNS = [
+    # Lengths of text and of lists alike: "độ dài" says both.
+    (re.compile(r"Longer than maximum length (\d+)\."), "Độ dài tối đa {0}."),
+    (re.compile(r"Shorter than minimum length (\d+)\."), "Độ dài tối thiểu {0}."),
+    (re.compile(r"Length must be between (\d+) and (\d+)\."), "Độ dài phải từ {0} đến {1}."),
+    (re.compile(r"Length must be (\d+)\."), "Độ dài phải là {0}."),
+    (re.compile(r"Must be one of: (.*)\."), "Phải là một trong: {0}."),
+    (re.compile(r"Must be ((?:greater|less) than(?: or equal to)?) (.+?) and "
+                r"((?:greater|less) than(?: or equal to)?) (.+)\."), "Phải {0} {1} và {2} {3}."),
+    (re.compile(r"Must be ((?:greater|less) than(?: or equal to)?) (.+)\."), "Phải {0} {1}."),
+]
+
+
+def vietnamese(messages: Any) -> Any:
+    """webargs/marshmallow field messages with marshmallow's defaults translated."""
+    if isinstance(messages, dict):
+        return {key: vietnamese(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [vietnamese(message) for message in messages]
+    if not isinstance(messages, str):
+        return messages
+    if messages in _MESSAGES:
+        return _MESSAGES[messages]
+    for pattern, template in _PATTERNS:
+        match = pattern.fullmatch(messages)
+        if match:
+            return template.format(*(_BOUNDS.get(part, part) for part in match.groups()))
+    return messages
+
+
+def _handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    if status == 422 and isinstance(errors, dict):
+        # webargs nests messages by location ("json", "query"); keep that, it tells the
+        # client whether a body field or a query parameter was wrong.
+        return problem_response(
+            422, "Dữ liệu gửi lên không hợp lệ; xem chi tiết từng trường trong 'errors'.",
+            type_slug="validation-error", errors=vietnamese(errors), headers=data.get("headers"),
+        )
+    detail = DETAILS.get(status)
+    if status == 405:
+        detail = DETAILS[405].format(method=request.method)
+    headers = dict(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429:
+        retry_after = getattr(error, "retry_after", None)
+        response = error.get_response()
+        retry = response.headers.get("Retry-After") or (str(retry_after) if retry_after else "60")
+        headers["Retry-After"] = retry
+    if status >= 500:
+        log.error("HTTP %s on %s %s", status, request.method, request.path)
+    return problem_response(status, detail, headers=headers)
+
+
+def _handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return _handle_http_exception(error)
+    log.exception("Unexpected error on %s %s", request.method, request.path)
+    return problem_response(500)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(AppError, _handle_app_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

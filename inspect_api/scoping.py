@@ -1,0 +1,43 @@
+"""Who may see what: an actor sees their own org unit and everything below it.
+
+Every feature scopes by the org tree, and the org, audit and auth packages are among
+them, so the tree is read here through a lightweight table (the `org_units` columns it
+needs), not the OrgUnit model: importing the org package would tie it to the packages
+that build on it both ways.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, Select, String, column, select, table
+
+_org_units = table("org_units", column("id"), column("path", String))
+
+
+class Unit(Protocol):
+    id: int
+    path: str
+
+
+class Actor(Protocol):
+    """The caller as the rules see them (an auth.models.User, or any stand-in)."""
+
+    id: int
+    username: str
+    role: str
+    org_unit_id: int
+    org_unit: Unit
+
+
+def subtree_ids(actor: Actor) -> Select:
+    """A subquery of the ids of every org unit in the actor's subtree (their own included)."""
+    return select(_org_units.c.id).where(_org_units.c.path.startswith(actor.org_unit.path))
+
+
+def in_subtree(column_: ColumnElement, actor: Actor) -> ColumnElement[bool]:
+    return column_.in_(subtree_ids(actor))
+
+
+def unit_in_subtree(unit: Unit | None, actor: Actor) -> bool:
+    return unit is not None and unit.path.startswith(actor.org_unit.path)
