@@ -40,11 +40,26 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     # an untrusted Host a 400 before any other hook looks at the request.
     app.before_request(_refuse_untrusted_host)
     register_extensions(app)
-    register_error_handlers(app)
+    register_error_handlers(app, _current_schemas())
     register_request_hooks(app)
     register_blueprints(app)
     cli.register_commands(app)
     return app
+
+
+def _current_schemas() -> dict[type, type]:
+    """How the current state a 409 carries is shown: each as its resource's GET shows it."""
+    from .checklists.models import ChecklistTemplate
+    from .checklists.schemas import ChecklistDetailSchema
+    from .evidence.models import Evidence
+    from .evidence.schemas import EvidenceSchema
+    from .reviews.models import Explanation
+    from .reviews.schemas import ExplanationSchema
+    from .visits.models import Visit
+    from .visits.schemas import VisitDetailSchema
+
+    return {Visit: VisitDetailSchema, Evidence: EvidenceSchema,
+            ChecklistTemplate: ChecklistDetailSchema, Explanation: ExplanationSchema}
 
 
 def _refuse_untrusted_host() -> None:
@@ -108,6 +123,9 @@ def register_extensions(app: Flask) -> None:
                   expose_headers=["ETag", "X-Request-ID", "Retry-After"])
     app.extensions["api"] = make_api(app)
     init_store(app)
+    from .audit.anchoring import init_anchoring
+
+    init_anchoring(app)
 
 
 def register_blueprints(app: Flask) -> None:

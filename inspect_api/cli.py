@@ -76,8 +76,10 @@ def seed_synthetic(provinces, communes, staff_per_desk, visits, findings_per_vis
 @click.password_option(help="Asked for when not given.")
 def users_create(username, full_name, role, org_unit_code, password):
     """Create a real account."""
+    from flask import current_app
     from sqlalchemy import select
 
+    from .auth.passwords import password_hasher
     from .auth.service import create_user
     from .db import db
     from .errors import AppError
@@ -88,7 +90,8 @@ def users_create(username, full_name, role, org_unit_code, password):
         raise click.ClickException(f"no org unit with code {org_unit_code!r}")
     try:
         user = create_user(None, {"username": username, "full_name": full_name, "role": role,
-                                  "org_unit_id": unit.id, "password": password})
+                                  "org_unit_id": unit.id, "password": password},
+                           hasher=password_hasher(current_app.config))
     except AppError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"created user {user.username} (id {user.id}, {user.role}, {unit.code})")
@@ -102,10 +105,14 @@ def audit_verify(all_anchors):
 
     Exit 1 if any event was altered or removed (the newest ones included, when an anchor
     names them) or an anchor was tampered with; exit 2 if the store could not be read."""
+    from flask import current_app
+
+    from .audit.anchors import audit_secret
     from .audit.service import AnchorStoreDown, verify_trail
+    from .storage import get_store
 
     try:
-        report = verify_trail(all_anchors=all_anchors)
+        report = verify_trail(None, get_store(), audit_secret(current_app.config), all_anchors=all_anchors)
     except AnchorStoreDown as exc:
         click.echo(f"audit trail NOT CHECKED: the object store holding the anchors is "
                    f"unavailable ({exc.__cause__})", err=True)
@@ -128,11 +135,13 @@ def audit_verify(all_anchors):
 def audit_anchor():
     """Sign the newest event of the trail and write it to the object store, so that
     removing it or anything before it shows in `flask audit verify`."""
-    from .audit.anchors import anchor_head
-    from .storage import StoreUnavailable
+    from flask import current_app
+
+    from .audit.anchors import anchor_head, audit_secret
+    from .storage import StoreUnavailable, get_store
 
     try:
-        anchor = anchor_head()
+        anchor = anchor_head(get_store(), audit_secret(current_app.config))
     except StoreUnavailable as exc:
         raise click.ClickException(f"object store unavailable: {exc}") from None
     if anchor is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Mapping
 
 from flask import Flask, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
@@ -92,6 +92,9 @@ def _default_slug(status: int) -> str:
         return "error"
 
 
+CURRENT_SCHEMAS = "problem_current_schemas"
+
+
 def _handle_app_error(error: AppError):
     return problem_response(
         error.status,
@@ -99,8 +102,18 @@ def _handle_app_error(error: AppError):
         type_slug=error.type_slug,
         errors=error.errors,
         headers=error.headers,
-        extra=error.extra,
+        extra=_with_current_dumped(error.extra),
     )
+
+
+def _with_current_dumped(extra: dict[str, Any]) -> dict[str, Any]:
+    """A service puts the resource itself in `current` (a 409's server copy); it leaves
+    as that resource's output schema says, the one the OpenAPI document names."""
+    current = extra.get("current")
+    if current is None or isinstance(current, (dict, list)):
+        return extra
+    schema = current_app.extensions[CURRENT_SCHEMAS][type(current)]
+    return {**extra, "current": schema().dump(current)}
 
 
 # marshmallow's own messages, in the language the users read. marshmallow has no locale
@@ -192,7 +205,10 @@ def _handle_unexpected(error: Exception):
     return problem_response(500)
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, current_schemas: Mapping[type, type]) -> None:
+    """`current_schemas`: the output schema of each model a service may send back as the
+    current state of a conflict."""
+    app.extensions[CURRENT_SCHEMAS] = dict(current_schemas)
     app.register_error_handler(AppError, _handle_app_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

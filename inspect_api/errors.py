@@ -85,3 +85,29 @@ class Unreadable(AppError):
 class TooLarge(AppError):
     status = 413
     type_slug = "payload-too-large"
+
+
+class StoreDown(AppError):
+    """The object store (or the database after it) cannot take a write now: 503, retry."""
+
+    status = 503
+    type_slug = "storage-unavailable"
+
+
+class IncompleteUpload(AppError):
+    """The body ended before Content-Length said (the connection dropped)."""
+
+    status = 400
+    type_slug = "upload-incomplete"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    type_slug = "unsupported-media-type"
+
+
+class PhotoTooLarge(Invalid):
+    """Refused before decoding: too many pixels or too much memory to decode. Its own
+    type, so a tablet app can tell it apart and send a smaller JPEG instead."""
+
+    type_slug = "image-too-large"

@@ -8,6 +8,7 @@ import uuid
 
 from flask import Flask, g, request
 
+from .audit.service import Origin
 from .error_handlers import PROBLEM_MIMETYPE, problem_response
 from .inputs import RequestJSONProvider, check_input
 
@@ -20,6 +21,11 @@ RAW_BODY_ENDPOINTS: set[str] = set()
 def client_address() -> str:
     """The client's address, after ProxyFix has applied TRUSTED_PROXY_COUNT."""
     return request.remote_addr or "unknown"
+
+
+def request_origin() -> Origin:
+    """This request, as its audit events record it."""
+    return Origin(request_id=g.get("request_id"), remote_addr=request.remote_addr)
 
 
 def _assign_request_id():

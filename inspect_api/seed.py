@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .auth.models import User
+from .auth.passwords import password_hasher
 from .auth.service import create_user
 from .checklists.models import ChecklistTemplate
 from .checklists.service import create_checklist, publish_checklist
@@ -128,10 +129,11 @@ class DemoLoader:
         password = current_app.config.get("DEMO_PASSWORD") or os.environ.get("DEMO_PASSWORD")
         generated = not password
         password = password or secrets.token_urlsafe(12)
+        hasher = password_hasher(current_app.config)
         for row in missing:
             create_user(None, {"username": row["username"], "full_name": row["full_name"],
                                "role": row["role"], "password": password,
-                               "org_unit_id": self.unit_by_code(row["org_unit"]).id})
+                               "org_unit_id": self.unit_by_code(row["org_unit"]).id}, hasher=hasher)
             self._count("users")
         return password if generated else None
 

@@ -10,13 +10,13 @@ from .db import db
 from .errors import Conflict, Invalid
 
 
-def flush_or_conflict(field: str, message: str) -> None:
+def flush_or_conflict(field: str, message: str, detail: str | None = None) -> None:
     """Flush; a unique-constraint violation becomes a 409 naming `field`."""
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(message, errors={"json": {field: [message]}}) from None
+        raise Conflict(detail or message, errors={"json": {field: [message]}}) from None
 
 
 def invalid_field(field: str, message: str, detail: str | None = None) -> Invalid:

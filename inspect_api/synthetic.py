@@ -48,7 +48,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from .audit.service import record
 from .auth.models import User
-from .auth.passwords import hash_password
+from .auth.passwords import hash_password, password_hasher
 from .checklists.models import ChecklistTemplate, Criterion
 from .checklists.rules import parse_rule
 from .db import db
@@ -344,7 +344,7 @@ class SyntheticLoader:
         users = User.__table__
         # One hash for all: they share the demo password, and argon2 at OWASP cost is
         # ~50 ms a hash.
-        password_hash = hash_password(password)
+        password_hash = hash_password(password_hasher(current_app.config), password)
         base = {"password_hash": password_hash, "active": True, "token_version": 1,
                 "last_login_at": None, **self._stamp()}
         rows = [{**base, "username": username, "full_name": full_name, "role": role,

@@ -5,12 +5,10 @@ it; removing the newest events, or rewriting the whole chain, leaves a chain tha
 out. An anchor (event id, its hash, times; HMAC-signed) kept outside the database pins
 the chain at that event: the anchored event must still exist with the same hash.
 
-An anchor is written every AUDIT_ANCHOR_EVERY events and by `flask audit anchor`. The
-automatic one is written after the transaction that crossed the threshold has committed,
-by a background thread (the request that triggered it neither waits for the store nor
-fails with it), and it names the newest *committed* event, read afresh: an event that
-rolled back is never anchored. One thread per app at a time; a request arriving while it
-runs makes it go round once more, so a slow store never piles threads up.
+An anchor is written every AUDIT_ANCHOR_EVERY events (audit/anchoring.py, wired by the
+app factory) and by `flask audit anchor`. This module takes the store and the secret as
+arguments: it is called by the audit service, the commands and the background anchorer
+alike.
 
 The signing key is AUDIT_KEY or, when that is empty, JWT_SECRET_KEY; either way a key of
 its own is derived for each purpose (HMAC with a label), so an anchor signature can never
@@ -33,12 +31,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from flask import Flask, current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from ..db import db, utcnow
-from ..storage import get_store
+from ..storage.base import ObjectStore
 from .models import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -46,13 +42,16 @@ log = logging.getLogger(__name__)
 PREFIX = "audit-anchors/"
 _KEY_PATTERN = re.compile(r"^audit-anchors/(\d{20})\.json$")
 _MAX_ANCHOR_BYTES = 4096
-_DUE = "audit_anchor_due"
 _VERSION = 1
 
 
-def derived_key(config: Mapping[str, Any], purpose: str) -> bytes:
+def audit_secret(config: Mapping[str, Any]) -> str:
+    """AUDIT_KEY, or JWT_SECRET_KEY when it is empty (read from the settings at the edge)."""
+    return config.get("AUDIT_KEY") or config["JWT_SECRET_KEY"]
+
+
+def derived_key(secret: str, purpose: str) -> bytes:
     """The key for one use of the audit secret (anchors, username tags)."""
-    secret = config.get("AUDIT_KEY") or config["JWT_SECRET_KEY"]
     label = f"inspect-api/audit/{purpose}/v1".encode()
     return hmac.new(secret.encode("utf-8"), label, hashlib.sha256).digest()
 
@@ -116,15 +115,15 @@ def decode(object_key: str, data: bytes, key: bytes) -> Anchor:
     return anchor
 
 
-def list_anchors() -> list[str]:
+def list_anchors(store: ObjectStore) -> list[str]:
     """Keys of the anchors in the store, oldest event first."""
-    keys = [info.key for info in get_store().list(PREFIX) if event_id_of(info.key) is not None]
+    keys = [info.key for info in store.list(PREFIX) if event_id_of(info.key) is not None]
     return sorted(keys, key=lambda k: event_id_of(k) or 0)
 
 
-def read_anchor(object_key: str) -> Anchor:
+def read_anchor(store: ObjectStore, object_key: str, secret: str) -> Anchor:
     try:
-        stream = get_store().open(object_key)
+        stream = store.open(object_key)
     except FileNotFoundError:
         raise BadAnchor(f"anchor {object_key} was listed but cannot be read: it was removed") from None
     try:
@@ -133,10 +132,10 @@ def read_anchor(object_key: str) -> Anchor:
         stream.close()
     if len(data) > _MAX_ANCHOR_BYTES:
         raise BadAnchor(f"anchor {object_key} is too large: it was altered")
-    return decode(object_key, data, derived_key(current_app.config, "anchor"))
+    return decode(object_key, data, derived_key(secret, "anchor"))
 
 
-def anchor_head() -> Anchor | None:
+def anchor_head(store: ObjectStore, secret: str) -> Anchor | None:
     """Sign the newest committed event and write it to the store (None: empty trail).
 
     Raises StoreUnavailable when the store cannot take it."""
@@ -148,81 +147,6 @@ def anchor_head() -> Anchor | None:
     if head is None:
         return None
     anchor = Anchor(event_id=head.id, hash=head.hash, event_at=head.at, anchored_at=utcnow())
-    data = encode(anchor, derived_key(current_app.config, "anchor"))
-    get_store().put(key_for(anchor.event_id), io.BytesIO(data), len(data), "application/json")
+    data = encode(anchor, derived_key(secret, "anchor"))
+    store.put(key_for(anchor.event_id), io.BytesIO(data), len(data), "application/json")
     return anchor
-
-
-# --- the automatic anchor, after the commit ----------------------------------------------
-
-def anchor_after_commit(session: Session) -> None:
-    """Ask for an anchor once this session's transaction commits (forgotten on rollback)."""
-    session.info[_DUE] = current_app._get_current_object()
-
-
-@event.listens_for(Session, "after_commit")
-def _anchor_if_due(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint was released; wait for the real commit
-    app = session.info.pop(_DUE, None)
-    if app is not None:
-        _anchorer(app).request()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_due_anchor(session: Session, previous_transaction) -> None:
-    session.info.pop(_DUE, None)
-
-
-class _Anchorer:
-    """Writes anchors for one app in a background thread, one at a time."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.lock = threading.Lock()
-        self.running = False
-        self.again = False
-        self.thread: threading.Thread | None = None
-
-    def request(self) -> None:
-        with self.lock:
-            if self.running:
-                self.again = True
-                return
-            self.running = True
-            # Not a daemon: a command or a worker shutting down finishes the anchor first
-            # (the store calls have timeouts, so this cannot hang the exit for long).
-            self.thread = threading.Thread(target=self._run, name="audit-anchor")
-            self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                with self.app.app_context():
-                    try:
-                        anchor = anchor_head()
-                        if anchor is not None:
-                            log.info("audit anchor written at event %s", anchor.event_id)
-                    finally:
-                        db.session.remove()
-            except Exception:  # never let the anchor hurt anything; the next one catches up
-                log.exception("audit anchor not written; the next one will cover it")
-            with self.lock:
-                if not self.again:
-                    self.running = False
-                    return
-                self.again = False
-
-    def wait(self, timeout: float) -> None:
-        thread = self.thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-def _anchorer(app: Flask) -> _Anchorer:
-    return app.extensions.setdefault("audit_anchorer", _Anchorer(app))
-
-
-def wait_for_anchors(app: Flask, timeout: float = 30.0) -> None:
-    """Block until the background anchor (if any) is written: for tests and commands."""
-    _anchorer(app).wait(timeout)

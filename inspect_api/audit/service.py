@@ -6,26 +6,62 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
 from sqlalchemy import Select, or_, select
 
 from ..scoping import Actor, in_subtree
 from ..db import claim_change_seq, db, utcnow
 from ..errors import AppError, Forbidden
-from ..storage import StoreUnavailable
+from ..storage.base import ObjectStore, StoreUnavailable
 from . import anchors
 from .models import AuditEvent
 from .scope import REVIEWER_ENTITY_TYPES, scope_of
 
 GENESIS_HASH = "0" * 64
+# session.info key: (id before the first event this transaction appended, id of its last),
+# read once it commits by the automatic anchor (audit/anchoring.py).
+APPENDED = "audit_appended"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from, for its audit event: the HTTP request (its id and the
+    client's address), built by the view; None from a command."""
+
+    request_id: str | None = None
+    remote_addr: str | None = None
 
 
 def normalise(value: Any) -> Any:
     """The JSON form a value takes once stored, so hashes match after a round trip."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def jsonable(value: Any) -> Any:
+    """A value as the API writes it: instants, days and times in ISO 8601, UUIDs as text,
+    exact numbers as numbers."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    return value
+
+
+def snapshot(row: Any, *fields: str, **extra: Any) -> dict[str, Any]:
+    """A row's state for an audit event: the named attributes (and `extra` values), JSON-
+    ready. Snapshots come from the rows, not from the API's output schemas, so a new field
+    in a response changes no audit event."""
+    return jsonable({**{name: getattr(row, name) for name in fields}, **extra})
 
 
 def _content_hash(prev_hash: str, event: AuditEvent) -> str:
@@ -68,6 +104,7 @@ def record(
     before: Any = None,
     after: Any = None,
     actor_username: str | None = None,
+    origin: Origin | None = None,
 ) -> AuditEvent:
     """Append one event inside the caller's transaction (it commits with the change).
 
@@ -89,22 +126,20 @@ def record(
         entity_id=None if entity_id is None else str(entity_id),
         before=before,
         after=after,
-        request_id=g.get("request_id") if has_request_context() else None,
-        remote_addr=request.remote_addr if has_request_context() else None,
+        request_id=origin.request_id if origin else None,
+        remote_addr=origin.remote_addr if origin else None,
         scope_unit_id=scope_unit_id,
         prev_hash=prev_hash,
     )
     event.hash = _content_hash(prev_hash, event)
     db.session.add(event)
     db.session.flush()
-    every = current_app.config.get("AUDIT_ANCHOR_EVERY") or 0
-    if every > 0 and event.id // every != prev_id // every:
-        # Crossed a multiple of N: anchor the head once this transaction has committed.
-        anchors.anchor_after_commit(db.session())
+    first_prev, _ = db.session.info.get(APPENDED, (prev_id, None))
+    db.session.info[APPENDED] = (first_prev, event.id)
     return event
 
 
-def username_tag(username: str) -> str:
+def username_tag(username: str, audit_secret: str) -> str:
     """A short keyed hash of a typed login name that matches no account.
 
     People type passwords into the username box, so the text itself is never stored.
@@ -112,7 +147,7 @@ def username_tag(username: str) -> str:
     even whoever holds the key and the table learns at most 16 bits of what was typed
     (a dictionary leaves thousands of candidates), while distinct names in a day's
     failures rarely collide."""
-    key = anchors.derived_key(current_app.config, "login-username")
+    key = anchors.derived_key(audit_secret, "login-username")
     normalised = username.strip().lower().encode("utf-8", "surrogatepass")
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()[:4]
 
@@ -167,7 +202,8 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_trail(actor: Actor | None = None, *, all_anchors: bool = False) -> ChainReport:
+def verify_trail(actor: Actor | None, store: ObjectStore, audit_secret: str, *,
+                 all_anchors: bool = False) -> ChainReport:
     """Recompute the chain, then hold it against the anchors in the object store.
 
     The chain alone shows an edited or removed event that has successors; only an anchor
@@ -180,10 +216,10 @@ def verify_trail(actor: Actor | None = None, *, all_anchors: bool = False) -> Ch
     if actor is not None and not is_root_admin(actor):
         raise Forbidden("Chỉ quản trị viên của đơn vị cấp cao nhất mới được kiểm tra toàn bộ nhật ký.")
     try:
-        found = anchors.list_anchors()
+        found = anchors.list_anchors(store)
         report = verify_chain()
         if report.intact:
-            _check_anchors(report, found if all_anchors else found[-1:])
+            _check_anchors(report, found if all_anchors else found[-1:], store, audit_secret)
         return report
     except StoreUnavailable as exc:
         raise AnchorStoreDown("Kho lưu trữ tạm thời không sẵn sàng nên chưa đối chiếu được mốc "
@@ -192,12 +228,12 @@ def verify_trail(actor: Actor | None = None, *, all_anchors: bool = False) -> Ch
         db.session.rollback()
 
 
-def _check_anchors(report: ChainReport, keys: list[str]) -> None:
+def _check_anchors(report: ChainReport, keys: list[str], store: ObjectStore, audit_secret: str) -> None:
     """Hold the (intact) chain against each anchor, newest first; note the first failure."""
     for key in reversed(keys):
         report.anchors_checked += 1
         try:
-            anchor = anchors.read_anchor(key)
+            anchor = anchors.read_anchor(store, key, audit_secret)
         except anchors.BadAnchor as exc:
             report.broken_at, report.reason = anchors.event_id_of(key), str(exc)
             return

@@ -1,13 +1,16 @@
 """The audit trail, for admins and reviewers, each within their org subtree."""
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..fields import id_field
 from ..guard import require_role
+from ..storage import get_store
 from ..pagination import PageArgsSchema, keyset_page, page_of
+from .anchors import audit_secret
 from .models import AuditEvent
 from .service import list_events, verify_trail
 
@@ -77,4 +80,4 @@ class AuditEvents(MethodView):
 @blp.alt_response(503, description="The object store holding the anchors is unavailable; see Retry-After")
 def verify():
     """Recompute the hash chain and check it against the newest anchor (admins of a root unit)."""
-    return verify_trail(current_user)
+    return verify_trail(current_user, get_store(), audit_secret(current_app.config))

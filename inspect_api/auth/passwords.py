@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app
 
 MIN_PASSWORD_LENGTH = 10
 
 
-def _hasher() -> PasswordHasher:
-    config = current_app.config
+def password_hasher(config: Mapping[str, Any]) -> PasswordHasher:
+    """The hasher the settings ask for (ARGON2_*); built at the edge, passed to services."""
     return PasswordHasher(
         time_cost=config["ARGON2_TIME_COST"],
         memory_cost=config["ARGON2_MEMORY_KIB"],
@@ -18,21 +19,21 @@ def _hasher() -> PasswordHasher:
     )
 
 
-def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+def hash_password(hasher: PasswordHasher, password: str) -> str:
+    return hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher().check_needs_rehash(password_hash)
+def needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
+    return hasher.check_needs_rehash(password_hash)
 
 
-def burn_time(password: str) -> None:
+def burn_time(hasher: PasswordHasher, password: str) -> None:
     """Spend one hash's time on an unknown username, so timing does not reveal it."""
-    _hasher().hash(password)
+    hasher.hash(password)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
+from datetime import timedelta
 from typing import Any
 
-from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token
+from argon2 import PasswordHasher
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from ..audit.service import record, username_tag
+from ..audit.service import Origin, record, username_tag
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound, Unauthorized
+from ..errors import Invalid, NotFound, Unauthorized
 from ..org.models import OrgUnit
+from ..services import flush_or_conflict, invalid_field
 from ..scoping import unit_in_subtree
 from .models import RevokedSession, User
 from .passwords import MIN_PASSWORD_LENGTH, burn_time, hash_password, needs_rehash, verify_password
@@ -21,63 +20,42 @@ from .passwords import MIN_PASSWORD_LENGTH, burn_time, hash_password, needs_reha
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."
 
 
-def _claims(user: User, sid: str) -> dict[str, Any]:
-    return {"role": user.role, "ver": user.token_version, "sid": sid, "org": user.org_unit_id}
-
-
-def _issue_tokens(user: User, sid: str) -> dict[str, Any]:
-    claims = _claims(user, sid)
-    return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
-        "token_type": "Bearer",
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
-        "user": user,
-    }
-
-
-def login(username: str, password: str) -> dict[str, Any]:
-    """Check the password and open a session. Every attempt is audited."""
+def login(username: str, password: str, *, hasher: PasswordHasher, audit_secret: str,
+          origin: Origin | None = None) -> User:
+    """Check the password; the user, to whom the edge issues tokens. Every attempt is
+    audited (an unknown name by a tag keyed with `audit_secret`)."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        burn_time(password)
+        burn_time(hasher, password)
     # Verify before looking at `active`: a disabled account must not answer faster.
-    ok = user is not None and verify_password(user.password_hash, password) and user.active
+    ok = user is not None and verify_password(hasher, user.password_hash, password) and user.active
     if not ok:
         # No typed text is kept (people type passwords into the username box): a known
         # account is named by its id, an unknown name only by a short keyed tag.
         if user is not None:
-            record("login_failed", "user", user.id)
+            record("login_failed", "user", user.id, origin=origin)
         else:
-            record("login_failed", "user", None, after={"username_tag": username_tag(username)})
+            record("login_failed", "user", None, origin=origin,
+                   after={"username_tag": username_tag(username, audit_secret)})
         db.session.commit()
         raise Unauthorized(BAD_CREDENTIALS)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(hasher, user.password_hash):
+        user.password_hash = hash_password(hasher, password)
     user.last_login_at = utcnow()
-    record("login", "user", user.id, actor=user)
+    record("login", "user", user.id, actor=user, origin=origin)
     db.session.commit()
-    return _issue_tokens(user, uuid.uuid4().hex)
+    return user
 
 
-def refresh(user: User, claims: dict[str, Any]) -> dict[str, Any]:
-    """A new access token for the same session (the refresh token stays valid)."""
-    access = create_access_token(identity=str(user.id), additional_claims=_claims(user, claims["sid"]))
-    return {
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
-    }
-
-
-def logout(user: User, claims: dict[str, Any]) -> None:
-    """Revoke the session: its access and refresh tokens both stop working."""
-    sid = claims["sid"]
+def logout(user: User, sid: str, *, refresh_lifetime: timedelta, origin: Origin | None = None) -> None:
+    """Revoke the session `sid`: its access and refresh tokens both stop working.
+    `refresh_lifetime`: how long its refresh token could still be used (the revocation
+    is needed until then)."""
     if db.session.get(RevokedSession, sid) is None:
-        expires = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+        expires = utcnow() + refresh_lifetime
         db.session.add(RevokedSession(sid=sid, user_id=user.id, revoked_at=utcnow(),
                                       expires_at=expires))
-        record("logout", "user", user.id, actor=user)
+        record("logout", "user", user.id, actor=user, origin=origin)
         db.session.commit()
 
 
@@ -105,17 +83,6 @@ def describe_me(user: User, teams: list[dict[str, Any]]) -> dict[str, Any]:
     return {**{name: getattr(user, name) for name in fields}, "teams": teams}
 
 
-def purge_expired_revocations() -> int:
-    """Revocations of sessions whose refresh token has expired are no longer needed."""
-    expired = db.session.scalars(
-        select(RevokedSession).where(RevokedSession.expires_at < utcnow())
-    ).all()
-    for row in expired:
-        db.session.delete(row)
-    db.session.commit()
-    return len(expired)
-
-
 # --- user administration -------------------------------------------------------------
 
 def _check_password(password: str, field: str = "password") -> None:
@@ -129,8 +96,8 @@ def _check_password(password: str, field: str = "password") -> None:
 def _org_unit_in_scope(actor: User | None, org_unit_id: int) -> OrgUnit:
     unit = db.session.get(OrgUnit, org_unit_id)
     if unit is None or (actor is not None and not unit_in_subtree(unit, actor)):
-        raise Invalid("Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.",
-                      errors={"json": {"org_unit_id": ["Không tìm thấy đơn vị."]}})
+        raise invalid_field("org_unit_id", "Không tìm thấy đơn vị.",
+                            detail="Đơn vị không tồn tại hoặc ngoài phạm vi quản lý.")
     return unit
 
 
@@ -140,7 +107,8 @@ def user_snapshot(user: User) -> dict[str, Any]:
             "token_version": user.token_version}
 
 
-def create_user(actor: User | None, data: dict[str, Any]) -> User:
+def create_user(actor: User | None, data: dict[str, Any], *, hasher: PasswordHasher,
+                origin: Origin | None = None) -> User:
     """Create an account (actor None = the command line)."""
     _check_password(data["password"])
     _org_unit_in_scope(actor, data["org_unit_id"])
@@ -150,18 +118,13 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         role=data["role"],
         org_unit_id=data["org_unit_id"],
         active=data.get("active", True),
-        password_hash=hash_password(data["password"]),
+        password_hash=hash_password(hasher, data["password"]),
         token_version=1,
     )
     db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("Tên đăng nhập đã tồn tại.",
-                       errors={"json": {"username": ["Đã tồn tại."]}}) from None
+    flush_or_conflict("username", "Đã tồn tại.", detail="Tên đăng nhập đã tồn tại.")
     record("create", "user", user.id, actor=actor, after=user_snapshot(user),
-           actor_username=None if actor else "cli")
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return user
 
@@ -173,7 +136,8 @@ def get_user(actor: User, user_id: int) -> User:
     return user
 
 
-def update_user(actor: User | None, user: User, data: dict[str, Any]) -> User:
+def update_user(actor: User | None, user: User, data: dict[str, Any], *, hasher: PasswordHasher,
+                origin: Origin | None = None) -> User:
     """Change an account. Disabling it, or changing its role or password, ends every
     session it has (token_version goes up)."""
     before = user_snapshot(user)
@@ -192,22 +156,23 @@ def update_user(actor: User | None, user: User, data: dict[str, Any]) -> User:
         ends_sessions = ends_sessions or not data["active"]
     if "password" in data:
         _check_password(data["password"])
-        user.password_hash = hash_password(data["password"])
+        user.password_hash = hash_password(hasher, data["password"])
         ends_sessions = True
     if ends_sessions:
         user.token_version += 1
     after = user_snapshot(user)
     if after != before or "password" in data:
         record("update", "user", user.id, actor=actor, before=before, after=after,
-               actor_username=None if actor else "cli")
+               actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return user
 
 
-def change_own_password(user: User, current_password: str, new_password: str) -> None:
-    if not verify_password(user.password_hash, current_password):
+def change_own_password(user: User, current_password: str, new_password: str, *,
+                        hasher: PasswordHasher, origin: Origin | None = None) -> None:
+    if not verify_password(hasher, user.password_hash, current_password):
         raise Invalid("Mật khẩu hiện tại không đúng.",
                       errors={"json": {"current_password": ["Không đúng."]}})
     # Checked here too, so the error names the field the client sent.
     _check_password(new_password, field="new_password")
-    update_user(user, user, {"password": new_password})
+    update_user(user, user, {"password": new_password}, hasher=hasher, origin=origin)

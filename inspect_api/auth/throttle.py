@@ -34,10 +34,14 @@ from typing import Any
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
 
+from ..audit.anchors import audit_secret
 from ..db import db
 from ..errors import AppError
+from ..requests import request_origin
 from . import service
 from .counters import Counters, CountersUnavailable, counters_from_setting
+from .passwords import password_hasher
+from .tokens import issue_tokens
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +200,9 @@ def throttled_login(username: str, password: str, address: str) -> dict[str, Any
     any error) stays counted, a successful one is given back."""
     throttle = login_throttle()
     attempt = throttle.reserve(username, address)
-    tokens = service.login(username, password)
+    user = service.login(username, password, hasher=password_hasher(current_app.config),
+                         audit_secret=audit_secret(current_app.config), origin=request_origin())
+    tokens = issue_tokens(user)
     # service.login has committed, but issuing the tokens read the user again and so
     # began a new transaction. End it before the counters write on a connection of
     # their own: on SQLite a transaction holds the write lock from BEGIN, so the counter

@@ -5,15 +5,16 @@ token is a 422 JSON body)."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from flask import current_app
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 from flask_jwt_extended.exceptions import JWTDecodeError
 
 from ..error_handlers import problem_response
 from . import service
-from .models import ROLES
+from .models import ROLES, User
 
 _SUBJECT = re.compile(r"[1-9][0-9]{0,17}")
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as login makes it
@@ -56,6 +57,32 @@ def require_claims(header: dict[str, Any], claims: dict[str, Any]) -> str:
     if bad:
         raise JWTDecodeError(f"missing or invalid claims: {', '.join(bad)}")
     return current_app.config["JWT_SECRET_KEY"]
+
+def _claims(user: User, sid: str) -> dict[str, Any]:
+    return {"role": user.role, "ver": user.token_version, "sid": sid, "org": user.org_unit_id}
+
+
+def _expires_in() -> int:
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+
+
+def issue_tokens(user: User) -> dict[str, Any]:
+    """Open a session for a user who has just logged in: its access and refresh tokens."""
+    claims = _claims(user, uuid.uuid4().hex)
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": _expires_in(),
+        "user": user,
+    }
+
+
+def refresh_access(user: User, claims: dict[str, Any]) -> dict[str, Any]:
+    """A new access token for the same session (the refresh token stays valid)."""
+    access = create_access_token(identity=str(user.id), additional_claims=_claims(user, claims["sid"]))
+    return {"access_token": access, "token_type": "Bearer", "expires_in": _expires_in()}
+
 
 _MESSAGES = {
     "missing": "Thiếu mã truy cập (Authorization: Bearer ...).",

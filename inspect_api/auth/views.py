@@ -1,12 +1,13 @@
 """Log in, refresh, log out, who am I; and user administration."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..pagination import PageArgsSchema, keyset_page, page_of
-from ..requests import client_address
+from ..requests import client_address, request_origin
 from . import service
 from ..guard import require_role
 from ..scoping import in_subtree
@@ -15,7 +16,9 @@ from .schemas import (
     AccessTokenSchema, LoginSchema, PasswordChangeSchema, TokensSchema,
     UserCreateSchema, UserSchema, UserUpdateSchema,
 )
+from .passwords import password_hasher
 from .throttle import throttled_login
+from .tokens import refresh_access
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Đăng nhập và phiên làm việc")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Quản lý tài khoản (admin)")
@@ -39,7 +42,7 @@ def login(data):
 @blp.doc(security=[{"bearerAuth": []}])
 def refresh():
     """Get a new access token; send the refresh token as the bearer token."""
-    return service.refresh(current_user, get_jwt())
+    return refresh_access(current_user, get_jwt())
 
 
 @blp.route("/logout", methods=["POST"])
@@ -49,7 +52,8 @@ def refresh():
 @blp.doc(security=[{"bearerAuth": []}])
 def logout():
     """End this session: its access and refresh tokens stop working at once."""
-    service.logout(current_user, get_jwt())
+    service.logout(current_user, get_jwt()["sid"], refresh_lifetime=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+                   origin=request_origin())
 
 
 @blp.route("/password", methods=["POST"])
@@ -61,7 +65,8 @@ def logout():
 @blp.doc(security=[{"bearerAuth": []}])
 def change_password(data):
     """Change your own password; every other session ends."""
-    service.change_own_password(current_user, data["current_password"], data["new_password"])
+    service.change_own_password(current_user, data["current_password"], data["new_password"],
+                                hasher=password_hasher(current_app.config), origin=request_origin())
 
 
 @users_blp.route("")
@@ -80,7 +85,8 @@ class Users(MethodView):
     @users_blp.alt_response(409, description="Username taken")
     def post(self, data):
         """Create an account."""
-        return service.create_user(current_user, data)
+        return service.create_user(current_user, data, hasher=password_hasher(current_app.config),
+                                   origin=request_origin())
 
 
 @users_blp.route("/<int:user_id>")
@@ -98,4 +104,5 @@ class UserById(MethodView):
     @users_blp.alt_response(404, description="No such account in your scope")
     def patch(self, data, user_id):
         """Change an account; disabling it or changing its role or password ends its sessions."""
-        return service.update_user(current_user, service.get_user(current_user, user_id), data)
+        return service.update_user(current_user, service.get_user(current_user, user_id), data,
+                                   hasher=password_hasher(current_app.config), origin=request_origin())

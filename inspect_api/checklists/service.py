@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..scoping import unit_in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
@@ -17,7 +17,6 @@ from ..org.models import OrgUnit
 from .models import ChecklistTemplate, Criterion
 from ..sync import Cursor, Feed, FeedPage, pull
 from .rules import check_rule_for
-from .schemas import ChecklistDetailSchema
 
 
 def _visible_units(actor: User):
@@ -87,7 +86,7 @@ def _criteria_rows(criteria: list[dict[str, Any]]) -> list[Criterion]:
     return [Criterion(position=index + 1, **item) for index, item in enumerate(criteria)]
 
 
-def create_checklist(actor: User | None, data: dict[str, Any]) -> ChecklistTemplate:
+def create_checklist(actor: User | None, data: dict[str, Any], *, origin: Origin | None = None) -> ChecklistTemplate:
     """A new draft: the next version of its code."""
     unit = db.session.get(OrgUnit, data["org_unit_id"])
     if unit is None or (actor is not None and not unit_in_subtree(unit, actor)):
@@ -109,21 +108,29 @@ def create_checklist(actor: User | None, data: dict[str, Any]) -> ChecklistTempl
     db.session.add(template)
     db.session.flush()
     record("create", "checklist", template.id, actor=actor,
-           after=ChecklistDetailSchema().dump(template), actor_username=None if actor else "cli")
+           after=checklist_snapshot(template), actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return template
+
+
+def checklist_snapshot(template: ChecklistTemplate) -> dict[str, Any]:
+    criteria = [snapshot(c, "id", "position", "code", "category", "text", "text_en", "legal_basis",
+                         "answer_type", "subject", "photo", "severity", "weight", "pass_rule")
+                for c in template.criteria]
+    return snapshot(template, "id", "code", "version", "title", "org_unit_id", "status", "published_at",
+                    "updated_at", criteria_count=len(criteria), criteria=criteria)
 
 
 def _require_draft(template: ChecklistTemplate) -> None:
     if template.status != "draft":
         raise Conflict("Bộ tiêu chí đã ban hành không thể sửa; hãy tạo phiên bản mới.",
-                       current=ChecklistDetailSchema().dump(template))
+                       current=template)
 
 
-def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any]) -> ChecklistTemplate:
+def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any], *, origin: Origin | None = None) -> ChecklistTemplate:
     _require_owner(actor, template)
     _require_draft(template)
-    before = ChecklistDetailSchema().dump(template)
+    before = checklist_snapshot(template)
     if "title" in data:
         template.title = data["title"]
     if "criteria" in data:
@@ -136,18 +143,18 @@ def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, A
     template.updated_at = utcnow()
     db.session.flush()
     record("update", "checklist", template.id, actor=actor, before=before,
-           after=ChecklistDetailSchema().dump(template))
+           after=checklist_snapshot(template), origin=origin)
     db.session.commit()
     return template
 
 
-def publish_checklist(actor: User | None, template: ChecklistTemplate) -> ChecklistTemplate:
+def publish_checklist(actor: User | None, template: ChecklistTemplate, *, origin: Origin | None = None) -> ChecklistTemplate:
     _require_owner(actor, template)
     _require_draft(template)
     template.status = "published"
     template.published_at = utcnow()
     record("publish", "checklist", template.id, actor=actor,
            after={"status": "published", "published_at": template.published_at},
-           actor_username=None if actor else "cli")
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return template

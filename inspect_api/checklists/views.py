@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..guard import require_role
 from ..fields import id_field
 from ..pagination import feed_of, feed_response
+from ..requests import request_origin
 from . import service
 from .schemas import ChecklistConflictProblemSchema, ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
 
@@ -31,7 +32,7 @@ class Checklists(MethodView):
     @blp.response(201, ChecklistDetailSchema)
     def post(self, data):
         """Create a draft: the next version of its code (admin)."""
-        return service.create_checklist(current_user, data)
+        return service.create_checklist(current_user, data, origin=request_origin())
 
 
 @blp.route("/<int:checklist_id>")
@@ -51,7 +52,7 @@ class ChecklistById(MethodView):
     @blp.alt_response(403, description="Owned by a unit above yours")
     def patch(self, data, checklist_id):
         """Change a draft's title or criteria (admin)."""
-        return service.update_checklist(current_user, service.get_checklist(current_user, checklist_id), data)
+        return service.update_checklist(current_user, service.get_checklist(current_user, checklist_id), data, origin=request_origin())
 
 
 @blp.route("/<int:checklist_id>/publish", methods=["POST"])
@@ -61,4 +62,4 @@ class ChecklistById(MethodView):
 @blp.alt_response(403, description="Owned by a unit above yours")
 def publish(checklist_id):
     """Publish a draft; from then on it never changes and visits can pin it (admin)."""
-    return service.publish_checklist(current_user, service.get_checklist(current_user, checklist_id))
+    return service.publish_checklist(current_user, service.get_checklist(current_user, checklist_id), origin=request_origin())

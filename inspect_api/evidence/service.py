@@ -21,15 +21,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from werkzeug.exceptions import ClientDisconnected
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ..errors import (
+    AppError, Conflict, Forbidden, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge, UnsupportedMediaType,
+)
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
@@ -44,49 +44,30 @@ RETRY_AFTER_SECONDS = "30"
 OCTET_STREAM = "application/octet-stream"
 
 
-class StoreDown(AppError):
-    status = 503
-    type_slug = "storage-unavailable"
-
-
-class IncompleteUpload(AppError):
-    status = 400
-    type_slug = "upload-incomplete"
-
-
-class UnsupportedMediaType(AppError):
-    status = 415
-    type_slug = "unsupported-media-type"
-
-
-class PhotoTooLarge(Invalid):
-    """Refused before decoding: too many pixels or too much memory to decode. Its own
-    type, so a tablet app can tell it apart and send a smaller JPEG instead."""
-
-    type_slug = "image-too-large"
-
-
 def _store_down(detail: str = "Kho lưu trữ ảnh tạm thời không sẵn sàng; ảnh chưa được lưu. "
                               "Vui lòng gửi lại sau.") -> StoreDown:
     return StoreDown(detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
-def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
-    from .schemas import EvidenceSchema
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one photo may weigh (EVIDENCE_MAX_BYTES, _MAX_PIXELS, _MAX_DECODE_BYTES)."""
 
-    return EvidenceSchema().dump(evidence)
+    max_bytes: int
+    max_pixels: int
+    max_decode_bytes: int
+
+
+def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
+    return snapshot(evidence, "id", "visit_id", "finding_id", "sha256", "size", "content_type", "width",
+                    "height", "taken_at", "gps", "uploaded_at", uploaded_by=evidence.uploaded_by_id)
 
 
 def _receive(stream: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while True:
-        try:
-            block = stream.read(CHUNK)
-        except ClientDisconnected:
-            # Fewer bytes than Content-Length, or the connection dropped mid-body.
-            raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "
-                                   "Hãy gửi lại.") from None
+        block = stream.read(CHUNK)
         if not block:
             break
         size += len(block)
@@ -108,18 +89,19 @@ def _same_upload(existing: Evidence, visit_id: uuid.UUID, sha256: str) -> bool:
         raise Conflict("Mã minh chứng đã được dùng cho buổi kiểm tra khác.")
     if existing.sha256 != sha256:
         raise Conflict("Mã minh chứng đã có với nội dung khác; hãy dùng mã mới cho ảnh mới.",
-                       current=evidence_snapshot(existing))
+                       current=existing)
     return True
 
 
 def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
-                    finding_id: uuid.UUID | None, content_type: str | None,
-                    stream: BinaryIO, declared_sha256: str | None) -> tuple[Evidence, bool]:
+                    finding_id: uuid.UUID | None, media_type: str,
+                    stream: BinaryIO, declared_sha256: str | None, *, limits: UploadLimits,
+                    origin: Origin | None = None) -> tuple[Evidence, bool]:
     """Store one photo. Returns (evidence, created); the same bytes again give the same
-    record (created False); other bytes under the same id give 409."""
+    record (created False); other bytes under the same id give 409. `media_type`: the
+    declared type without parameters, lower case."""
     visit = get_visit(actor, visit_id)
     _require_team_member(actor, visit)
-    media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type not in FORMATS and media_type != OCTET_STREAM:
         raise _unsupported()
     if finding_id is None:
@@ -128,9 +110,8 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
     # No transaction stays open while the body arrives or the store is written: on SQLite
     # an open transaction holds the write lock, and a tablet on 3G is slow.
     db.session.rollback()
-    config = current_app.config
     with tempfile.TemporaryFile() as body:
-        sha256, size = _receive(stream, body, config["EVIDENCE_MAX_BYTES"])
+        sha256, size = _receive(stream, body, limits.max_bytes)
         if declared_sha256 and declared_sha256.strip().lower() != sha256:
             raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
                           "trên đường truyền. Hãy gửi lại.",
@@ -155,8 +136,7 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         db.session.rollback()
         body.seek(0)
         try:
-            facts = inspect_image(body, media_type, config["EVIDENCE_MAX_PIXELS"],
-                                  config["EVIDENCE_MAX_DECODE_BYTES"])
+            facts = inspect_image(body, media_type, limits.max_pixels, limits.max_decode_bytes)
         except ImageTooLarge as exc:
             raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
         except ImageRejected as exc:
@@ -171,7 +151,8 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         body.seek(0)
         _put_objects(keys, body, size, media_type, facts.thumbnail)
     try:
-        return _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts)
+        return _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts,
+                           origin)
     except AppError:
         _remove_objects(keys.values())
         raise
@@ -229,7 +210,8 @@ def _remove_objects(keys) -> None:
             log.error("could not remove object %s: %s", key, exc)
 
 
-def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts) -> tuple[Evidence, bool]:
+def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts,
+                origin: Origin | None) -> tuple[Evidence, bool]:
     visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).with_for_update())
     if visit is None or not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
@@ -242,7 +224,7 @@ def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, me
     db.session.add(evidence)
     visit.updated_at = utcnow()
     db.session.flush()
-    record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence))
+    record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin)
     db.session.commit()
     return evidence, True
 
@@ -268,7 +250,7 @@ class Download:
     filename: str
 
 
-def download_target(evidence: Evidence, which: str) -> Download:
+def download_target(evidence: Evidence, which: str, url_expires: dt.timedelta) -> Download:
     """The original ("content") or the thumbnail of a photo. The type is the one Pillow
     verified at upload (a JPEG+HTML polyglot is still served as image/jpeg), and the store
     is asked to serve a presigned URL under that type and name too."""
@@ -279,9 +261,8 @@ def download_target(evidence: Evidence, which: str) -> Download:
     else:
         key, media_type, filename = evidence.thumbnail_key, "image/jpeg", f"{evidence.id}-thumbnail.jpg"
     store = get_store()
-    expires = dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"])
     try:
-        url = store.presigned_url(key, expires, filename=filename, content_type=media_type)
+        url = store.presigned_url(key, url_expires, filename=filename, content_type=media_type)
         if url:
             return Download(url, None, media_type, filename)
         return Download(None, store.open(key), media_type, filename)
@@ -292,7 +273,8 @@ def download_target(evidence: Evidence, which: str) -> Download:
         raise _store_down("Kho lưu trữ ảnh tạm thời không sẵn sàng. Vui lòng thử lại sau.") from None
 
 
-def delete_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID) -> None:
+def delete_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID, *,
+                    origin: Origin | None = None) -> None:
     """Remove a photo from an editable visit: the row, then its objects."""
     visit = get_visit(actor, visit_id, for_update=True)
     _require_team_member(actor, visit)
@@ -305,18 +287,8 @@ def delete_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID) ->
     before = evidence_snapshot(evidence)
     db.session.delete(evidence)
     visit.updated_at = utcnow()
-    record("delete", "evidence", evidence_id, actor=actor, before=before)
+    record("delete", "evidence", evidence_id, actor=actor, before=before, origin=origin)
     db.session.commit()
     # After the commit: if removing an object fails now, reconcile finds the orphan; the
     # other order could leave a row whose photo is gone.
     _remove_objects(keys)
-
-
-def evidence_by_finding(visit: Visit) -> dict[uuid.UUID, list[Evidence]]:
-    rows = db.session.scalars(
-        select(Evidence).where(Evidence.visit_id == visit.id).order_by(Evidence.uploaded_at)
-    ).all()
-    grouped: dict[uuid.UUID, list[Evidence]] = {}
-    for row in rows:
-        grouped.setdefault(row.finding_id, []).append(row)
-    return grouped

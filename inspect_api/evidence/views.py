@@ -1,13 +1,17 @@
 """Photo evidence: upload as a raw body, metadata, download."""
 
+import datetime as dt
 import uuid
 
 from flask import current_app, redirect, request, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
+from werkzeug.exceptions import ClientDisconnected
 
 from ..api import BINARY, OCTET_STREAM, request_headers, response_headers
+from ..errors import IncompleteUpload, Invalid
 from ..guard import require_role
+from ..requests import request_origin
 from . import service
 from .images import FORMATS
 from .schemas import EvidenceConflictProblemSchema, EvidenceSchema, UploadArgsSchema
@@ -44,9 +48,17 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
     """Upload one photo for a finding; retry-safe by its UUID."""
     request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"]
     finding_id = args.get("finding_id") or _uuid_header("X-Finding-ID")
-    evidence, created = service.upload_evidence(
-        current_user, visit_id, evidence_id, finding_id, request.content_type,
-        request.stream, request.headers.get("X-Content-SHA256"))
+    config = current_app.config
+    limits = service.UploadLimits(config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"],
+                                  config["EVIDENCE_MAX_DECODE_BYTES"])
+    try:
+        evidence, created = service.upload_evidence(
+            current_user, visit_id, evidence_id, finding_id, request.mimetype, request.stream,
+            request.headers.get("X-Content-SHA256"), limits=limits, origin=request_origin())
+    except ClientDisconnected:
+        # Fewer bytes than Content-Length, or the connection dropped mid-body.
+        raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "
+                               "Hãy gửi lại.") from None
     return evidence, 201 if created else 200
 
 
@@ -57,7 +69,7 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
                   description="The visit is no longer editable")
 def delete(visit_id: uuid.UUID, evidence_id: uuid.UUID):
     """Remove a photo (and its stored files) from an editable visit."""
-    service.delete_evidence(current_user, visit_id, evidence_id)
+    service.delete_evidence(current_user, visit_id, evidence_id, origin=request_origin())
 
 
 @blp.route("/evidence/<uuid:evidence_id>", methods=["GET"])
@@ -76,7 +88,8 @@ SANDBOX_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 def _download(evidence_id: uuid.UUID, which: str):
     evidence = service.get_evidence(current_user, evidence_id)
-    target = service.download_target(evidence, which)
+    target = service.download_target(
+        evidence, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
     if target.url:
         return redirect(target.url, code=302)
     response = send_file(target.stream, mimetype=target.media_type, max_age=0,
@@ -127,7 +140,5 @@ def _uuid_header(name: str):
     try:
         return uuid.UUID(value)
     except ValueError:
-        from ..errors import Invalid
-
         raise Invalid(f"{name} không phải UUID.", errors={"headers": {name: ["Không phải UUID."]}}) from None
 

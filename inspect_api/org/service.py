@@ -7,14 +7,28 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..scoping import Actor, in_subtree, unit_in_subtree
 from ..db import db
 from ..errors import NotFound
 from ..services import apply_changes, flush_or_conflict, invalid_field
 from ..sync import Cursor, Feed, FeedPage, lock_before_move, pull
 from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
-from .schemas import DeskSchema, OrgUnitSchema, StaffSchema
+
+
+def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
+    return snapshot(unit, "id", "code", "name", "kind", "admin_code", "parent_id", "path", "valid_from",
+                    "valid_to", "successor_id", "head_name", "head_title", "updated_at")
+
+
+def desk_snapshot(desk: Desk) -> dict[str, Any]:
+    return snapshot(desk, "id", "org_unit_id", "code", "name", "address", "level", "opens_at",
+                    "closes_at", "active", "updated_at")
+
+
+def staff_snapshot(staff: Staff) -> dict[str, Any]:
+    return snapshot(staff, "id", "org_unit_id", "desk_id", "employee_code", "full_name", "position",
+                    "category", "phone", "active", "updated_at")
 
 
 def _unit_in_scope(actor: Actor | None, unit_id: int | None, field: str) -> OrgUnit:
@@ -61,7 +75,7 @@ def _check_dates(data: dict[str, Any], unit: OrgUnit | None = None) -> None:
         raise invalid_field("valid_to", "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")
 
 
-def create_org_unit(actor: Actor | None, data: dict[str, Any]) -> OrgUnit:
+def create_org_unit(actor: Actor | None, data: dict[str, Any], *, origin: Origin | None = None) -> OrgUnit:
     """Add a unit under a parent in the actor's subtree (actor None: a root, from the CLI)."""
     parent = None
     if actor is not None or data.get("parent_id") is not None:
@@ -74,15 +88,15 @@ def create_org_unit(actor: Actor | None, data: dict[str, Any]) -> OrgUnit:
     db.session.add(unit)
     flush_or_conflict("code", "Mã đơn vị đã tồn tại.")
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    record("create", "org_unit", unit.id, actor=actor, after=OrgUnitSchema().dump(unit),
-           actor_username=None if actor else "cli")
+    record("create", "org_unit", unit.id, actor=actor, after=unit_snapshot(unit),
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return unit
 
 
-def update_org_unit(actor: Actor, unit: OrgUnit, data: dict[str, Any]) -> OrgUnit:
+def update_org_unit(actor: Actor, unit: OrgUnit, data: dict[str, Any], *, origin: Origin | None = None) -> OrgUnit:
     """Change a unit; moving it under another parent moves its whole subtree."""
-    before = OrgUnitSchema().dump(unit)
+    before = unit_snapshot(unit)
     if "parent_id" in data and data["parent_id"] != unit.parent_id:
         new_parent = _unit_in_scope(actor, data["parent_id"], "parent_id")
         if new_parent.path.startswith(unit.path):
@@ -101,7 +115,7 @@ def update_org_unit(actor: Actor, unit: OrgUnit, data: dict[str, Any]) -> OrgUni
     if apply_changes(unit, data):
         flush_or_conflict("code", "Mã đơn vị đã tồn tại.")
         record("update", "org_unit", unit.id, actor=actor, before=before,
-               after=OrgUnitSchema().dump(unit))
+               after=unit_snapshot(unit), origin=origin)
     db.session.commit()
     return unit
 
@@ -140,14 +154,14 @@ def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not (k in {"opens_at", "closes_at"} and v is None)}
 
 
-def create_desk(actor: Actor | None, data: dict[str, Any]) -> Desk:
+def create_desk(actor: Actor | None, data: dict[str, Any], *, origin: Origin | None = None) -> Desk:
     _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
     _check_hours(data.get("opens_at") or DEFAULT_OPENS_AT, data.get("closes_at") or DEFAULT_CLOSES_AT)
     desk = Desk(**_desk_defaults(data))
     db.session.add(desk)
     flush_or_conflict("code", "Mã Bộ phận Một cửa đã tồn tại.")
-    record("create", "desk", desk.id, actor=actor, after=DeskSchema().dump(desk),
-           actor_username=None if actor else "cli")
+    record("create", "desk", desk.id, actor=actor, after=desk_snapshot(desk),
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return desk
 
@@ -157,8 +171,8 @@ def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
         raise invalid_field("closes_at", "Giờ đóng cửa phải sau giờ mở cửa.")
 
 
-def update_desk(actor: Actor, desk: Desk, data: dict[str, Any]) -> Desk:
-    before = DeskSchema().dump(desk)
+def update_desk(actor: Actor, desk: Desk, data: dict[str, Any], *, origin: Origin | None = None) -> Desk:
+    before = desk_snapshot(desk)
     if "org_unit_id" in data:
         _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
         if data["org_unit_id"] != desk.org_unit_id:
@@ -166,7 +180,7 @@ def update_desk(actor: Actor, desk: Desk, data: dict[str, Any]) -> Desk:
     _check_hours(data.get("opens_at") or desk.opens_at, data.get("closes_at") or desk.closes_at)
     if apply_changes(desk, _desk_defaults(data)):
         flush_or_conflict("code", "Mã Bộ phận Một cửa đã tồn tại.")
-        record("update", "desk", desk.id, actor=actor, before=before, after=DeskSchema().dump(desk))
+        record("update", "desk", desk.id, actor=actor, before=before, after=desk_snapshot(desk), origin=origin)
     db.session.commit()
     return desk
 
@@ -206,20 +220,20 @@ def _check_staff_desk(actor: Actor | None, desk_id: int | None) -> None:
         raise invalid_field("desk_id", "Bộ phận Một cửa không tồn tại hoặc ngoài phạm vi quản lý.")
 
 
-def create_staff(actor: Actor | None, data: dict[str, Any]) -> Staff:
+def create_staff(actor: Actor | None, data: dict[str, Any], *, origin: Origin | None = None) -> Staff:
     _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
     _check_staff_desk(actor, data.get("desk_id"))
     staff = Staff(**data)
     db.session.add(staff)
     flush_or_conflict("employee_code", "Mã cán bộ đã tồn tại.")
-    record("create", "staff", staff.id, actor=actor, after=StaffSchema().dump(staff),
-           actor_username=None if actor else "cli")
+    record("create", "staff", staff.id, actor=actor, after=staff_snapshot(staff),
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return staff
 
 
-def update_staff(actor: Actor, staff: Staff, data: dict[str, Any]) -> Staff:
-    before = StaffSchema().dump(staff)
+def update_staff(actor: Actor, staff: Staff, data: dict[str, Any], *, origin: Origin | None = None) -> Staff:
+    before = staff_snapshot(staff)
     if "org_unit_id" in data:
         _unit_in_scope(actor, data["org_unit_id"], "org_unit_id")
     if "desk_id" in data:
@@ -227,6 +241,6 @@ def update_staff(actor: Actor, staff: Staff, data: dict[str, Any]) -> Staff:
     if apply_changes(staff, data):
         flush_or_conflict("employee_code", "Mã cán bộ đã tồn tại.")
         record("update", "staff", staff.id, actor=actor, before=before,
-               after=StaffSchema().dump(staff))
+               after=staff_snapshot(staff), origin=origin)
     db.session.commit()
     return staff

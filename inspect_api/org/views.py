@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..guard import require_role
 from ..fields import id_field
 from ..pagination import feed_of, feed_response
+from ..requests import request_origin
 from . import service
 from .schemas import (
     DeskQueryArgsSchema, DeskSchema, DeskUpdateSchema, OrgUnitQueryArgsSchema, OrgUnitSchema,
@@ -40,7 +41,7 @@ class OrgUnits(MethodView):
     @org_units_blp.alt_response(409, description="Code taken")
     def post(self, data):
         """Add an org unit under a parent in your subtree (admin)."""
-        return service.create_org_unit(current_user, data)
+        return service.create_org_unit(current_user, data, origin=request_origin())
 
 
 @org_units_blp.route("/<int:unit_id>")
@@ -58,7 +59,7 @@ class OrgUnitById(MethodView):
     @org_units_blp.alt_response(409, description="Code taken")
     def patch(self, data, unit_id):
         """Change an org unit (admin); a new parent moves its subtree."""
-        return service.update_org_unit(current_user, service.get_org_unit(current_user, unit_id), data)
+        return service.update_org_unit(current_user, service.get_org_unit(current_user, unit_id), data, origin=request_origin())
 
 
 @desks_blp.route("")
@@ -77,7 +78,7 @@ class Desks(MethodView):
     @desks_blp.alt_response(409, description="Code taken")
     def post(self, data):
         """Add a desk (admin)."""
-        return service.create_desk(current_user, data)
+        return service.create_desk(current_user, data, origin=request_origin())
 
 
 @desks_blp.route("/<int:desk_id>")
@@ -95,7 +96,7 @@ class DeskById(MethodView):
     @desks_blp.alt_response(409, description="Code taken")
     def patch(self, data, desk_id):
         """Change a desk (admin); set active=false to retire it."""
-        return service.update_desk(current_user, service.get_desk(current_user, desk_id), data)
+        return service.update_desk(current_user, service.get_desk(current_user, desk_id), data, origin=request_origin())
 
 
 @staff_blp.route("")
@@ -114,7 +115,7 @@ class StaffList(MethodView):
     @staff_blp.alt_response(409, description="Employee code taken")
     def post(self, data):
         """Add a staff member (admin)."""
-        return service.create_staff(current_user, data)
+        return service.create_staff(current_user, data, origin=request_origin())
 
 
 @staff_blp.route("/<int:staff_id>")
@@ -132,4 +133,4 @@ class StaffById(MethodView):
     @staff_blp.alt_response(409, description="Employee code taken")
     def patch(self, data, staff_id):
         """Change a staff member (admin); set active=false when they leave."""
-        return service.update_staff(current_user, service.get_staff(current_user, staff_id), data)
+        return service.update_staff(current_user, service.get_staff(current_user, staff_id), data, origin=request_origin())

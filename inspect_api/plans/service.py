@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..scoping import unit_in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate
@@ -17,7 +17,6 @@ from ..org.models import Desk, OrgUnit
 from ..services import apply_changes, flush_or_conflict, invalid_field
 from ..sync import Cursor, Feed, FeedPage, pull
 from .models import InspectionPlan, Team, team_members
-from .schemas import PlanSchema, TeamSchema
 
 
 def _related_units(actor: User):
@@ -70,27 +69,28 @@ def _check_plan(actor: User | None, data: dict[str, Any], plan: InspectionPlan |
 
 
 def plan_snapshot(plan: InspectionPlan) -> dict[str, Any]:
-    return PlanSchema(exclude=("teams",)).dump(plan)
+    return snapshot(plan, "id", "org_unit_id", "title", "decision_number", "starts_on", "ends_on",
+                    "checklist_id", "updated_at")
 
 
-def create_plan(actor: User | None, data: dict[str, Any]) -> InspectionPlan:
+def create_plan(actor: User | None, data: dict[str, Any], *, origin: Origin | None = None) -> InspectionPlan:
     _check_plan(actor, data)
     plan = InspectionPlan(**data)
     db.session.add(plan)
     flush_or_conflict("decision_number", "Số quyết định đã được dùng cho kế hoạch khác.")
     record("create", "plan", plan.id, actor=actor, after=plan_snapshot(plan),
-           actor_username=None if actor else "cli")
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return plan
 
 
-def update_plan(actor: User, plan: InspectionPlan, data: dict[str, Any]) -> InspectionPlan:
+def update_plan(actor: User, plan: InspectionPlan, data: dict[str, Any], *, origin: Origin | None = None) -> InspectionPlan:
     _require_manageable(actor, plan)
     _check_plan(actor, data, plan)
     before = plan_snapshot(plan)
     if apply_changes(plan, data):
         flush_or_conflict("decision_number", "Số quyết định đã được dùng cho kế hoạch khác.")
-        record("update", "plan", plan.id, actor=actor, before=before, after=plan_snapshot(plan))
+        record("update", "plan", plan.id, actor=actor, before=before, after=plan_snapshot(plan), origin=origin)
     db.session.commit()
     return plan
 
@@ -98,7 +98,7 @@ def update_plan(actor: User, plan: InspectionPlan, data: dict[str, Any]) -> Insp
 # --- teams ---------------------------------------------------------------------------
 
 def team_snapshot(team: Team) -> dict[str, Any]:
-    return TeamSchema().dump(team)
+    return snapshot(team, "id", "plan_id", "name", "leader_id", "member_ids", "desk_ids", "updated_at")
 
 
 def _members(actor: User | None, ids: list[int]) -> list[User]:
@@ -138,7 +138,7 @@ def _require_manageable(actor: User | None, plan: InspectionPlan) -> None:
         raise Forbidden("Kế hoạch của cấp trên: bạn không quản lý đoàn của kế hoạch này.")
 
 
-def create_team(actor: User | None, plan: InspectionPlan, data: dict[str, Any]) -> Team:
+def create_team(actor: User | None, plan: InspectionPlan, data: dict[str, Any], *, origin: Origin | None = None) -> Team:
     _require_manageable(actor, plan)
     team = Team(plan=plan, name=data["name"])
     with db.session.no_autoflush:
@@ -146,7 +146,7 @@ def create_team(actor: User | None, plan: InspectionPlan, data: dict[str, Any]) 
     db.session.add(team)
     db.session.flush()
     record("create", "team", team.id, actor=actor, after=team_snapshot(team),
-           actor_username=None if actor else "cli")
+           actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return team
 
@@ -159,14 +159,14 @@ def get_team(actor: User, team_id: int) -> Team:
     return team
 
 
-def update_team(actor: User, team: Team, data: dict[str, Any]) -> Team:
+def update_team(actor: User, team: Team, data: dict[str, Any], *, origin: Origin | None = None) -> Team:
     _require_manageable(actor, team.plan)
     before = team_snapshot(team)
     _apply_team(actor, team, data)
     after = team_snapshot(team)
     if after != before:
         team.updated_at = utcnow()
-        record("update", "team", team.id, actor=actor, before=before, after=team_snapshot(team))
+        record("update", "team", team.id, actor=actor, before=before, after=team_snapshot(team), origin=origin)
     db.session.commit()
     return team
 

@@ -10,6 +10,7 @@ from ..auth.views import blp as auth_blp
 from ..guard import require_role
 from ..fields import id_field
 from ..pagination import feed_of, feed_response
+from ..requests import request_origin
 from . import service
 from .schemas import PlanQueryArgsSchema, PlanSchema, PlanUpdateSchema, TeamSchema, TeamUpdateSchema
 
@@ -47,7 +48,7 @@ class Plans(MethodView):
     @blp.alt_response(409, description="Decision number taken")
     def post(self, data):
         """Create a plan (admin)."""
-        return service.create_plan(current_user, data)
+        return service.create_plan(current_user, data, origin=request_origin())
 
 
 @blp.route("/<int:plan_id>")
@@ -65,7 +66,7 @@ class PlanById(MethodView):
     @blp.alt_response(409, description="Decision number taken")
     def patch(self, data, plan_id):
         """Change a plan (admin)."""
-        return service.update_plan(current_user, service.get_plan(current_user, plan_id), data)
+        return service.update_plan(current_user, service.get_plan(current_user, plan_id), data, origin=request_origin())
 
 
 @blp.route("/<int:plan_id>/teams")
@@ -82,7 +83,7 @@ class PlanTeams(MethodView):
     @blp.response(201, TeamSchema)
     def post(self, data, plan_id):
         """Add a team: inspectors as members, a leader among them, assigned desks (admin)."""
-        return service.create_team(current_user, service.get_plan(current_user, plan_id), data)
+        return service.create_team(current_user, service.get_plan(current_user, plan_id), data, origin=request_origin())
 
 
 @teams_blp.route("/<int:team_id>")
@@ -99,4 +100,4 @@ class TeamById(MethodView):
     @teams_blp.response(200, TeamSchema)
     def patch(self, data, team_id):
         """Change a team's name, members, leader or desks (admin)."""
-        return service.update_team(current_user, service.get_team(current_user, team_id), data)
+        return service.update_team(current_user, service.get_team(current_user, team_id), data, origin=request_origin())

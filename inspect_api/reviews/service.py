@@ -6,18 +6,16 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..visits.models import Finding, Visit
-from ..visits.schemas import VisitSchema
 from ..timezone import VIETNAM_TZ
-from ..visits.service import get_visit, visible_visits
+from ..visits.service import get_visit, visible_visits, visit_snapshot
 from .models import Explanation, FindingReview, Review
 
 REVIEWER_ROLES = ("reviewer", "admin")
@@ -57,27 +55,25 @@ def _notes(visit: Visit, items: list[dict[str, Any]]) -> list[FindingReview]:
     return notes
 
 
-def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:
+def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, origin: Origin | None = None) -> Visit:
     """Approve or return a submitted visit. Of two reviewers deciding at once, the row
     lock lets exactly one win; the other finds it no longer submitted (409)."""
     if actor.role not in REVIEWER_ROLES:
         raise Forbidden("Chỉ thẩm định viên được duyệt hoặc trả lại buổi kiểm tra.")
     visit = get_visit(actor, visit_id, for_update=True)
-    from ..visits.schemas import VisitDetailSchema
-
     if visit.status != "submitted":
         raise Conflict("Buổi kiểm tra không ở trạng thái chờ thẩm định (có thể người khác vừa quyết định).",
-                       current=VisitDetailSchema().dump(visit))
+                       current=visit)
     if data.get("version") is not None and data["version"] != visit.version:
         raise Conflict("Buổi kiểm tra đã thay đổi từ khi bạn mở; hãy xem bản hiện tại.",
-                       current=VisitDetailSchema().dump(visit))
+                       current=visit)
     comment = (data.get("comment") or "").strip() or None
     if data["decision"] == "return" and not comment:
         raise Invalid("Trả lại phải ghi rõ lý do để đoàn kiểm tra bổ sung.",
                       errors={"json": {"comment": ["Bắt buộc khi trả lại."]}})
     notes = _notes(visit, data.get("findings") or [])
     rounds = db.session.scalar(select(func.count()).where(Review.visit_id == visit.id)) or 0
-    before = VisitSchema().dump(visit)
+    before = visit_snapshot(visit)
     review = Review(visit_id=visit.id, round=rounds + 1, decision=data["decision"], comment=comment,
                     reviewer_id=actor.id, decided_at=utcnow(), visit_version=visit.version,
                     finding_notes=notes)
@@ -88,18 +84,13 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:
     visit.updated_by_id = actor.id
     db.session.flush()
     record(data["decision"], "visit", visit.id, actor=actor, before=before, after={
-        **VisitSchema().dump(visit),
+        **visit_snapshot(visit),
         "review": {"round": review.round, "comment": comment,
                    "findings": [{"finding_id": n.finding_id, "comment": n.comment, "severity": n.severity,
                                  "void": n.voided, "void_reason": n.void_reason} for n in notes]},
-    })
+    }, origin=origin)
     db.session.commit()
     return visit
-
-
-def reviews_of(visit_id: uuid.UUID) -> list[Review]:
-    return db.session.scalars(
-        select(Review).where(Review.visit_id == visit_id).order_by(Review.round)).all()
 
 
 # --- explanations --------------------------------------------------------------------
@@ -118,13 +109,14 @@ def _reviewable_finding(actor: User, finding_id: uuid.UUID) -> Finding:
 
 
 def explanation_snapshot(explanation: Explanation) -> dict[str, Any]:
-    from .schemas import ExplanationSchema
+    return snapshot(explanation, "finding_id", "staff_id", "status", "requested_at", "deadline",
+                    "received_at", "content", "lapsed_at", "recorded_by_id", "updated_at")
 
-    return ExplanationSchema().dump(explanation)
 
-
-def record_explanation(actor: User, finding_id: uuid.UUID, data: dict[str, Any]) -> Explanation:
-    """request → received, or request → lapsed once the deadline has passed."""
+def record_explanation(actor: User, finding_id: uuid.UUID, data: dict[str, Any], *,
+                       explanation_days: int, origin: Origin | None = None) -> Explanation:
+    """request → received, or request → lapsed once the deadline has passed.
+    `explanation_days`: the deadline of a request that names none (EXPLANATION_DAYS)."""
     finding = _reviewable_finding(actor, finding_id)
     explanation = db.session.scalar(select(Explanation).where(Explanation.finding_id == finding.id))
     before = explanation_snapshot(explanation) if explanation else None
@@ -133,8 +125,8 @@ def record_explanation(actor: User, finding_id: uuid.UUID, data: dict[str, Any])
     action = data["action"]
     if action == "request":
         if explanation is not None:
-            raise Conflict("Đã yêu cầu giải trình cho kết quả này.", current=before)
-        deadline = data.get("deadline") or today + dt.timedelta(days=current_app.config["EXPLANATION_DAYS"])
+            raise Conflict("Đã yêu cầu giải trình cho kết quả này.", current=explanation)
+        deadline = data.get("deadline") or today + dt.timedelta(days=explanation_days)
         if deadline < today:
             raise Invalid("Hạn giải trình không thể ở quá khứ.", errors={"json": {"deadline": ["Đã qua."]}})
         explanation = Explanation(finding_id=finding.id, staff_id=finding.staff_id, status="requested",
@@ -144,7 +136,7 @@ def record_explanation(actor: User, finding_id: uuid.UUID, data: dict[str, Any])
         if explanation is None:
             raise Conflict("Chưa yêu cầu giải trình cho kết quả này.")
         if explanation.status != "requested":
-            raise Conflict("Giải trình đã được ghi nhận (đã nhận hoặc đã quá hạn).", current=before)
+            raise Conflict("Giải trình đã được ghi nhận (đã nhận hoặc đã quá hạn).", current=explanation)
         if action == "receive":
             if not (data.get("content") or "").strip():
                 raise Invalid("Cần tóm tắt nội dung giải trình.", errors={"json": {"content": ["Bắt buộc."]}})
@@ -160,7 +152,7 @@ def record_explanation(actor: User, finding_id: uuid.UUID, data: dict[str, Any])
         explanation.recorded_by_id = actor.id
     db.session.flush()
     record(f"explanation_{action}", "finding", finding.id, actor=actor, before=before,
-           after=explanation_snapshot(explanation))
+           after=explanation_snapshot(explanation), origin=origin)
     db.session.commit()
     return explanation
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
@@ -9,6 +10,7 @@ from flask_smorest import Blueprint
 from ..api import response_headers
 from ..guard import require_role
 from ..pagination import PageArgsSchema, keyset_page, page_of
+from ..requests import request_origin
 from ..visits.models import Visit
 from ..visits.schemas import VisitConflictProblemSchema, VisitDetailSchema, VisitSchema
 from ..visits.service import etag_of
@@ -40,7 +42,7 @@ def queue(args):
 def review(data, visit_id: uuid.UUID):
     """Approve, or return with a comment; per-finding comments, severity changes and voids
     are kept beside the inspector's findings."""
-    visit = service.decide(current_user, visit_id, data)
+    visit = service.decide(current_user, visit_id, data, origin=request_origin())
     return visit, 200, {"ETag": etag_of(visit)}
 
 
@@ -60,4 +62,6 @@ class FindingExplanation(MethodView):
                       description="Not in a state that allows this step")
     def post(self, data, finding_id: uuid.UUID):
         """Record that an explanation was requested (with a deadline), received, or lapsed."""
-        return service.record_explanation(current_user, finding_id, data)
+        return service.record_explanation(current_user, finding_id, data,
+                                          explanation_days=current_app.config["EXPLANATION_DAYS"],
+                                          origin=request_origin())

@@ -13,24 +13,23 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..audit.service import record
+from ..audit.service import Origin, record, snapshot
 from ..scoping import in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
 from ..checklists.rules import parse_rule
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
+from ..services import apply_changes, invalid_field
 from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
 from ..sync import Cursor, Feed, FeedPage, pull
 from ..timezone import VIETNAM_TZ
 from .models import Finding, Visit
-from .schemas import VisitDetailSchema, VisitSchema
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Fixed once the visit exists: findings depend on them.
@@ -43,12 +42,11 @@ def etag_of(visit: Visit) -> str:
     return f'"v{visit.version}"'
 
 
-def _version_from_etag(value: str | None) -> int | None:
-    if not value:
-        return None
-    # At most 10 digits: versions are INTEGER, and int() of 4,300+ digits raises (500).
-    match = re.fullmatch(r'\s*(?:W/)?"v(\d{1,10})"\s*', value)
-    return int(match.group(1)) if match else -1
+def visit_snapshot(visit: Visit) -> dict[str, Any]:
+    """The visit's own state for its audit events (its findings and reviews have theirs)."""
+    return snapshot(visit, "id", "desk_id", "checklist_id", "team_id", "plan_id", "status", "version",
+                    "started_at", "ended_at", "notes", "location", "created_by_id", "submitted_at",
+                    "submitted_by_id", "created_at", "updated_at", staff_on_duty=visit.staff_on_duty_ids)
 
 
 # --- visibility ----------------------------------------------------------------------
@@ -125,30 +123,26 @@ def _exists(visit_id: uuid.UUID) -> bool:
 
 # --- visits --------------------------------------------------------------------------
 
-def _field_error(field: str, message: str) -> Invalid:
-    return Invalid(message, errors={"json": {field: [message]}})
-
-
 def _check_references(actor: User, data: dict[str, Any],
                       on_duty_before: frozenset[int] = frozenset()) -> tuple[Team, Desk, list[Staff]]:
     """The team, desk, checklist and staff a visit names, checked. Staff already on duty
     in the stored visit stay acceptable after they move: that was true on the day."""
     team = db.session.get(Team, data["team_id"])
     if team is None or actor.id not in team.member_ids:
-        raise _field_error("team_id", "Bạn không phải thành viên của đoàn kiểm tra này.")
+        raise invalid_field("team_id", "Bạn không phải thành viên của đoàn kiểm tra này.")
     desk = db.session.get(Desk, data["desk_id"])
     if desk is None or desk.id not in team.desk_ids:
-        raise _field_error("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
+        raise invalid_field("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
     template = db.session.get(ChecklistTemplate, data["checklist_id"])
     if (template is None or template.status != "published"
             or template.code != team.plan.checklist.code
             or template.org_unit_id != team.plan.checklist.org_unit_id
             or not template.applies_to(desk.org_unit)):
-        raise _field_error("checklist_id",
+        raise invalid_field("checklist_id",
                            "Bộ tiêu chí không tồn tại, chưa ban hành, không thuộc kế hoạch hoặc "
                            "không do đơn vị của Bộ phận Một cửa (hoặc cấp trên) ban hành.")
     if data.get("ended_at") and data["ended_at"] < data["started_at"]:
-        raise _field_error("ended_at", "Giờ kết thúc phải sau giờ bắt đầu.")
+        raise invalid_field("ended_at", "Giờ kết thúc phải sau giờ bắt đầu.")
     staff_ids = list(dict.fromkeys(data.get("staff_on_duty") or []))
     staff = db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids))).all() if staff_ids else []
     by_id = {s.id: s for s in staff}
@@ -182,44 +176,45 @@ def _current_state(visit: Visit) -> dict[str, Any]:
 
 
 def upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
-                 if_match: str | None = None) -> tuple[Visit, bool]:
+                 expected_version: int | None = None, *, origin: Origin | None = None) -> tuple[Visit, bool]:
     """Create the visit, or update it if the client based its edit on the current
-    version. Returns (visit, created). Replaying the same body changes nothing."""
+    version (`data["version"]`, else `expected_version`: the If-Match of the request).
+    Returns (visit, created). Replaying the same body changes nothing."""
     try:
-        return _upsert_visit(actor, visit_id, data, if_match)
+        return _upsert_visit(actor, visit_id, data, expected_version, origin)
     except IntegrityError:
         # Two requests created the same visit at once: the loser retries as an update.
         db.session.rollback()
-        return _upsert_visit(actor, visit_id, data, if_match)
+        return _upsert_visit(actor, visit_id, data, expected_version, origin)
 
 
-def _upsert_visit(actor, visit_id, data, if_match):
+def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
+                  expected_version: int | None, origin: Origin | None) -> tuple[Visit, bool]:
     if not _exists(visit_id):
-        return _create_visit(actor, visit_id, data), True
+        return _create_visit(actor, visit_id, data, origin), True
     visit = get_visit(actor, visit_id, for_update=True)
     desired = _desired_state(data)
     desired_staff = list(dict.fromkeys(data.get("staff_on_duty") or []))
     if _current_state(visit) == desired and sorted(visit.staff_on_duty_ids) == sorted(desired_staff):
         db.session.rollback()
         return visit, False  # a replay: nothing to do
-    current = VisitDetailSchema().dump(visit)
     if not visit.editable:
-        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa.", current=current)
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa.", current=visit)
     based_on = data.get("version")
     if based_on is None:
-        based_on = _version_from_etag(if_match)
+        based_on = expected_version
     if based_on is None:
         raise PreconditionRequired(
             "Cần gửi 'version' (hoặc If-Match) của bản đang sửa để tránh ghi đè.",
-            current=current)
+            current=visit)
     if based_on != visit.version:
         raise Conflict("Buổi kiểm tra đã được thay đổi ở nơi khác; hãy xem bản hiện tại.",
-                       current=current)
+                       current=visit)
     for field in IDENTITY_FIELDS:
         if desired[field] != getattr(visit, field):
-            raise _field_error(field, f"Không thể đổi {FIELD_NAMES_VI[field]} của buổi kiểm tra đã tạo.")
+            raise invalid_field(field, f"Không thể đổi {FIELD_NAMES_VI[field]} của buổi kiểm tra đã tạo.")
     _, _, staff = _check_references(actor, data, frozenset(visit.staff_on_duty_ids))
-    before = VisitSchema().dump(visit)
+    before = visit_snapshot(visit)
     for key, value in desired.items():
         setattr(visit, key, value)
     visit.staff_on_duty = staff
@@ -227,21 +222,21 @@ def _upsert_visit(actor, visit_id, data, if_match):
     visit.updated_by_id = actor.id
     visit.updated_at = utcnow()
     db.session.flush()
-    record("update", "visit", visit.id, actor=actor, before=before, after=VisitSchema().dump(visit))
+    record("update", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
     return visit, False
 
 
-def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:
+def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> Visit:
     if data.get("version") not in (None, 1):
-        raise _field_error("version", "Buổi kiểm tra chưa tồn tại trên máy chủ.")
+        raise invalid_field("version", "Buổi kiểm tra chưa tồn tại trên máy chủ.")
     team, _, staff = _check_references(actor, data)
     visit = Visit(id=visit_id, plan_id=team.plan_id, status="draft", version=1,
                   created_by_id=actor.id, updated_by_id=actor.id, **_desired_state(data))
     visit.staff_on_duty = staff
     db.session.add(visit)
     db.session.flush()
-    record("create", "visit", visit.id, actor=actor, after=VisitSchema().dump(visit))
+    record("create", "visit", visit.id, actor=actor, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
     return visit
 
@@ -327,71 +322,24 @@ def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Vis
     return errors, row
 
 
-def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Upsert a batch of findings by their UUIDs: all of it, or (422) none of it."""
-    limit = current_app.config["SYNC_MAX_FINDINGS"]
-    if len(items) > limit:
-        raise TooLarge(f"Mỗi lần đồng bộ tối đa {limit} kết quả; hãy chia nhỏ.")
+def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]], *,
+                  max_findings: int, origin: Origin | None = None) -> dict[str, Any]:
+    """Upsert a batch of findings by their UUIDs: all of it, or (422) none of it.
+    `max_findings`: the most one batch may hold (SYNC_MAX_FINDINGS)."""
+    if len(items) > max_findings:
+        raise TooLarge(f"Mỗi lần đồng bộ tối đa {max_findings} kết quả; hãy chia nhỏ.")
     visit = get_visit(actor, visit_id, for_update=True)
     if not visit.editable:
-        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa kết quả.",
-                       current=VisitDetailSchema().dump(visit))
-    criteria = {c.id: c for c in visit.checklist.criteria}
-    staff_ids = {i["staff_id"] for i in items if i.get("staff_id") is not None}
-    staff_by_id = {s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa kết quả.", current=visit)
     ids = [item["id"] for item in items]
     existing = {f.id: f for f in db.session.scalars(select(Finding).where(Finding.id.in_(ids)))}
-    # Who answers which (criterion, staff) slot once this batch is applied.
-    slots = {(f.criterion_id, f.staff_id): f.id for f in visit.findings if f.id not in set(ids)}
-
-    errors: dict[str, Any] = {}
-    rows: list[tuple[uuid.UUID, dict[str, Any]]] = []
-    seen: set[uuid.UUID] = set()
-    for index, item in enumerate(items):
-        finding_id = item["id"]
-        stored = existing.get(finding_id)
-        item_errors, row = _check_finding(item, criteria.get(item["criterion_id"]), visit, staff_by_id,
-                                          stored if stored is not None and stored.visit_id == visit.id else None)
-        if finding_id in seen:
-            item_errors.setdefault("id", []).append("Mã kết quả bị lặp trong cùng lô.")
-        seen.add(finding_id)
-        other = existing.get(finding_id)
-        if other is not None and other.visit_id != visit.id:
-            item_errors.setdefault("id", []).append("Mã kết quả đã thuộc buổi kiểm tra khác.")
-        if not item_errors:
-            slot = (row["criterion_id"], row["staff_id"])
-            holder = slots.setdefault(slot, finding_id)
-            if holder != finding_id:
-                item_errors["criterion_id"] = [
-                    f"Đã có kết quả khác ({holder}) cho tiêu chí này"
-                    + (" và cán bộ này." if row["staff_id"] else ".")]
-        if item_errors:
-            errors[str(index)] = item_errors
-        else:
-            rows.append((finding_id, row))
-    if errors:
-        db.session.rollback()
-        raise Invalid("Lô kết quả có mục không hợp lệ; không mục nào được ghi.",
-                      errors={"json": {"findings": errors}})
-
-    changes = []
-    for finding_id, row in rows:
-        finding = existing.get(finding_id)
-        if finding is None:
-            finding = Finding(id=finding_id, visit_id=visit.id, recorded_by_id=actor.id, **row)
-            db.session.add(finding)
-            changes.append({"id": str(finding_id), "before": None, "after": row})
-        elif any(getattr(finding, key) != value for key, value in row.items()):
-            before = {key: getattr(finding, key) for key in row}
-            for key, value in row.items():
-                setattr(finding, key, value)
-            finding.recorded_by_id = actor.id
-            changes.append({"id": str(finding_id), "before": before, "after": row})
+    rows = _checked_rows(visit, items, existing)
+    changes = _apply_rows(actor, visit, rows, existing)
     if changes:
         visit.updated_at = utcnow()
         db.session.flush()
         record("sync_findings", "visit", visit.id, actor=actor,
-               after={"changed": len(changes), "findings": changes})
+               after={"changed": len(changes), "findings": changes}, origin=origin)
         db.session.commit()
     else:
         db.session.rollback()
@@ -399,6 +347,75 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]])
     order = {finding_id: i for i, finding_id in enumerate(ids)}
     return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
             "findings": sorted(stored, key=lambda f: order[f.id])}
+
+
+def _checked_rows(visit: Visit, items: list[dict[str, Any]],
+                  existing: dict[uuid.UUID, Finding]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """The row values of every item; or 422 naming each bad item, and nothing written."""
+    criteria = {c.id: c for c in visit.checklist.criteria}
+    staff_ids = {i["staff_id"] for i in items if i.get("staff_id") is not None}
+    staff_by_id = {s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+    batch_ids = {item["id"] for item in items}
+    # Who answers which (criterion, staff) slot once this batch is applied.
+    slots = {(f.criterion_id, f.staff_id): f.id for f in visit.findings if f.id not in batch_ids}
+    errors: dict[str, Any] = {}
+    rows: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        stored = existing.get(item["id"])
+        item_errors, row = _check_finding(item, criteria.get(item["criterion_id"]), visit, staff_by_id,
+                                          stored if stored is not None and stored.visit_id == visit.id else None)
+        item_errors = _batch_errors(item["id"], stored, visit, seen, item_errors)
+        if not item_errors:
+            item_errors = _slot_taken(item["id"], row, slots)
+        if item_errors:
+            errors[str(index)] = item_errors
+        else:
+            rows.append((item["id"], row))
+    if errors:
+        db.session.rollback()
+        raise Invalid("Lô kết quả có mục không hợp lệ; không mục nào được ghi.",
+                      errors={"json": {"findings": errors}})
+    return rows
+
+
+def _batch_errors(finding_id: uuid.UUID, stored: Finding | None, visit: Visit, seen: set[uuid.UUID],
+                  errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`errors` plus what is wrong with the item's id: repeated in the batch, or another
+    visit's finding."""
+    if finding_id in seen:
+        errors.setdefault("id", []).append("Mã kết quả bị lặp trong cùng lô.")
+    seen.add(finding_id)
+    if stored is not None and stored.visit_id != visit.id:
+        errors.setdefault("id", []).append("Mã kết quả đã thuộc buổi kiểm tra khác.")
+    return errors
+
+
+def _slot_taken(finding_id: uuid.UUID, row: dict[str, Any],
+                slots: dict[tuple[int, int | None], uuid.UUID]) -> dict[str, list[str]]:
+    """Claim the row's (criterion, staff) slot; an error if another finding holds it."""
+    holder = slots.setdefault((row["criterion_id"], row["staff_id"]), finding_id)
+    if holder == finding_id:
+        return {}
+    return {"criterion_id": [f"Đã có kết quả khác ({holder}) cho tiêu chí này"
+                             + (" và cán bộ này." if row["staff_id"] else ".")]}
+
+
+def _apply_rows(actor: User, visit: Visit, rows: list[tuple[uuid.UUID, dict[str, Any]]],
+                existing: dict[uuid.UUID, Finding]) -> list[dict[str, Any]]:
+    """Write the checked rows; the changes, as the audit event lists them (replays: none)."""
+    changes = []
+    for finding_id, row in rows:
+        finding = existing.get(finding_id)
+        if finding is None:
+            db.session.add(Finding(id=finding_id, visit_id=visit.id, recorded_by_id=actor.id, **row))
+            changes.append({"id": str(finding_id), "before": None, "after": row})
+            continue
+        before = {key: getattr(finding, key) for key in row}
+        if apply_changes(finding, row):
+            finding.recorded_by_id = actor.id
+            changes.append({"id": str(finding_id), "before": before, "after": row})
+    return changes
 
 
 # --- submission ----------------------------------------------------------------------
@@ -414,13 +431,13 @@ def failures_without_photo(visit: Visit) -> list[Finding]:
             if f.result == "fail" and f.criterion.photo == "required" and not f.evidence]
 
 
-def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
+def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = None) -> Visit:
     """Hand the visit to the reviewers; 422 lists every criterion still unanswered."""
     visit = get_visit(actor, visit_id, for_update=True)
     if actor.id not in visit.team.member_ids:
         raise Forbidden("Chỉ thành viên đoàn kiểm tra được nộp buổi kiểm tra.")
     if not visit.editable:
-        raise Conflict("Buổi kiểm tra đã được nộp hoặc đã duyệt.", current=VisitDetailSchema().dump(visit))
+        raise Conflict("Buổi kiểm tra đã được nộp hoặc đã duyệt.", current=visit)
     missing = unanswered_criteria(visit)
     unphotographed = failures_without_photo(visit)
     if missing or unphotographed:
@@ -436,7 +453,7 @@ def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
                                "code": f.criterion.code, "staff_id": f.staff_id}
                               for f in unphotographed],
         )
-    before = VisitSchema().dump(visit)
+    before = visit_snapshot(visit)
     visit.status = "submitted"
     visit.submitted_at = utcnow()
     visit.submitted_by_id = actor.id
@@ -444,7 +461,7 @@ def submit_visit(actor: User, visit_id: uuid.UUID) -> Visit:
     visit.updated_at = utcnow()
     visit.updated_by_id = actor.id
     db.session.flush()
-    record("submit", "visit", visit.id, actor=actor, before=before, after=VisitSchema().dump(visit))
+    record("submit", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
     return visit
 

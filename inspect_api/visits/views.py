@@ -1,10 +1,10 @@
 """Visits and findings, as the tablet syncs them."""
 
+import re
 import uuid
 
 import marshmallow as ma
-
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from ..api import request_headers, response_headers
 from ..guard import require_role
 from ..pagination import feed_of, feed_response
+from ..requests import request_origin
 from . import service
 from .schemas import (
     FindingsBatchSchema, FindingsResultSchema, SubmitProblemSchema, VisitConflictProblemSchema,
@@ -22,6 +23,18 @@ from .schemas import (
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="Buổi kiểm tra và kết quả")
 
 INSPECTOR = require_role("inspector")
+
+
+def _if_match_version() -> int | None:
+    """The version the If-Match header names (our ETags are "v<version>"): None without
+    the header; -1, which no visit has, for any other tag (so: 409, stale)."""
+    tags = request.if_match
+    if not tags:
+        return None
+    values = tags.as_set(include_weak=True)
+    # At most 10 digits: versions are INTEGER, and int() of 4,300+ digits raises (500).
+    match = re.fullmatch(r"v(\d{1,10})", next(iter(values))) if len(values) == 1 and not tags.star_tag else None
+    return int(match.group(1)) if match else -1
 
 
 @blp.route("")
@@ -61,7 +74,8 @@ class VisitById(MethodView):
     @blp.doc(**request_headers("IfMatch"))
     def put(self, data, visit_id: uuid.UUID):
         """Create (201) or update (200) a visit by the tablet's UUID; replays change nothing."""
-        visit, created = service.upsert_visit(current_user, visit_id, data, request.headers.get("If-Match"))
+        visit, created = service.upsert_visit(current_user, visit_id, data, _if_match_version(),
+                                              origin=request_origin())
         return visit, 201 if created else 200, {"ETag": service.etag_of(visit)}
 
 
@@ -74,7 +88,8 @@ class VisitById(MethodView):
 @blp.alt_response(413, description="More findings than SYNC_MAX_FINDINGS in one batch")
 def put_findings(data, visit_id: uuid.UUID):
     """Upsert a batch of findings by their UUIDs: all are written or none (422 names each bad item)."""
-    return service.sync_findings(current_user, visit_id, data["findings"])
+    return service.sync_findings(current_user, visit_id, data["findings"],
+                                 max_findings=current_app.config["SYNC_MAX_FINDINGS"], origin=request_origin())
 
 
 @blp.route("/<uuid:visit_id>/submit", methods=["POST"])
@@ -87,5 +102,5 @@ def put_findings(data, visit_id: uuid.UUID):
                               "without their required photo (`missing_evidence`)")
 def submit(visit_id: uuid.UUID):
     """Submit the visit for review (a member of its team only)."""
-    visit = service.submit_visit(current_user, visit_id)
+    visit = service.submit_visit(current_user, visit_id, origin=request_origin())
     return visit, 200, {"ETag": service.etag_of(visit)}

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from inspect_api.app import create_app
-from inspect_api.audit import anchors
+from inspect_api.audit import anchoring, anchors
 from inspect_api.audit.models import AuditEvent
 from inspect_api.audit.service import _content_hash, record
 from inspect_api.db import db
@@ -44,7 +44,7 @@ def make_app(request, app, demo, tmp_path):
 
     yield make
     for new in made:
-        anchors.wait_for_anchors(new)
+        anchoring.wait_for_anchors(new)
         with new.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -92,7 +92,7 @@ class Api:
 
     def anchor_keys(self) -> list[str]:
         with self.app.app_context():
-            return anchors.list_anchors()
+            return anchors.list_anchors(get_store())
 
     def read(self, key: str) -> bytes:
         with self.app.app_context():
@@ -204,7 +204,7 @@ def test_every_anchor_is_checked_on_request(make_app, demo):
 def test_anchors_are_written_every_n_events(make_app, demo):
     api = Api(make_app(AUDIT_ANCHOR_EVERY=5), demo)
     api.edits(12)
-    anchors.wait_for_anchors(api.app)
+    anchoring.wait_for_anchors(api.app)
     ids = api.ids()
     crossings = [b for a, b in zip([0] + ids, ids) if a // 5 != b // 5]
     keys = api.anchor_keys()
@@ -226,16 +226,16 @@ def test_an_event_that_rolled_back_is_never_anchored(make_app, demo):
         record("probe", "org_unit", root, actor_username="test")
         savepoint.commit()
         db.session.rollback()
-        anchors.wait_for_anchors(new)
-        assert anchors.list_anchors() == []
+        anchoring.wait_for_anchors(new)
+        assert anchors.list_anchors(get_store()) == []
 
         kept = record("probe", "org_unit", root, actor_username="test")
         kept_id, kept_hash = kept.id, kept.hash
         db.session.commit()
-        anchors.wait_for_anchors(new)
-        keys = anchors.list_anchors()
+        anchoring.wait_for_anchors(new)
+        keys = anchors.list_anchors(get_store())
         assert [anchors.event_id_of(k) for k in keys] == [kept_id]
-        assert anchors.read_anchor(keys[0]).hash == kept_hash
+        assert anchors.read_anchor(get_store(), keys[0], anchors.audit_secret(new.config)).hash == kept_hash
         db.session.remove()
 
 
@@ -273,7 +273,7 @@ def test_a_slow_store_does_not_hold_up_the_write(make_app, demo):
         assert sum(1 for t in threading.enumerate() if t.name == "audit-anchor") == 1
     finally:
         gated.gate.set()
-    anchors.wait_for_anchors(new)
+    anchoring.wait_for_anchors(new)
     newest = api.ids()[-1]
     assert anchors.event_id_of(api.anchor_keys()[-1]) == newest
     assert api.verify()["anchored_event_id"] == newest
@@ -284,10 +284,10 @@ def test_a_store_that_is_down_fails_neither_the_write_nor_silently_the_check(app
     new = create_app(settings_for_tests(**s3_server.settings(bucket), AUDIT_ANCHOR_EVERY=1), environ={})
     try:
         api = Api(new, demo)
-        anchors.wait_for_anchors(new)
+        anchoring.wait_for_anchors(new)
         s3_server.stop()
         api.edits(2)  # each one asks for an anchor the store cannot take
-        anchors.wait_for_anchors(new)
+        anchoring.wait_for_anchors(new)
         response = api.client.get("/api/v1/audit/verify", headers=api.admin)
         assert response.status_code == 503 and response.mimetype == PROBLEM
         assert response.headers["Retry-After"]

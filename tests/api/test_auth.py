@@ -199,18 +199,18 @@ def test_password_hashes_are_argon2id(app, client, demo, login):
 
 
 def test_production_argon2_parameters_are_owasp(tmp_path):
-    from inspect_api.auth.passwords import hash_password, verify_password
+    from inspect_api.auth.passwords import hash_password, password_hasher, verify_password
 
     settings = conftest.test_settings(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.db'}")
     for key in ("ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM"):
         settings.pop(key)
     production_like = create_app(settings, environ={})
     assert production_like.config["ARGON2_MEMORY_KIB"] == 19456
-    with production_like.app_context():
-        value = hash_password("mat-khau-du-dai")
-        assert value.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-        assert verify_password(value, "mat-khau-du-dai")
-        assert not verify_password(value, "mat-khau-khac")
+    hasher = password_hasher(production_like.config)
+    value = hash_password(hasher, "mat-khau-du-dai")
+    assert value.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert verify_password(hasher, value, "mat-khau-du-dai")
+    assert not verify_password(hasher, value, "mat-khau-khac")
 
 
 def test_login_rehashes_a_hash_made_with_other_parameters(app, client, demo):
