@@ -4,11 +4,12 @@ under, rows streamed from the database, and the HTTP response."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from typing import Any, Iterator
 
-from flask import current_app, send_file
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -19,7 +20,7 @@ from ..org.models import OrgUnit
 from .lists import period_label
 from .models import FrozenList, FrozenListEntry
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+log = logging.getLogger(__name__)
 RECIPIENTS = ["UBND tỉnh (b/c);", "Các sở, ban, ngành;", "UBND các xã, phường;"]
 
 
@@ -51,10 +52,11 @@ def _header(unit: OrgUnit, document_number: str | None, document_date: dt.date |
     }
 
 
-def _evidence_url(evidence_id: str) -> str:
-    # From the configured address, never from the request: its Host header is the
-    # client's to choose, and a signed workbook would carry that host's links for good.
-    return f"{current_app.config['PUBLIC_BASE_URL']}/api/v1/evidence/{evidence_id}/content"
+def _evidence_url(base_url: str, evidence_id: str) -> str:
+    # From the configured address (PUBLIC_BASE_URL), never from the request: its Host
+    # header is the client's to choose, and a signed workbook would carry that host's
+    # links for good.
+    return f"{base_url}/api/v1/evidence/{evidence_id}/content"
 
 
 def _entries(list_id: int, entry_type: str) -> Iterator[FrozenListEntry]:
@@ -68,25 +70,25 @@ def _content(entry: FrozenListEntry) -> str:
     return "; ".join(entry.reasons)
 
 
-def _unit_rows(list_id: int):
+def _unit_rows(list_id: int, base_url: str):
     for entry in _entries(list_id, "unit"):
         yield {"name": entry.name, "head_name": entry.head_name, "critical": entry.critical,
                "major": entry.major, "minor": entry.minor, "score": entry.score,
                "content": _content(entry), "form_name": entry.form_name, "note": entry.note,
                "visit_dates": entry.visit_dates,
-               "evidence": [_evidence_url(e) for f in entry.findings for e in f["evidence"]]}
+               "evidence": [_evidence_url(base_url, e) for f in entry.findings for e in f["evidence"]]}
 
 
-def _staff_rows(list_id: int):
+def _staff_rows(list_id: int, base_url: str):
     for entry in _entries(list_id, "staff"):
         yield {"name": entry.name, "position_title": entry.position_title, "org_name": entry.org_name,
                "commune": entry.commune, "content": _content(entry), "visit_dates": entry.visit_dates,
-               "evidence": [_evidence_url(e) for f in entry.findings for e in f["evidence"]],
+               "evidence": [_evidence_url(base_url, e) for f in entry.findings for e in f["evidence"]],
                "form_name": entry.form_name, "note": entry.note,
                "explanation_status": entry.explanation_status}
 
 
-def _finding_rows(list_id: int):
+def _finding_rows(list_id: int, base_url: str):
     for entry_type in ("unit", "staff"):
         for entry in _entries(list_id, entry_type):
             for finding in entry.findings:
@@ -96,14 +98,15 @@ def _finding_rows(list_id: int):
                        "criterion_text": finding["criterion_text"], "result": finding["result"],
                        "severity": finding["severity"], "note": finding.get("note"),
                        "inspector": finding.get("inspector"),
-                       "evidence": [_evidence_url(e) for e in finding["evidence"]]}
+                       "evidence": [_evidence_url(base_url, e) for e in finding["evidence"]]}
 
 
-def _send(path: str, disposition: str):
-    response = send_file(path, mimetype=XLSX, max_age=0)
-    response.headers["Content-Disposition"] = disposition
-    response.call_on_close(lambda: os.unlink(path))
-    return response
+@dataclass(frozen=True)
+class WorkbookFile:
+    """A workbook written to a temporary file, which whoever sends it removes after."""
+
+    path: str
+    content_disposition: str
 
 
 def _temp_path() -> str:
@@ -112,25 +115,25 @@ def _temp_path() -> str:
     return path
 
 
-def list_workbook_response(actor: User, frozen: FrozenList):
+def list_workbook(actor: User, frozen: FrozenList, public_base_url: str) -> WorkbookFile:
     """The frozen list as its Excel attachment, streamed from the database into a
-    temporary file (write-only workbook), then sent."""
+    temporary file (write-only workbook); photos linked under `public_base_url`."""
     unit = db.session.get(OrgUnit, frozen.org_unit_id)
     doc = {**_header(unit, frozen.document_number, frozen.document_date, frozen.period_from,
                      frozen.period_to),
            "kind": frozen.kind, "subject": frozen.title}
     path = _temp_path()
     try:
-        write_list_workbook(doc, _unit_rows(frozen.id), _staff_rows(frozen.id),
-                            _finding_rows(frozen.id), path)
+        write_list_workbook(doc, _unit_rows(frozen.id, public_base_url), _staff_rows(frozen.id, public_base_url),
+                            _finding_rows(frozen.id, public_base_url), path)
     except Exception:
         os.unlink(path)
         raise
-    current_app.logger.info("exported list %s for %s", frozen.id, actor.username)
-    return _send(path, list_content_disposition(doc))
+    log.info("exported list %s for %s", frozen.id, actor.username)
+    return WorkbookFile(path, list_content_disposition(doc))
 
 
-def scores_workbook_response(actor: User, data: dict[str, Any]):
+def scores_workbook(data: dict[str, Any]) -> WorkbookFile:
     unit = db.session.get(OrgUnit, data["org_unit_id"])
     doc = _header(unit, None, None, data["date_from"], data["date_to"])
     path = _temp_path()
@@ -139,4 +142,4 @@ def scores_workbook_response(actor: User, data: dict[str, Any]):
     except Exception:
         os.unlink(path)
         raise
-    return _send(path, scores_content_disposition(doc))
+    return WorkbookFile(path, scores_content_disposition(doc))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from ..audit.service import normalise, record
+from ..audit.service import Origin, normalise, record
 from ..scoping import in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
@@ -47,7 +47,7 @@ def computed_list(actor: User, args: dict[str, Any]) -> dict[str, Any]:
             "staff_count": sum(1 for e in entries if e.entry_type == "staff")}
 
 
-def freeze_list(actor: User, data: dict[str, Any]) -> FrozenList:
+def freeze_list(actor: User, data: dict[str, Any], *, origin: Origin | None = None) -> FrozenList:
     """Copy the list as it stands now; later reviews never change it."""
     scope = resolve_scope(actor, data["date_from"], data["date_to"], data.get("org_unit_id"))
     entries = compute_list(data["kind"], scope)
@@ -70,7 +70,7 @@ def freeze_list(actor: User, data: dict[str, Any]) -> FrozenList:
         "org_unit_id": frozen.org_unit_id, "document_number": frozen.document_number,
         "document_date": frozen.document_date, "units": frozen.unit_count, "staff": frozen.staff_count,
         "entries": [{"type": e.entry_type, "id": e.staff_id or e.org_unit_id, "form": e.form_code}
-                    for e in frozen.entries]})
+                    for e in frozen.entries]}, origin=origin)
     db.session.commit()
     return frozen
 

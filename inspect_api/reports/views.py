@@ -1,5 +1,8 @@
 """Scores, lists, frozen lists and their Excel files, for leaders and reviewers."""
 
+import os
+
+from flask import current_app, send_file
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
@@ -7,7 +10,9 @@ from flask_smorest import Blueprint
 from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
 from ..guard import require_role
 from ..pagination import keyset_page, page_of
+from ..requests import request_origin
 from . import service
+from .exports import WorkbookFile, list_workbook, scores_workbook
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
     FrozenListSchema, ListArgsSchema, PeriodArgsSchema, ScoresArgsSchema, ScoresSchema,
@@ -37,9 +42,7 @@ def scores(args):
     a generated client calls exportScores for it)."""
     data = service.scores(current_user, args)
     if args["format"] == "xlsx":
-        from .exports import scores_workbook_response
-
-        return scores_workbook_response(current_user, data)
+        return _send_workbook(scores_workbook(data))
     return data
 
 
@@ -52,9 +55,7 @@ def scores(args):
 @blp.doc(responses=_workbook("The scores as an Excel workbook"))
 def export_scores(args):
     """Ranked unit and desk scores as the Excel workbook (as /scores?format=xlsx)."""
-    from .exports import scores_workbook_response
-
-    return scores_workbook_response(current_user, service.scores(current_user, args))
+    return _send_workbook(scores_workbook(service.scores(current_user, args)))
 
 
 @blp.route("/lists")
@@ -74,7 +75,7 @@ class Lists(MethodView):
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
     def post(self, data):
         """Freeze the list under a document number: its entries are copied as they are."""
-        return service.freeze_list(current_user, data)
+        return service.freeze_list(current_user, data, origin=request_origin())
 
 
 @blp.route("/lists/frozen", methods=["GET"])
@@ -100,6 +101,15 @@ def frozen_list(list_id):
 @blp.doc(responses=_workbook("The list as an Excel workbook"))
 def export(list_id):
     """The frozen list as the Excel attachment a provincial office signs."""
-    from .exports import list_workbook_response
+    frozen = service.get_frozen_list(current_user, list_id)
+    return _send_workbook(list_workbook(current_user, frozen, current_app.config["PUBLIC_BASE_URL"]))
 
-    return list_workbook_response(current_user, service.get_frozen_list(current_user, list_id))
+
+def _send_workbook(workbook: WorkbookFile):
+    # The header comes from exports/naming.py: its ASCII fallback is the hyphenated name
+    # clients already save under, which send_file(download_name=...) would spell with
+    # spaces instead.
+    response = send_file(workbook.path, mimetype=XLSX_MIMETYPE, max_age=0)
+    response.headers["Content-Disposition"] = workbook.content_disposition
+    response.call_on_close(lambda: os.unlink(workbook.path))
+    return response
