@@ -10,13 +10,13 @@ from flask import Flask, request, send_from_directory
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, health, sync  # noqa: F401 (sync: its flush hook and exit log)
+from . import cli, health
 from .api import make_api
 from .config import INSTANCE_DIR, load_settings
-from .db import db
+from .db import db, hook_engine, hook_sessions
 from .error_handlers import register_error_handlers
 from .extensions import cors, jwt, migrate
-from .requests import RAW_BODY_ENDPOINTS, register_request_hooks
+from .requests import register_request_hooks
 from .requests import _assign_request_id as assign_request_id
 from .storage import init_store
 
@@ -41,7 +41,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     app.before_request(_refuse_untrusted_host)
     register_extensions(app)
     register_error_handlers(app, _current_schemas())
-    register_request_hooks(app)
+    # Photos arrive as raw bytes, not JSON; the upload checks its own content type.
+    register_request_hooks(app, raw_body_endpoints=frozenset({"evidence.upload"}))
     register_blueprints(app)
     cli.register_commands(app)
     return app
@@ -110,7 +111,14 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .checklists.models import published_templates_are_immutable
+    from .sync import stamp_changes
+
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            hook_engine(engine)
+    hook_sessions(flush_hooks=(stamp_changes, published_templates_are_immutable))
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     jwt.init_app(app)
     from .auth.tokens import configure_jwt
@@ -143,8 +151,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
                       checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp, reports_blp, audit_blp):
         api.register_blueprint(blueprint)
-    # Photos arrive as raw bytes, not JSON; the upload checks its own content type.
-    RAW_BODY_ENDPOINTS.add("evidence.upload")
     app.register_blueprint(health.blp)
 
     from pathlib import Path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from typing import ClassVar
+from typing import Any, Callable, ClassVar, Iterable
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event, text
@@ -120,7 +120,6 @@ def committed_change_seq(session: Session) -> int:
     return session.connection().execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_change_seq(session, transaction):
     if transaction.parent is None:
         session.info.pop(_CHANGE_SEQ, None)
@@ -129,7 +128,6 @@ def _forget_change_seq(session, transaction):
 db = SQLAlchemy(model_class=Base)
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """Foreign keys on, WAL for concurrent readers, and a wait instead of 'locked'."""
     module = type(dbapi_connection).__module__
@@ -144,7 +142,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
     """On SQLite, take the write lock at BEGIN.
 
@@ -155,3 +152,26 @@ def _sqlite_begin_immediate(conn):
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def listen_once(target: Any, name: str, listener: Callable) -> None:
+    """Listen on `target` unless already: db.session's factory is shared by every app of
+    the process (tests make several), and a listener must run once per event."""
+    if not event.contains(target, name, listener):
+        event.listen(target, name, listener)
+
+
+def hook_engine(engine: Engine) -> None:
+    """SQLite's pragmas and BEGIN IMMEDIATE, on this engine only (never on SQLAlchemy's
+    global Engine class, which every engine of the process shares)."""
+    if engine.dialect.name == "sqlite":
+        listen_once(engine, "connect", _sqlite_pragmas)
+        listen_once(engine, "begin", _sqlite_begin_immediate)
+
+
+def hook_sessions(flush_hooks: Iterable[Callable] = ()) -> None:
+    """Session listeners on db.session's own factory (never on the global Session class):
+    the change clock's reset, and the features' before_flush hooks."""
+    listen_once(db.session, "after_transaction_end", _forget_change_seq)
+    for hook in flush_hooks:
+        listen_once(db.session, "before_flush", hook)

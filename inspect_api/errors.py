@@ -56,6 +56,11 @@ class Conflict(AppError):
     type_slug = "conflict"
 
 
+class ImmutableTemplate(Conflict):
+    """A write that would change a published checklist, caught at flush (the service
+    refuses it first; this is the last line of defence): 409, not a 500."""
+
+
 class PreconditionRequired(AppError):
     status = 428
     type_slug = "precondition-required"

@@ -217,7 +217,7 @@ def _has_body() -> bool:
     return (request.content_length or 0) > 0 or bool(request.headers.get("Transfer-Encoding"))
 
 
-def _check_body(raw_body_endpoints: set[str]) -> dict:
+def _check_body(raw_body_endpoints: frozenset[str]) -> dict:
     """Read a JSON body, whatever the method, now (413 past the limit) and apply the
     rules: {} or its problems."""
     if request.endpoint in raw_body_endpoints or not request.is_json or not _has_body():
@@ -260,7 +260,7 @@ def _check_query() -> dict:
     return errors
 
 
-def check_input(raw_body_endpoints: set[str]) -> None:
+def check_input(raw_body_endpoints: frozenset[str]) -> None:
     """Raise 422 (or 400, 413) for a request the rules above refuse. Endpoints in
     `raw_body_endpoints` take a body that is not JSON and read it themselves."""
     errors = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from .audit.service import Origin
 from .error_handlers import PROBLEM_MIMETYPE, problem_response
@@ -14,8 +14,13 @@ from .inputs import RequestJSONProvider, check_input
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_METHODS = {"POST", "PUT", "PATCH"}
-# Endpoints whose body is not JSON (photo uploads); they check their own content type.
-RAW_BODY_ENDPOINTS: set[str] = set()
+# app.extensions key: the endpoints whose body is not JSON (photo uploads); they check
+# their own content type.
+RAW_BODY_ENDPOINTS = "raw_body_endpoints"
+
+
+def _raw_body_endpoints() -> frozenset[str]:
+    return current_app.extensions[RAW_BODY_ENDPOINTS]
 
 
 def client_address() -> str:
@@ -35,7 +40,7 @@ def _assign_request_id():
 
 def _check_input():
     """422/400/413 for what no endpoint accepts (inputs.py), before any view reads it."""
-    check_input(RAW_BODY_ENDPOINTS)
+    check_input(_raw_body_endpoints())
 
 
 def _problem_for_bare_412(response):
@@ -53,7 +58,7 @@ def _require_json_body():
     """415 for a body that is not JSON on JSON endpoints (uploads opt out)."""
     if request.method not in JSON_METHODS or not request.path.startswith("/api/"):
         return None
-    if request.endpoint in RAW_BODY_ENDPOINTS:
+    if request.endpoint in _raw_body_endpoints():
         return None
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
     if has_body and not request.is_json:
@@ -70,7 +75,8 @@ def _finish(response):
     return response
 
 
-def register_request_hooks(app: Flask) -> None:
+def register_request_hooks(app: Flask, raw_body_endpoints: frozenset[str]) -> None:
+    app.extensions[RAW_BODY_ENDPOINTS] = raw_body_endpoints
     app.json = RequestJSONProvider(app)
     app.before_request(_assign_request_id)
     app.before_request(_require_json_body)

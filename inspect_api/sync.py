@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy import (
-    BigInteger, ColumnElement, Index, Integer, Select, String, and_, case, cast, event, insert,
+    BigInteger, ColumnElement, Index, Integer, Select, String, and_, case, cast, insert,
     literal, or_, select, table, true, update,
 )
 from sqlalchemy import column as sql_column
@@ -141,8 +141,7 @@ def lock_before_move(owner: type, ids: Select) -> None:
                                .order_by(dependent.__table__.c.id).with_for_update())
 
 
-@event.listens_for(Session, "before_flush")
-def _stamp_changes(session: Session, flush_context, instances) -> None:
+def stamp_changes(session: Session, flush_context, instances) -> None:
     """Give every synced row this flush writes the transaction's change number, follow
     moves into the exit log, and renumber the rows a change shows up in (a team's plan)."""
     new = set(session.new)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Synced, Timestamped, UTCDateTime
+from ..errors import ImmutableTemplate
 from ..org.models import OrgUnit
 
 TEMPLATE_STATUSES = ("draft", "published")
@@ -83,8 +84,7 @@ class Criterion(Base):
     template: Mapped[ChecklistTemplate] = relationship(back_populates="criteria")
 
 
-@event.listens_for(Session, "before_flush")
-def _published_templates_are_immutable(session, flush_context, instances):
+def published_templates_are_immutable(session, flush_context, instances):
     """The last line of defence behind the service's check: no code path may change a
     published template or its criteria."""
     for obj in list(session.dirty) + list(session.deleted):
@@ -93,13 +93,12 @@ def _published_templates_are_immutable(session, flush_context, instances):
         ):
             template = obj.template
             if template is not None and inspect(template).attrs.status.history.unchanged == ["published"]:
-                raise ImmutableTemplateError(f"criterion {obj.code} of a published template")
+                raise ImmutableTemplate(f"Tiêu chí {obj.code} thuộc bộ tiêu chí đã ban hành; không thể sửa "
+                                        f"hoặc xóa.")
         if isinstance(obj, ChecklistTemplate) and session.is_modified(obj):
             status = inspect(obj).attrs.status.history
             was = (status.deleted or status.unchanged or [None])[0]
             if was == "published":
-                raise ImmutableTemplateError(f"published template {obj.code} v{obj.version}")
+                raise ImmutableTemplate(f"Bộ tiêu chí {obj.code} phiên bản {obj.version} đã ban hành; "
+                                        f"không thể sửa.")
 
-
-class ImmutableTemplateError(RuntimeError):
-    pass
