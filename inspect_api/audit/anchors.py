@@ -27,7 +27,6 @@ import io
 import json
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
