@@ -138,6 +138,43 @@ def test_no_two_packages_import_each_other():
     assert two_way(package_edges(import_graph())) == set()
 
 
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of packages that reach each other through any path (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(package: str) -> None:
+        index[package] = low[package] = len(index)
+        stack.append(package)
+        for target in sorted(edges.get(package, ())):
+            if target not in index:
+                visit(target)
+                low[package] = min(low[package], low[target])
+            elif target in stack:
+                low[package] = min(low[package], index[target])
+        if low[package] == index[package]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == package:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for package in sorted(edges):
+        if package not in index:
+            visit(package)
+    return found
+
+
+def test_the_packages_form_layers():
+    """Stronger than no two-way pair: no ring of any length (a -> b -> c -> a)."""
+    assert cycles(package_edges(import_graph())) == []
+
+
 def test_the_checks_see_what_they_look_for(tmp_path):
     """The graph is read right: a relative, a function-level and a package import."""
     graph = import_graph()
@@ -148,6 +185,7 @@ def test_the_checks_see_what_they_look_for(tmp_path):
     assert is_edge_target("inspect_api.api", graph)
     assert not is_edge_target("inspect_api.storage.base.ObjectStore", graph)
     assert two_way({"a": {"b"}, "b": {"a", "c"}, "c": set()}) == {("a", "b")}
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     source = tmp_path / "probe.py"
     source.write_text("def f():\n    from ..visits.views import blp\n")
     assert "inspect_api.visits.views.blp" in _imports(source, "inspect_api.reports.probe")
@@ -159,5 +197,6 @@ if __name__ == "__main__":  # python -m tests.unit.test_layers: print the packag
     for package in sorted(edges):
         print(f"{package} -> {', '.join(sorted(edges[package]))}")
     print("two-way:", sorted(two_way(edges)) or "none")
+    print("rings:", cycles(edges) or "none")
     for module, names in sorted(http_imports_of_services(graph).items()):
         print("HTTP in", module, sorted(names))
