@@ -1,5 +1,6 @@
 """Scores, lists, frozen lists and their Excel files, for leaders and reviewers."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
@@ -8,6 +9,7 @@ from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
 from ..auth.actor import require_role
 from ..pagination import keyset_page, page_of
 from . import service
+from .list_rules import ListSettings
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
     FrozenListSchema, ListArgsSchema, PeriodArgsSchema, ScoresArgsSchema, ScoresSchema,
@@ -66,7 +68,7 @@ class Lists(MethodView):
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
     def get(self, args):
         """The criticism or commendation list as the rules compute it now (a proposal)."""
-        return service.computed_list(current_user, args)
+        return service.computed_list(current_user, args, ListSettings.from_config(current_app.config))
 
     @require_role("leader", "admin")
     @blp.arguments(FreezeListSchema)
@@ -74,7 +76,7 @@ class Lists(MethodView):
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
     def post(self, data):
         """Freeze the list under a document number: its entries are copied as they are."""
-        return service.freeze_list(current_user, data)
+        return service.freeze_list(current_user, data, ListSettings.from_config(current_app.config))
 
 
 @blp.route("/lists/frozen", methods=["GET"])
