@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
@@ -250,7 +251,8 @@ def _prior_criticism(staff_ids: set[int], scope: Scope, months: int) -> dict[int
                        FrozenListEntry.form_code == Form.STAFF_CRITICISM,
                        FrozenList.document_date >= rules.add_months(scope.date_from, -months),
                        FrozenList.document_date <= scope.date_to).distinct()):
-            result[staff_id].append(signed)
+            if staff_id is not None:  # never NULL under the IN filter; says so to mypy
+                result[staff_id].append(signed)
     return {staff_id: sorted(dates) for staff_id, dates in result.items()}
 
 
@@ -264,9 +266,10 @@ def _staff_rows(ids: set[int]) -> dict[int, Staff]:
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass
 class Period:
-    """What the criticism rules read about one period."""
+    """One period as the list rules read it: failures, unit scores and dossier rates
+    loaded at once; what only the commendation list needs, on first use."""
 
     scope: Scope
     failures: list[FailingFinding]
@@ -276,6 +279,14 @@ class Period:
     @classmethod
     def load(cls, scope: Scope) -> Period:
         return cls(scope, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope))
+
+    @cached_property
+    def visits(self) -> list[ApprovedVisit]:
+        return _approved_visits(self.scope)
+
+    @cached_property
+    def open_failures(self) -> tuple[set[int], set[int]]:
+        return _open_failures(self.scope)
 
     def unit_criticism(self, settings: ListSettings) -> dict[int, list[Ground]]:
         return rules.unit_criticism(rules.unit_facts(self.failures, self.scores, self.lowest), settings)
@@ -287,16 +298,19 @@ class Period:
                                  self.scope, settings.repeat_months)
         return rules.staff_criticism(self.failures, prior, explanations, settings)
 
-    def commended_units(self, criticised: set[int], visits: list[ApprovedVisit],
-                        open_units: set[int], settings: ListSettings) -> dict[int, str]:
-        excluded = rules.working_hours_breach(self.failures) | criticised | open_units
-        return rules.unit_commendation(self.scores, rules.unit_visit_days(visits), excluded, settings)
+    def commended_units(self, settings: ListSettings) -> dict[int, str]:
+        """Units to commend: not those with a working-hours breach, a failure still open,
+        or on the criticism list of the period."""
+        excluded = (rules.working_hours_breach(self.failures) | self.open_failures[1]
+                    | set(self.unit_criticism(settings)))
+        return rules.unit_commendation(self.scores, rules.unit_visit_days(self.visits), excluded, settings)
 
-    def commended_staff(self, criticised: set[int], visits: list[ApprovedVisit],
-                        open_staff: set[int], settings: ListSettings) -> dict[int, Sequence[dt.date]]:
+    def commended_staff(self, settings: ListSettings, criticised: set[int]) -> dict[int, Sequence[dt.date]]:
+        """Officials to commend: not those with a failure (counted or open), on the
+        criticism list, or with an explanation pending."""
         failed = {f.staff_id for f in self.failures if f.staff_id is not None}
-        excluded = failed | criticised | open_staff | _pending_explanation_staff(self.scope)
-        return rules.staff_commendation(rules.duty_days(visits), excluded, settings)
+        excluded = failed | criticised | self.open_failures[0] | _pending_explanation_staff(self.scope)
+        return rules.staff_commendation(rules.duty_days(self.visits), excluded, settings)
 
 
 # --- the lists -----------------------------------------------------------------------
@@ -332,18 +346,15 @@ def _criticism_entries(period: Period, settings: ListSettings, forms: FormCatalo
 def _commendation_entries(period: Period, settings: ListSettings, forms: FormCatalogue) -> list[Entry]:
     units = _units(period.scope)
     previous = Period.load(period.scope.previous())
-    visits, previous_visits = _approved_visits(period.scope), _approved_visits(previous.scope)
-    (open_staff, open_units), (previous_open_staff, previous_open_units) = (
-        _open_failures(period.scope), _open_failures(previous.scope))
-    previous_units = previous.commended_units(set(previous.unit_criticism(settings)), previous_visits,
-                                              previous_open_units, settings)
-    commended_units = period.commended_units(set(period.unit_criticism(settings)), visits, open_units, settings)
+    previous_units = previous.commended_units(settings)
+    commended_units = period.commended_units(settings)
     entries = []
     for unit_id, reason in commended_units.items():
         proposal = rules.praise_proposal([reason], unit_id in previous_units)
         entries.append(_unit_entry(units[unit_id], period.scores[unit_id], proposal, [], forms))
-    commended = period.commended_staff(set(period.staff_criticism(settings)), visits, open_staff, settings)
-    previous_staff = previous.commended_staff(set(), previous_visits, previous_open_staff, settings)
+    commended = period.commended_staff(settings, set(period.staff_criticism(settings)))
+    # Whoever the previous period criticised had a failure in it, which already excludes them.
+    previous_staff = previous.commended_staff(settings, set())
     staff_rows = _staff_rows(set(commended))
     no_failures = {level: 0 for level in SEVERITY_VI}
     for staff_id, days in commended.items():
@@ -353,7 +364,8 @@ def _commendation_entries(period: Period, settings: ListSettings, forms: FormCat
 
 
 def _units(scope: Scope) -> dict[int, OrgUnit]:
-    return {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(scope.org_unit.path)))}
+    subtree = select(OrgUnit).where(OrgUnit.path.startswith(scope.org_unit.path))
+    return {unit.id: unit for unit in db.session.scalars(subtree)}
 
 
 def _unit_entry(unit: OrgUnit, score: UnitScore | None, proposal: Proposal,
