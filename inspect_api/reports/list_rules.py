@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any
 
 # --- data: settings, criterion codes, form codes ---------------------------------------
@@ -281,16 +282,9 @@ def low_dossier_rate(rate: DossierRate, unit: UnitFacts, settings: ListSettings)
     return None
 
 
-def _rate_rule(rate: DossierRate) -> Callable[[UnitFacts, ListSettings], Ground | None]:
-    def rule(unit: UnitFacts, settings: ListSettings) -> Ground | None:
-        return low_dossier_rate(rate, unit, settings)
-    rule.__name__ = f"low_dossier_rate_{rate.code}"
-    return rule
-
-
 # In the order their reasons are shown.
 UNIT_CRITICISM_RULES: tuple[Callable[[UnitFacts, ListSettings], Ground | None], ...] = (
-    critical_unit_failure, low_mean_score, *(_rate_rule(rate) for rate in DOSSIER_RATES))
+    critical_unit_failure, low_mean_score, *(partial(low_dossier_rate, rate) for rate in DOSSIER_RATES))
 
 
 def unit_facts(failures: Sequence[FailingFinding], scores: Mapping[int, UnitScore],
