@@ -201,10 +201,12 @@ def measure_scores(bench: Bench) -> Measurement:
 
 def _measure_list(bench: Bench, kind: str) -> Measurement:
     from inspect_api.reports import service
+    from inspect_api.reports.list_rules import ListSettings
     from inspect_api.reports.schemas import ComputedListSchema
 
+    settings = ListSettings.from_config(bench.app.config)
     return _timed_service(
-        bench, f"list: {kind}", lambda actor: service.computed_list(actor, bench.args(kind=kind)),
+        bench, f"list: {kind}", lambda actor: service.computed_list(actor, bench.args(kind=kind), settings),
         ComputedListSchema(),
         lambda body: (f"{body['unit_count']} units, {body['staff_count']} staff, "
                       f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"))

@@ -2,9 +2,9 @@
 
 Everything here works on openpyxl's write-only worksheets: rows go out in order and are
 never held, so the caller keeps track of row numbers (``Sheet.row``) and adds merges, print
-titles and charts by coordinate. Styles are built once per workbook as style arrays and
-stamped on each cell, because assigning Font/Border objects cell by cell hashes them
-every time and dominates the run time at 100,000 rows.
+titles and charts by coordinate. Each style is a NamedStyle bound to the workbook once; a
+cell is created with that style's array, because assigning Font/Alignment/Border objects
+cell by cell hashes them every time and dominates the run time at 100,000 rows.
 
 The document header dict shared by the list and the scores workbooks::
 
@@ -35,8 +35,8 @@ from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.borders import DEFAULT_BORDER
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
@@ -175,39 +175,33 @@ STYLES: dict[str, Style] = {
 
 
 class Styles:
-    """The workbook's style arrays by name, each with a quote-prefixed twin for text that
-    must never turn into a formula when edited."""
+    """The workbook's styles by name. Each is an openpyxl NamedStyle bound to the workbook
+    (its font, alignment and border join the workbook's tables once) but not added to it:
+    cells keep the "Normal" style in Excel, and the clerk's style gallery stays clean."""
 
     def __init__(self, wb: Workbook):
-        # Style ids index into the workbook's tables, so they are built against it once.
-        probe_sheet = _ProbeSheet(wb)
-        self._arrays: dict[tuple[str, bool], StyleArray] = {}
+        self._styles: dict[str, NamedStyle] = {}
         for name, spec in STYLES.items():
-            probe = Cell(probe_sheet)
-            probe.font = Font(name=FONT_NAME, size=spec.size, bold=spec.bold,
-                              italic=spec.italic, underline="single" if spec.underline else None,
-                              color="FF0563C1" if name == "td_link" else None)
-            probe.alignment = Alignment(horizontal=spec.horizontal, vertical=spec.vertical,
-                                        wrap_text=spec.wrap)
-            if spec.border:
-                probe.border = _BOX
-            if spec.number_format:
-                probe.number_format = spec.number_format
-            self._arrays[(name, False)] = StyleArray(probe._style)
-            probe.quotePrefix = True
-            self._arrays[(name, True)] = StyleArray(probe._style)
+            style = NamedStyle(
+                name=name,
+                font=Font(name=FONT_NAME, size=spec.size, bold=spec.bold, italic=spec.italic,
+                          underline="single" if spec.underline else None,
+                          color="FF0563C1" if name == "td_link" else None),
+                alignment=Alignment(horizontal=spec.horizontal, vertical=spec.vertical,
+                                    wrap_text=spec.wrap),
+                # Else the workbook's own empty border, the one an unstyled cell has.
+                border=_BOX if spec.border else DEFAULT_BORDER,
+                number_format=spec.number_format)
+            style.bind(wb)
+            self._styles[name] = style
 
-    def array(self, name: str, quoted: bool = False) -> StyleArray:
-        return self._arrays[(name, quoted)]
-
-
-class _ProbeSheet:
-    """Just enough of a worksheet for a detached cell to register styles in ``wb``."""
-
-    encoding = "utf-8"
-
-    def __init__(self, wb: Workbook):
-        self.parent = wb
+    def cell(self, ws: Any, name: str, quoted: bool = False) -> Cell:
+        """An empty cell in style `name`; `quoted` marks text that must never turn into a
+        formula when edited (Excel's quote prefix)."""
+        cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
+        if quoted:
+            cell.quotePrefix = True
+        return cell
 
 
 # --- the sheet ---------------------------------------------------------------------
@@ -239,18 +233,20 @@ class Sheet:
         """A styled cell; any text is stored as text (never a formula, never an error
         code) and quote-prefixed if Excel would otherwise re-read it as a formula."""
         if value is None or value == "":
-            return Cell(self.ws, row=1, column=1, style_array=self.styles.array(style))
+            return self.styles.cell(self.ws, style)
         if isinstance(value, bool):
             value = "Có" if value else "Không"
         if isinstance(value, (int, float, Decimal, dt.date)):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)
-            return Cell(self.ws, row=1, column=1, value=value,
-                        style_array=self.styles.array(style))
+            # Styled first: a date keeps its dd/mm/yyyy format instead of openpyxl's default.
+            cell = self.styles.cell(self.ws, style)
+            cell.value = value
+            return cell
         text = clean_text(value)
-        cell = Cell(self.ws, row=1, column=1,
-                    style_array=self.styles.array(style, looks_like_formula(text)))
-        cell._value = text[:32767]
+        cell = self.styles.cell(self.ws, style, quoted=looks_like_formula(text))
+        cell.value = text[:32767]
+        # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
         cell.data_type = "s"
         return cell
 

@@ -11,7 +11,7 @@ from ..scoping import in_subtree
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import NotFound
-from .lists import compute_list, period_label
+from .lists import ListSettings, compute_list, period_label
 from .models import FrozenList, FrozenListEntry
 from .scores import desk_scores, resolve_scope, unit_scores
 
@@ -31,31 +31,26 @@ def scores(actor: User, args: dict[str, Any]) -> dict[str, Any]:
             "units": unit_scores(scope), "desks": desk_scores(scope)}
 
 
-def _rules() -> dict[str, Any]:
-    from .lists import _settings
-
-    return _settings()
-
-
-def computed_list(actor: User, args: dict[str, Any]) -> dict[str, Any]:
+def computed_list(actor: User, args: dict[str, Any], settings: ListSettings) -> dict[str, Any]:
     scope = resolve_scope(actor, args["date_from"], args["date_to"], args.get("org_unit_id"))
-    entries = compute_list(args["kind"], scope)
+    entries = compute_list(args["kind"], scope, settings)
     return {"kind": args["kind"], "date_from": scope.date_from, "date_to": scope.date_to,
             "org_unit_id": scope.org_unit.id, "period": period_label(scope.date_from, scope.date_to),
-            "rules": _rules(), "entries": entries,
+            "rules": settings.as_settings(), "entries": entries,
             "unit_count": sum(1 for e in entries if e.entry_type == "unit"),
             "staff_count": sum(1 for e in entries if e.entry_type == "staff")}
 
 
-def freeze_list(actor: User, data: dict[str, Any], *, origin: Origin | None = None) -> FrozenList:
+def freeze_list(actor: User, data: dict[str, Any], settings: ListSettings, *,
+                origin: Origin | None = None) -> FrozenList:
     """Copy the list as it stands now; later reviews never change it."""
     scope = resolve_scope(actor, data["date_from"], data["date_to"], data.get("org_unit_id"))
-    entries = compute_list(data["kind"], scope)
+    entries = compute_list(data["kind"], scope, settings)
     title = data.get("title") or f"{LIST_SUBJECTS[data['kind']]} {period_label(scope.date_from, scope.date_to)}"
     frozen = FrozenList(
         kind=data["kind"], period_from=scope.date_from, period_to=scope.date_to,
         org_unit_id=scope.org_unit.id, document_number=data["document_number"].strip(),
-        document_date=data["document_date"], title=title, rules=_rules(),
+        document_date=data["document_date"], title=title, rules=settings.as_settings(),
         unit_count=sum(1 for e in entries if e.entry_type == "unit"),
         staff_count=sum(1 for e in entries if e.entry_type == "staff"),
         created_by_id=actor.id, created_at=utcnow())

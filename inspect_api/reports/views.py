@@ -13,6 +13,7 @@ from ..pagination import keyset_page, page_of
 from ..requests import request_origin
 from . import service
 from .exports import WorkbookFile, list_workbook, scores_workbook
+from .list_rules import ListSettings
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
     FrozenListSchema, ListArgsSchema, PeriodArgsSchema, ScoresArgsSchema, ScoresSchema,
@@ -67,7 +68,7 @@ class Lists(MethodView):
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
     def get(self, args):
         """The criticism or commendation list as the rules compute it now (a proposal)."""
-        return service.computed_list(current_user, args)
+        return service.computed_list(current_user, args, ListSettings.from_config(current_app.config))
 
     @require_role("leader", "admin")
     @blp.arguments(FreezeListSchema)
@@ -75,7 +76,8 @@ class Lists(MethodView):
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
     def post(self, data):
         """Freeze the list under a document number: its entries are copied as they are."""
-        return service.freeze_list(current_user, data, origin=request_origin())
+        return service.freeze_list(current_user, data, ListSettings.from_config(current_app.config),
+                                   origin=request_origin())
 
 
 @blp.route("/lists/frozen", methods=["GET"])

@@ -39,11 +39,6 @@ EDGE_SUFFIXES = (".views", ".schemas")
 # the store itself (storage.base, .local, .minio_store) knows nothing of Flask.
 APP_BOUND = {"inspect_api.storage"}
 
-# Violations another branch removes; each must still be one, so the list only shrinks.
-PENDING: dict[str, str] = {
-    "inspect_api.reports.lists": "reads g and current_app; helper 'lists' rewrites it",
-}
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
@@ -124,14 +119,8 @@ def two_way(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
 
 def test_services_import_nothing_of_http():
     found = http_imports_of_services(import_graph())
-    unexpected = {module: sorted(names) for module, names in found.items() if module not in PENDING}
+    unexpected = {module: sorted(names) for module, names in found.items()}
     assert unexpected == {}, "services must take plain values from their views"
-
-
-def test_pending_violations_are_still_violations():
-    found = http_imports_of_services(import_graph())
-    assert sorted(module for module in PENDING if module not in found) == [], \
-        "fixed: remove it from PENDING"
 
 
 def test_no_two_packages_import_each_other():
