@@ -71,7 +71,7 @@ from minio import Minio
 from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import (  # noqa: E402
+from _servers import (
     S3_ACCESS_KEY, S3_SECRET_KEY, Api, RssSampler, S3Server, api_env, peak_rss_kib,
     prepare_database, proc_status_kib, remove_workdir, reset_peak_rss, workdir,
 )

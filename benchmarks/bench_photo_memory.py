@@ -53,8 +53,8 @@ import requests
 from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _servers  # noqa: E402
-from _servers import (  # noqa: E402
+import _servers
+from _servers import (
     Api, RssSampler, api_env, peak_rss_kib, prepare_database, proc_status_kib, remove_workdir,
     reset_peak_rss, workdir,
 )

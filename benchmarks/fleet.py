@@ -56,9 +56,10 @@ import time
 import traceback
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -70,7 +71,7 @@ INSPECTOR_FEEDS = ("/org-units", "/desks", "/staff", "/checklists", "/plans", "/
 # Kinds of request the report gives percentiles for, in this order; others follow.
 KINDS = ("pull", "visit PUT", "findings batch", "submit", "review", "visit GET", "admin write",
          "login")
-VISIT_DAY0 = dt.datetime(2026, 10, 5, 1, 0, tzinfo=dt.timezone.utc)  # inside the demo plan
+VISIT_DAY0 = dt.datetime(2026, 10, 5, 1, 0, tzinfo=dt.UTC)  # inside the demo plan
 
 
 @dataclass

@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger, ColumnElement, Index, Integer, Select, String, and_, case, cast, event, insert,

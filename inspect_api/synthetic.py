@@ -37,10 +37,11 @@ import secrets
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 from flask import current_app
@@ -240,7 +241,7 @@ class SyntheticLoader:
         self.echo = echo
         self.progress = progress
         self.rng = random.Random(sizes.seed)
-        self.now = dt.datetime.now(dt.timezone.utc)
+        self.now = dt.datetime.now(dt.UTC)
         self.counts: dict[str, int] = {}
         self.insert_seconds: dict[str, float] = {}
 
@@ -407,7 +408,7 @@ class SyntheticLoader:
     def _visit_batch(self, first, count, order, answers, per_visit, days, desk_fail) -> None:
         rng, sizes = self.rng, self.sizes
         visits, reviews, on_duty, findings = [], [], [], []
-        utc = dt.timezone.utc
+        utc = dt.UTC
         na_rate = sizes.na_rate
         for n in range(first, first + count):
             desk_id, _, province_id = order[n % len(order)]

@@ -38,8 +38,8 @@ _OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
 # A capture time is kept only inside these bounds (UTC). Before 1900 no camera wrote EXIF
 # (year 1 is a reset or forged clock), and a time in the last day of year 9999 overflows as
 # soon as anyone shows it in a time zone east of UTC.
-_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
-_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 MIB = 1024 * 1024
 
 # What libwebp and Pillow hold at once while a WebP is decoded, per pixel of its canvas
@@ -309,7 +309,7 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
         if parsed is not None and _OFFSETS[0] <= parsed.utcoffset(None) <= _OFFSETS[1]:
             tz = parsed
     try:
-        taken_at = moment.replace(tzinfo=tz).astimezone(dt.timezone.utc)
+        taken_at = moment.replace(tzinfo=tz).astimezone(dt.UTC)
     except OverflowError:  # year 1 east of UTC, year 9999 west of it
         return None
     if not _EARLIEST <= taken_at < _LATEST:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import current_app, send_file
 from sqlalchemy import select

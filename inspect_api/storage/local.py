@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from .base import ObjectInfo, StoreUnavailable
 
@@ -73,7 +74,7 @@ class LocalStore:
                 stat = path.stat()
                 yield ObjectInfo(
                     key=path.relative_to(self.root).as_posix(), size=stat.st_size,
-                    modified_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc),
+                    modified_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
                 )
 
     def presigned_url(self, key, expires, filename=None, content_type=None):

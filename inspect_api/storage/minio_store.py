@@ -6,7 +6,8 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import urllib3
 from minio import Minio
@@ -122,7 +123,7 @@ class MinioStore:
         try:
             for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
                 yield ObjectInfo(key=obj.object_name, size=obj.size or 0,
-                                 modified_at=obj.last_modified or dt.datetime.now(dt.timezone.utc))
+                                 modified_at=obj.last_modified or dt.datetime.now(dt.UTC))
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"list {prefix}: {exc}") from exc
 

@@ -65,7 +65,7 @@ class Visit(Synced, Timestamped, Base):
     findings: Mapped[list[Finding]] = relationship(
         back_populates="visit", order_by="Finding.recorded_at, Finding.id"
     )
-    reviews: Mapped[list["Review"]] = relationship(  # noqa: F821 (reviews package)
+    reviews: Mapped[list[Review]] = relationship(  # noqa: F821 (reviews package)
         order_by="Review.round", viewonly=True)
 
     @property
@@ -121,7 +121,7 @@ class Finding(Timestamped, Base):
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
     # Photos live in the evidence package; named by string to keep the import one-way.
-    evidence: Mapped[list["Evidence"]] = relationship(  # noqa: F821
+    evidence: Mapped[list[Evidence]] = relationship(  # noqa: F821
         order_by="Evidence.uploaded_at", viewonly=True)
     criterion: Mapped[Criterion] = relationship()
     staff: Mapped[Staff | None] = relationship()

@@ -163,8 +163,8 @@ def _desired_state(data: dict[str, Any]) -> dict[str, Any]:
         "team_id": data["team_id"],
         "desk_id": data["desk_id"],
         "checklist_id": data["checklist_id"],
-        "started_at": data["started_at"].astimezone(dt.timezone.utc),
-        "ended_at": data["ended_at"].astimezone(dt.timezone.utc) if data.get("ended_at") else None,
+        "started_at": data["started_at"].astimezone(dt.UTC),
+        "ended_at": data["ended_at"].astimezone(dt.UTC) if data.get("ended_at") else None,
         "notes": data.get("notes"),
         "latitude": location.get("lat"),
         "longitude": location.get("lon"),
@@ -319,7 +319,7 @@ def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Vis
         errors["staff_id"] = ["Kết quả không đạt về cá nhân phải ghi rõ cán bộ vi phạm."]
     row = {"criterion_id": criterion.id, "staff_id": staff_id, "result": result,
            "value_number": number, "value_text": text, "note": item.get("note"),
-           "recorded_at": item["recorded_at"].astimezone(dt.timezone.utc)}
+           "recorded_at": item["recorded_at"].astimezone(dt.UTC)}
     return errors, row
 
 

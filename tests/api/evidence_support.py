@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterable, Iterator
 
 import requests
 from sqlalchemy import func, select

@@ -95,9 +95,8 @@ class Api:
             return anchors.list_anchors()
 
     def read(self, key: str) -> bytes:
-        with self.app.app_context():
-            with get_store().open(key) as stream:
-                return stream.read()
+        with self.app.app_context(), get_store().open(key) as stream:
+            return stream.read()
 
     def put(self, key: str, data: bytes) -> None:
         with self.app.app_context():

@@ -16,8 +16,9 @@ test, so nobody adds an endpoint without deciding who may call it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -379,7 +379,7 @@ def _answer(findings_model, result_enum, criterion) -> object:
     """A passing answer in the criterion's own answer type."""
     kind, rule = criterion.answer_type.value, criterion.pass_rule or ""
     item = {"id": uuid.uuid4(), "criterion_id": criterion.id,
-            "recorded_at": dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.timezone.utc)}
+            "recorded_at": dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)}
     if kind in {"yes_no", "text"}:
         item["result"] = result_enum.PASS
     elif kind == "count":
@@ -434,7 +434,7 @@ def test_a_generated_client_takes_a_visit_from_login_to_submit(generated_client,
 
     visit_id = uuid.uuid4()
     body = m.VisitPut(desk_id=desk_id, checklist_id=checklist.id, team_id=team.id,
-                      started_at=dt.datetime(2026, 11, 20, 1, 15, tzinfo=dt.timezone.utc),
+                      started_at=dt.datetime(2026, 11, 20, 1, 15, tzinfo=dt.UTC),
                       notes="Kiểm tra đột xuất", location=m.Location(lat=21.82, lon=105.21),
                       staff_on_duty=[s.id for s in staff if s.desk_id == desk_id][:2])
     created = put_visit.sync_detailed(visit_id, client=api, body=body)

@@ -110,5 +110,5 @@ def test_a_huge_or_mangled_token_is_refused(client, real):
     _refused(_me(client, "a" * 100_000))
     _refused(_me(client, "a.b.c"))
     _refused(_me(client, _sign(real, real["access"], key="another-secret-" + "y" * 32)))
-    expired = _with(real["access"], exp=int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).timestamp()))
+    expired = _with(real["access"], exp=int((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).timestamp()))
     _refused(_me(client, _sign(real, expired)))
