@@ -124,7 +124,8 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
-                      checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp, reports_blp, audit_blp):
+                      checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp,
+                      reports_blp, audit_blp):
         api.register_blueprint(blueprint)
     # Photos arrive as raw bytes, not JSON; the upload checks its own content type.
     RAW_BODY_ENDPOINTS.add("evidence.upload")

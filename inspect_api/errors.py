@@ -263,7 +263,7 @@ def _handle_http_exception(error: HTTPException):
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _handle_http_exception(error)
-    log.exception("Unexpected error on %s %s", request.method, request.path)
+    log.error("Unexpected error on %s %s", request.method, request.path, exc_info=error)
     return problem_response(500)
 
 

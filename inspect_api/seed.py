@@ -32,7 +32,7 @@ UNIT_FIELDS = ("code", "name", "kind", "admin_code", "valid_from", "valid_to", "
 def _load(name: str) -> Any:
     with open(SEED_DIR / name, encoding="utf-8") as handle:
         # The C loader when PyYAML has it: the demo seed is loaded before many tests.
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
 
 
 def _time(value: Any) -> dt.time | None:

@@ -170,7 +170,7 @@ def _number(op: str, target: float, passes: bool, rng: random.Random, top: float
     step = 1 if integer else 0.1
 
     def tidy(x: float) -> float | int:
-        return int(round(x)) if integer else round(x, 1)
+        return round(x) if integer else round(x, 1)
 
     if op == "==":
         if passes:
@@ -294,10 +294,11 @@ class SyntheticLoader:
                                   "parent_id": root_id, "head_name": _person(rng),
                                   "head_title": f"Chủ tịch UBND {_lower_first(name)}"})
         province_ids = [row.id for row in self._insert(units, province_rows, returning=[units.c.id])]
-        self.provinces = list(zip(province_ids, province_rows))
+        self.provinces = list(zip(province_ids, province_rows, strict=True))
 
         commune_rows, commune_province = [], []
-        for (province_id, province), count in zip(self.provinces, _spread(sizes.communes, sizes.provinces)):
+        communes_per_province = _spread(sizes.communes, sizes.provinces)
+        for (province_id, province), count in zip(self.provinces, communes_per_province, strict=True):
             for number, (kind, name) in enumerate(_commune_names(rng, count), start=1):
                 title = f"Chủ tịch UBND {_lower_first(name)}"
                 commune_rows.append({**unit, "code": f"{province['code']}-{number:04d}", "name": name,
@@ -310,7 +311,7 @@ class SyntheticLoader:
         paths = {root_id: f"/{root_id}/"}
         for province_id in province_ids:
             paths[province_id] = f"{paths[root_id]}{province_id}/"
-        for commune_id, province_id in zip(commune_ids, commune_province):
+        for commune_id, province_id in zip(commune_ids, commune_province, strict=True):
             paths[commune_id] = f"{paths[province_id]}{commune_id}/"
         db.session.execute(
             update(units).where(units.c.id == bindparam("unit_id")).values(path=bindparam("unit_path")),
@@ -321,13 +322,13 @@ class SyntheticLoader:
                       "address": f"Trụ sở UBND {_lower_first(row['name'])}",
                       "level": "commune", "opens_at": DEFAULT_OPENS_AT, "closes_at": DEFAULT_CLOSES_AT,
                       "active": True, **self._stamp()}
-                     for commune_id, row in zip(commune_ids, commune_rows)]
+                     for commune_id, row in zip(commune_ids, commune_rows, strict=True)]
         desk_ids = [row.id for row in self._insert(desks, desk_rows, returning=[desks.c.id])]
         self.desks = [(desk_id, commune_id, province_id)
-                      for desk_id, commune_id, province_id in zip(desk_ids, commune_ids, commune_province)]
+                      for desk_id, commune_id, province_id in zip(desk_ids, commune_ids, commune_province, strict=True)]
 
         staff_rows = []
-        for desk_id, row in zip(desk_ids, desk_rows):
+        for desk_id, row in zip(desk_ids, desk_rows, strict=True):
             for number in range(1, sizes.staff_per_desk + 1):
                 staff_rows.append({
                     "org_unit_id": row["org_unit_id"], "desk_id": desk_id,
@@ -338,7 +339,7 @@ class SyntheticLoader:
         self.staff_by_desk: dict[int, list[int]] = {}
         for i in range(0, len(staff_rows), 10_000):
             chunk = staff_rows[i:i + 10_000]
-            for (staff_id,), row in zip(self._insert(staff, chunk, returning=[staff.c.id]), chunk):
+            for (staff_id,), row in zip(self._insert(staff, chunk, returning=[staff.c.id]), chunk, strict=True):
                 self.staff_by_desk.setdefault(row["desk_id"], []).append(staff_id)
 
     def users(self, password: str) -> None:
@@ -350,13 +351,14 @@ class SyntheticLoader:
                 "last_login_at": None, **self._stamp()}
         rows = [{**base, "username": username, "full_name": full_name, "role": role,
                  "org_unit_id": self.root_id} for username, full_name, role in NATIONAL_USERS]
-        for index, (province_id, province) in enumerate(self.provinces, start=1):
+        for index, (province_id, _) in enumerate(self.provinces, start=1):
             rows.append({**base, "username": f"syn_inspector_{index:02d}", "full_name": _person(self.rng),
                          "role": "inspector", "org_unit_id": province_id})
         ids = [row.id for row in self._insert(users, rows, returning=[users.c.id])]
         self.reviewer_id = ids[1]
         self.inspector_of = {province_id: user_id
-                             for (province_id, _), user_id in zip(self.provinces, ids[len(NATIONAL_USERS):])}
+                             for (province_id, _), user_id in zip(self.provinces, ids[len(NATIONAL_USERS):],
+                                                                  strict=True)}
 
     def plans(self, checklist_id: int) -> None:
         plans, teams = InspectionPlan.__table__, Team.__table__
@@ -369,10 +371,10 @@ class SyntheticLoader:
         plan_ids = [row.id for row in self._insert(plans, plan_rows, returning=[plans.c.id])]
         team_rows = [{"plan_id": plan_id, "name": "Đoàn kiểm tra tổng hợp",
                       "leader_id": self.inspector_of[province_id], **self._stamp()}
-                     for plan_id, (province_id, _) in zip(plan_ids, self.provinces)]
+                     for plan_id, (province_id, _) in zip(plan_ids, self.provinces, strict=True)]
         team_ids = [row.id for row in self._insert(teams, team_rows, returning=[teams.c.id])]
         self.team_of = {province_id: (team_id, plan_id)
-                        for (province_id, _), team_id, plan_id in zip(self.provinces, team_ids, plan_ids)}
+                        for (province_id, _), team_id, plan_id in zip(self.provinces, team_ids, plan_ids, strict=True)}
         self._insert(team_members, [{"team_id": team_id, "user_id": self.inspector_of[province_id]}
                                     for province_id, (team_id, _) in self.team_of.items()])
         self._insert(team_desks, [{"team_id": self.team_of[province_id][0], "desk_id": desk_id}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+                        event, inspect)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import Base, Synced, Timestamped, UTCDateTime

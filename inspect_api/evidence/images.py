@@ -200,8 +200,8 @@ def _jpeg_coefficient_bytes(layers: list[tuple[int, int, int, int]], width: int,
     h_max = max(max(layer[1], 1) for layer in layers)
     v_max = max(max(layer[2], 1) for layer in layers)
     total = 0
-    for _, h, v, _ in layers:
-        h, v = max(h, 1), max(v, 1)
+    for _, h_sampling, v_sampling, _ in layers:
+        h, v = max(h_sampling, 1), max(v_sampling, 1)
         blocks_wide = math.ceil(math.ceil(width * h / h_max) / 8)
         blocks_high = math.ceil(math.ceil(height * v / v_max) / 8)
         total += (math.ceil(blocks_wide / h) * h) * (math.ceil(blocks_high / v) * v) * _JPEG_BLOCK_BYTES
@@ -295,7 +295,8 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        moment = dt.datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")
+        # EXIF writes local time; its offset, if any, is in another tag, attached below.
+        moment = dt.datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
     except ValueError:
         return None
     offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal) or exif_ifd.get(ExifTags.Base.OffsetTime)

@@ -170,6 +170,14 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
         body.seek(0)
         _put_objects(keys, body, size, media_type, facts.thumbnail)
+    return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
+                               facts)
+
+
+def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
+                        facts) -> tuple[Evidence, bool]:
+    """The row for objects already stored. If it cannot be written the objects are removed
+    again, unless a concurrent upload of the same photo (same keys) won."""
     try:
         return _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts)
     except AppError:
@@ -229,7 +237,8 @@ def _remove_objects(keys) -> None:
             log.error("could not remove object %s: %s", key, exc)
 
 
-def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts) -> tuple[Evidence, bool]:
+def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
+                facts) -> tuple[Evidence, bool]:
     visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).with_for_update())
     if visit is None or not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")

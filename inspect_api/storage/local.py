@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -43,10 +44,8 @@ class LocalStore:
             # Any failure after mkstemp: drop the temporary file (list() hides these
             # names, so reconcile would never find a leftover).
             if tmp_name is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
-                except OSError:
-                    pass
 
     def open(self, key: str) -> BinaryIO:
         try:
