@@ -110,7 +110,7 @@ def export_revision(rev: str, target: Path) -> Path:
 
 def imported_from(env: dict[str, str]) -> str:
     done = subprocess.run([sys.executable, "-c", "import inspect_api; print(inspect_api.__file__)"],
-                          cwd=_servers.ROOT, env=env, capture_output=True, text=True)
+                          cwd=_servers.ROOT, env=env, capture_output=True, text=True, check=False)
     return done.stdout.strip() or done.stderr.strip()[-300:]
 
 

@@ -169,8 +169,8 @@ def test_public_operations_say_so_and_the_rest_require_a_token(document):
 def test_every_error_is_a_typed_problem_and_every_answer_names_its_request(document):
     wrong = []
     for path, method, operation in _operations(document):
-        for status, response in operation["responses"].items():
-            response = _resolve(document, response)
+        for status, answer in operation["responses"].items():
+            response = _resolve(document, answer)
             where = f"{method.upper()} {path} {status}"
             headers = response.get("headers", {})
             if "X-Request-ID" not in headers:
@@ -296,7 +296,7 @@ def test_headers_the_server_reads_and_writes_are_documented(document):
         return {(p["in"], p["name"]) for p in (_resolve(document, p) for p in
                                                 document["paths"][path][method].get("parameters", []))}
 
-    for path, method, operation in _operations(document):
+    for path, method, _ in _operations(document):
         assert ("header", "X-Request-ID") in parameters(path, method), f"{method} {path}"
     visit = "/api/v1/visits/{visit_id}"
     assert ("header", "If-Match") in parameters(visit, "put")
@@ -326,7 +326,7 @@ def test_headers_the_server_reads_and_writes_are_documented(document):
 def test_redocly_lint_finds_no_error(document_file):
     result = subprocess.run(
         ["npx", "--yes", REDOCLY, "lint", str(document_file), "--format=json"],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, check=False)
     start = result.stdout.find("{")
     assert start >= 0, f"no report from Redocly:\n{result.stdout}\n{result.stderr}"
     report = json.loads(result.stdout[start:])
@@ -349,7 +349,7 @@ def generated_client(document_file, tmp_path_factory):
     result = subprocess.run(
         [str(BIN / "openapi-python-client"), "generate", "--path", str(document_file),
          "--meta", "none", "--output-path", str(out / CLIENT_PACKAGE), "--fail-on-warning"],
-        capture_output=True, text=True, timeout=300, env=env)
+        capture_output=True, text=True, timeout=300, env=env, check=False)
     printed = result.stdout + result.stderr
     assert result.returncode == 0, printed
     assert "warning" not in printed.lower(), printed
@@ -525,7 +525,7 @@ TS_WORKDIR = Path(__file__).resolve().parents[2] / ".cache" / "ts-client"
 
 
 def _run(args: list[str], cwd: Path, timeout: int = 300) -> str:
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     printed = result.stdout + result.stderr
     assert result.returncode == 0, f"{' '.join(args)}:\n{printed}"
     return printed

@@ -99,7 +99,7 @@ def test_alg_none_and_other_algorithms_are_refused(client, real):
     # The same claims under HS512 with the real secret: only HS256 is accepted.
     _refused(_me(client, _sign(real, real["access"], algorithm="HS512")))
     # A header claiming none over a real HS256 signature.
-    header, payload, signature = _sign(real, real["access"]).split(".")
+    _, payload, signature = _sign(real, real["access"]).split(".")
     none_header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
     _refused(_me(client, f"{none_header}.{payload}.{signature}"))
     _refused(_me(client, f"{none_header}.{payload}."))

@@ -47,8 +47,8 @@ def _old_hash(prev_hash: str, row: dict) -> str:
 
 def _rows() -> list[dict]:
     rows = []
-    for row in db.session.execute(text("SELECT * FROM audit_events ORDER BY id")).mappings():
-        row = dict(row)
+    for stored in db.session.execute(text("SELECT * FROM audit_events ORDER BY id")).mappings():
+        row = dict(stored)
         for key in ("before", "after"):
             if isinstance(row[key], str):  # SQLite hands JSON back as text here
                 row[key] = json.loads(row[key])
