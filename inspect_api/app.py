@@ -35,7 +35,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
 
     if app.config["TRUSTED_PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
+        # Flask's documented way to wrap the WSGI app, which its types call a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],  # type: ignore[method-assign]
                                 x_proto=app.config["TRUSTED_PROXY_COUNT"])
     # TRUSTED_HOSTS (a setting) is Flask's own check; this hook, registered first, makes
     # an untrusted Host a 400 before any other hook looks at the request.

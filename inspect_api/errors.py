@@ -248,8 +248,9 @@ def _handle_http_exception(error: HTTPException):
     if status == 405:
         detail = DETAILS[405].format(method=request.method)
     headers = dict(data.get("headers") or {})
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    allowed = getattr(error, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
     if status == 429:
         retry_after = getattr(error, "retry_after", None)
         response = error.get_response()

@@ -165,7 +165,8 @@ class DemoLoader:
                                                           Team.name == team_spec["name"]))
             if exists:
                 continue
-            members = [db.session.scalar(select(User).where(User.username == name)) for name in team_spec["members"]]
+            members = [db.session.scalars(select(User).where(User.username == name)).one()
+                       for name in team_spec["members"]]
             leader = db.session.scalar(select(User).where(User.username == team_spec["leader"]))
             create_team(None, plan, {
                 "name": team_spec["name"], "member_ids": [m.id for m in members],

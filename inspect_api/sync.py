@@ -60,17 +60,17 @@ class SyncExit(Base):
 
 # --- stamping changes at flush ----------------------------------------------------------
 
-def _synced_classes() -> list[type]:
+def _synced_classes() -> list[type[Synced]]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)]
 
 
-def _dependents_of(target: type) -> list[type]:
+def _dependents_of(target: type[Synced]) -> list[type[Synced]]:
     """Synced classes whose scope follows `target` ("parent" scope), e.g. visits a desk."""
     return [cls for cls in _synced_classes()
             if cls.sync_scope[0] == "parent" and cls.sync_scope[2] == target.__name__]
 
 
-def _owned_by_units() -> list[type]:
+def _owned_by_units() -> list[type[Synced]]:
     return [cls for cls in _synced_classes() if cls.sync_scope[0] == "unit"]
 
 
@@ -78,7 +78,7 @@ def _unit_path(connection, unit_id: int) -> str | None:
     return connection.execute(select(OrgUnit.path).where(OrgUnit.id == unit_id)).scalar()
 
 
-def _exit_rows(connection, seq: int, cls: type, ids: Select, old_path: str) -> None:
+def _exit_rows(connection, seq: int, cls: type[Synced], ids: Select, old_path: str) -> None:
     """Log an exit for every row of `cls` whose id `ids` selects, and renumber those rows
     so whoever can see them now gets them in the next pull."""
     table = cls.__table__
@@ -120,7 +120,7 @@ def _moved_from(session: Session, obj: Synced) -> str | None:
     return None
 
 
-def lock_before_move(owner: type, ids: Select) -> None:
+def lock_before_move(owner: type[Synced], ids: Select) -> None:
     """Lock, in id order, the rows that follow the `owner` rows `ids` selects (a desk's
     visits), before the transaction takes the change clock.
 
@@ -200,7 +200,7 @@ class Feed:
     an inspector's scope, and `in_groups(ids)` the rows of those groups."""
 
     name: str
-    model: type
+    model: type[Synced]
     scope: Callable[[User], Select]
     # Rows owned by the caller's ancestors apply to them too (plans, checklists): a move
     # of such a row away from above them is an exit for them as well.
@@ -230,13 +230,13 @@ def fingerprint(feed: Feed, actor: User, filters: dict[str, Any]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _id_value(model: type, raw: str | None):
+def _id_value(model: type[Synced], raw: str | None):
     if raw is None:
         return None
     return uuid.UUID(raw) if model.id.type.python_type is uuid.UUID else int(raw)
 
 
-def _rows_after(model: type, cursor: Cursor | None) -> ColumnElement[bool]:
+def _rows_after(model: type[Synced], cursor: Cursor | None) -> ColumnElement[bool]:
     if cursor is None:
         return true()
     if cursor.kind == ROW:
@@ -248,7 +248,7 @@ def _rows_after(model: type, cursor: Cursor | None) -> ColumnElement[bool]:
 
 
 def _exits_after(cursor: Cursor) -> ColumnElement[bool]:
-    if cursor.kind == EXIT:
+    if cursor.kind == EXIT and cursor.id is not None:  # an exit cursor carries its exit's id
         return or_(SyncExit.seq > cursor.seq, and_(SyncExit.seq == cursor.seq, SyncExit.id > int(cursor.id)))
     return SyncExit.seq > cursor.seq  # ROW, END: exits sort before rows of the same number
 

@@ -37,7 +37,7 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -146,9 +146,9 @@ class _Answer:
             return None, None
         if rule.is_time:
             # Synthetic desks keep the default office hours (org.models).
-            target = _minutes(DEFAULT_OPENS_AT if rule.operand == "desk.opens_at" else DEFAULT_CLOSES_AT)
+            clock = _minutes(DEFAULT_OPENS_AT if rule.operand == "desk.opens_at" else DEFAULT_CLOSES_AT)
             offset = _time_offset(rule.op, passes, rng)
-            minutes = max(0, min(23 * 60 + 59, target + offset))
+            minutes = max(0, min(23 * 60 + 59, clock + offset))
             return None, f"{minutes // 60:02d}:{minutes % 60:02d}"
         target = float(rule.operand)
         top = 100.0 if self.answer_type == "percent" else None
@@ -236,6 +236,8 @@ def _spread(total: int, parts: int) -> list[int]:
 # --- the loader ----------------------------------------------------------------------
 
 class SyntheticLoader:
+    checklist_id: int  # the published demo checklist every visit pins; set before visits()
+
     def __init__(self, sizes: Sizes, echo: Callable[[str], None], progress: bool):
         self.sizes = sizes
         self.echo = echo
@@ -249,14 +251,14 @@ class SyntheticLoader:
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _insert(self, table, rows: list[dict[str, Any]], returning=None) -> list:
+    def _insert(self, table, rows: list[dict[str, Any]], returning=None) -> Sequence[Any]:
         if not rows:
             return []
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
         started = time.perf_counter()
         if returning is None:
             db.session.execute(insert(table), rows)
-            result = []
+            result: Sequence[Any] = []
         else:
             stmt = insert(table).returning(*returning, sort_by_parameter_order=True)
             result = db.session.execute(stmt, rows).all()
@@ -388,7 +390,7 @@ class SyntheticLoader:
             day += dt.timedelta(days=1)
         return days
 
-    def visits(self, criteria: list[Criterion]) -> None:
+    def visits(self, criteria: Sequence[Criterion]) -> None:
         sizes, rng = self.sizes, self.rng
         answers = [_Answer(c) for c in criteria]
         per_visit = min(sizes.findings_per_visit, len(answers))
@@ -409,7 +411,10 @@ class SyntheticLoader:
 
     def _visit_batch(self, first, count, order, answers, per_visit, days, desk_fail) -> None:
         rng, sizes = self.rng, self.sizes
-        visits, reviews, on_duty, findings = [], [], [], []
+        visits: list[dict[str, Any]] = []
+        reviews: list[dict[str, Any]] = []
+        on_duty: list[dict[str, Any]] = []
+        findings: list[dict[str, Any]] = []
         utc = dt.UTC
         na_rate = sizes.na_rate
         for n in range(first, first + count):
@@ -481,6 +486,8 @@ def load_synthetic(sizes: Sizes, echo: Callable[[str], None] = print, progress: 
         echo("demo data not loaded; loading it first")
         load_demo(echo=echo)
         template = _checklist()
+    if template is None:
+        raise RuntimeError(f"the demo checklist {CHECKLIST} is missing even after loading the demo data")
     criteria = db.session.scalars(select(Criterion).where(Criterion.template_id == template.id)
                                   .order_by(Criterion.position)).all()
     if sizes.findings_per_visit > len(criteria):

@@ -158,7 +158,8 @@ def anchor_head() -> Anchor | None:
 
 def anchor_after_commit(session: Session) -> None:
     """Ask for an anchor once this session's transaction commits (forgotten on rollback)."""
-    session.info[_DUE] = current_app._get_current_object()
+    # The app itself, not the context-bound proxy Flask's types present current_app as.
+    session.info[_DUE] = current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_commit")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from flask_jwt_extended import current_user, verify_jwt_in_request
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, select
 
 from ..errors import Forbidden
 from ..org.models import OrgUnit
@@ -37,7 +38,7 @@ def subtree_ids(actor: User):
     return select(OrgUnit.id).where(OrgUnit.path.startswith(actor.org_unit.path))
 
 
-def in_subtree(column: ColumnElement, actor: User) -> ColumnElement[bool]:
+def in_subtree(column: SQLColumnExpression[Any], actor: User) -> ColumnElement[bool]:
     return column.in_(subtree_ids(actor))
 
 

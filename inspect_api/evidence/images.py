@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def inspect_image(source: BinaryIO, content_type: str, max_pixels: int,
             _check_cost(canvas[0] * canvas[1] * WEBP_BYTES_PER_PIXEL, max_decode_bytes)
         # Only the three accepted parsers ever see the bytes.
         with Image.open(source, formats=list(MEDIA_TYPES)) as img:
-            found = _SAME_FORMAT.get(img.format, img.format)
+            found = _SAME_FORMAT.get(img.format or "", img.format)
             if found != expected:
                 raise ImageRejected(
                     f"Tệp không phải ảnh {expected} như khai báo (thực tế: {found or 'không rõ'}).")
@@ -132,7 +133,8 @@ def decode_cost(img: Image.Image, fmt: str, width: int, height: int, source: Bin
     cost = decoded_width * decoded_height * _bytes_per_pixel(img.mode)
     if img.mode in ("LA", "RGBA"):
         cost *= 2  # Pillow resizes these through a premultiplied (La, RGBa) full-size copy
-    if fmt == "JPEG" and _jpeg_needs_coefficients(img, source):
+    # (An MPO is a JPEG too: MpoImageFile is a JpegImageFile.)
+    if fmt == "JPEG" and isinstance(img, JpegImageFile) and _jpeg_needs_coefficients(img, source):
         cost += _jpeg_coefficient_bytes(img.layer, width, height)
     return cost
 
@@ -147,7 +149,7 @@ def _bytes_per_pixel(mode: str) -> int:
     return 4
 
 
-def _jpeg_needs_coefficients(img: Image.Image, source: BinaryIO) -> bool:
+def _jpeg_needs_coefficients(img: JpegImageFile, source: BinaryIO) -> bool:
     """True when libjpeg must keep every DCT coefficient of the whole image before it can
     output a row, whatever the draft scale: progressive files, and files whose first scan
     does not hold all components (libjpeg's `has_multiple_scans`)."""
@@ -300,14 +302,15 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     except ValueError:
         return None
     offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal) or exif_ifd.get(ExifTags.Base.OffsetTime)
-    tz = VIETNAM_TZ
+    tz: dt.tzinfo = VIETNAM_TZ
     if offset:
         try:
             parsed = dt.datetime.strptime(_exif_text(offset), "%z").tzinfo
         except ValueError:
             parsed = None
         # An offset no place on Earth uses is as good as none: the phone's local time.
-        if parsed is not None and _OFFSETS[0] <= parsed.utcoffset(None) <= _OFFSETS[1]:
+        shift = parsed.utcoffset(None) if parsed is not None else None
+        if parsed is not None and shift is not None and _OFFSETS[0] <= shift <= _OFFSETS[1]:
             tz = parsed
     try:
         taken_at = moment.replace(tzinfo=tz).astimezone(dt.UTC)

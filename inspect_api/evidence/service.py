@@ -19,7 +19,7 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
@@ -77,7 +77,7 @@ def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
     return EvidenceSchema().dump(evidence)
 
 
-def _receive(stream: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[str, int]:
+def _receive(stream: IO[bytes], target: BinaryIO, max_bytes: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while True:
@@ -114,7 +114,7 @@ def _same_upload(existing: Evidence, visit_id: uuid.UUID, sha256: str) -> bool:
 
 def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
                     finding_id: uuid.UUID | None, content_type: str | None,
-                    stream: BinaryIO, declared_sha256: str | None) -> tuple[Evidence, bool]:
+                    stream: IO[bytes], declared_sha256: str | None) -> tuple[Evidence, bool]:
     """Store one photo. Returns (evidence, created); the same bytes again give the same
     record (created False); other bytes under the same id give 409."""
     visit = get_visit(actor, visit_id)
@@ -139,13 +139,14 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
             raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
         if media_type == OCTET_STREAM:
             body.seek(0)
-            media_type = media_type_of(body.read(16))
-            if media_type is None:
+            detected = media_type_of(body.read(16))
+            if detected is None:
                 raise _unsupported()
+            media_type = detected
         existing = db.session.get(Evidence, evidence_id)
         if existing is not None and _same_upload(existing, visit_id, sha256):
             return existing, False
-        visit = db.session.get(Visit, visit_id)
+        visit = db.session.get_one(Visit, visit_id)
         if not visit.editable:
             raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
         finding = db.session.get(Finding, finding_id)

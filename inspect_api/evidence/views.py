@@ -1,6 +1,7 @@
 """Photo evidence: upload as a raw body, metadata, download."""
 
 import uuid
+from typing import BinaryIO, cast
 
 from flask import current_app, redirect, request, send_file
 from flask_jwt_extended import current_user
@@ -80,7 +81,8 @@ def _download(evidence_id: uuid.UUID, which: str):
     target = service.download_target(evidence, which)
     if target.url:
         return redirect(target.url, code=302)
-    response = send_file(target.stream, mimetype=target.media_type, max_age=0,
+    # No URL: download_target gave the stream.
+    response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
                          download_name=target.filename)  # Content-Disposition: inline; filename=...
     response.headers["Content-Security-Policy"] = SANDBOX_POLICY  # nosniff: on every answer
     return response

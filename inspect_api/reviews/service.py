@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -96,7 +97,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any]) -> Visit:
     return visit
 
 
-def reviews_of(visit_id: uuid.UUID) -> list[Review]:
+def reviews_of(visit_id: uuid.UUID) -> Sequence[Review]:
     return db.session.scalars(
         select(Review).where(Review.visit_id == visit_id).order_by(Review.round)).all()
 

@@ -391,10 +391,10 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]])
         db.session.commit()
     else:
         db.session.rollback()
-    stored = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
+    saved = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
     order = {finding_id: i for i, finding_id in enumerate(ids)}
     return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
-            "findings": sorted(stored, key=lambda f: order[f.id])}
+            "findings": sorted(saved, key=lambda f: order[f.id])}
 
 
 # --- submission ----------------------------------------------------------------------
