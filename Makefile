@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
 
-.PHONY: run test bench bench-reports bench-throttle bench-sync install clean
+.PHONY: run test lint bench bench-reports bench-throttle bench-sync install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: install
 		echo "--- again on PostgreSQL ---"; \
 		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
 	fi
+
+## Lint and types, as CI runs them first: ruff on the repository, mypy on inspect_api/
+## (rules and settings in pyproject.toml). Any finding fails.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Measure: photo upload through the API against a direct minio put_object, and memory;
 ## a worker's peak memory on photos dear to decode; list exports against bare openpyxl.
@@ -56,4 +62,4 @@ bench-sync: install
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -71,7 +71,7 @@ from minio import Minio
 from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import (  # noqa: E402
+from _servers import (
     S3_ACCESS_KEY, S3_SECRET_KEY, Api, RssSampler, S3Server, api_env, peak_rss_kib,
     prepare_database, proc_status_kib, remove_workdir, reset_peak_rss, workdir,
 )
@@ -101,7 +101,7 @@ def phone_jpeg(noise_rows: int, seed: int, size: tuple[int, int] = PHOTO_PIXELS)
     """A JPEG with the EXIF a phone camera writes (capture time, GPS): `noise_rows` rows
     of random pixels (noise does not compress) over a flat grey rest, so the file's length
     is set by `noise_rows` while the pixel size stays the same."""
-    width, height = size
+    width, _ = size
     img = Image.new("RGB", size, (128, 128, 128))
     if noise_rows:
         noise = random.Random(seed).randbytes(width * noise_rows * 3)
@@ -232,7 +232,7 @@ def run(rounds: int, stack: contextlib.ExitStack, app: str = "wsgi:app") -> dict
     baseline = {"vmrss_kib": proc_status_kib(worker, "VmRSS"), "vmhwm_kib": peak_rss_kib(worker),
                 "vmhwm_reset": hwm_reset}
 
-    results: dict = {"rounds": rounds, "worker_pid": worker, "pixels": "%dx%d" % PHOTO_PIXELS,
+    results: dict = {"rounds": rounds, "worker_pid": worker, "pixels": "{}x{}".format(*PHOTO_PIXELS),
                      "baseline": baseline, "sizes": {},
                      "warmup": {"bytes": len(warmup), "api_seconds": warm_api[2:],
                                 "direct_seconds": warm_direct[2:]}}
@@ -259,7 +259,7 @@ def run(rounds: int, stack: contextlib.ExitStack, app: str = "wsgi:app") -> dict
             "api_mib_per_s": round(mib / statistics.median(api_times), 1),
             "direct_mib_per_s": round(mib / statistics.median(direct_times), 1),
             "api_over_direct": round(statistics.median(api_times) / statistics.median(direct_times), 2),
-            "api_over_direct_per_round": [round(a / d, 2) for a, d in zip(api_times, direct_times)],
+            "api_over_direct_per_round": [round(a / d, 2) for a, d in zip(api_times, direct_times, strict=True)],
             "sampled_vmrss_before_kib": sampler.before,
             "sampled_vmrss_peak_kib": sampler.peak,
             "sampled_rise_kib": sampler.peak - sampler.before,

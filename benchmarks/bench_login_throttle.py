@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import Api, api_env, prepare_database, remove_workdir, workdir  # noqa: E402
+from _servers import Api, api_env, prepare_database, remove_workdir, workdir
 
 LIMIT = 5  # LOGIN_FAILURE_LIMIT's default, 5 per 5 minutes
 PASSWORD = "benchmark-password"  # api_env's DEMO_PASSWORD
@@ -51,7 +51,7 @@ def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def one_round(url: str, attempts: int, number: int) -> dict:

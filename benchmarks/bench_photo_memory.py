@@ -53,8 +53,8 @@ import requests
 from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _servers  # noqa: E402
-from _servers import (  # noqa: E402
+import _servers
+from _servers import (
     Api, RssSampler, api_env, peak_rss_kib, prepare_database, proc_status_kib, remove_workdir,
     reset_peak_rss, workdir,
 )
@@ -110,7 +110,7 @@ def export_revision(rev: str, target: Path) -> Path:
 
 def imported_from(env: dict[str, str]) -> str:
     done = subprocess.run([sys.executable, "-c", "import inspect_api; print(inspect_api.__file__)"],
-                          cwd=_servers.ROOT, env=env, capture_output=True, text=True)
+                          cwd=_servers.ROOT, env=env, capture_output=True, text=True, check=False)
     return done.stdout.strip() or done.stderr.strip()[-300:]
 
 

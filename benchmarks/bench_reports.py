@@ -35,14 +35,15 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/inspect_bench"
 DATE_FROM, DATE_TO = dt.date(2026, 1, 1), dt.date(2026, 12, 31)

@@ -41,8 +41,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import Api, api_env, fresh_database, prepare_database, remove_workdir, workdir  # noqa: E402
-from fleet import FleetConfig, format_report, run_fleet  # noqa: E402
+from _servers import Api, api_env, fresh_database, prepare_database, remove_workdir, workdir
+from fleet import FleetConfig, format_report, run_fleet
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_fleet"
 

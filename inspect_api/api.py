@@ -359,6 +359,7 @@ def nullable_enum(converter, field, ret, **kwargs) -> dict:
 class ContractMarshmallowPlugin(MarshmallowPlugin):
     Converter = ContractConverter
     Resolver = ContractResolver
+    converter: ContractConverter  # made by init_spec, before any helper runs
 
     def init_spec(self, spec):
         super().init_spec(spec)
@@ -366,7 +367,8 @@ class ContractMarshmallowPlugin(MarshmallowPlugin):
         for function in (range_exclusivity, nullable_enum, field_errors_ref):
             self.converter.add_attribute_function(function)
 
-    def schema_helper(self, name, _, schema=None, **kwargs):
+    # MarshmallowPlugin's own signature, which apispec's BasePlugin calls `definition`.
+    def schema_helper(self, name, _, schema=None, **kwargs):  # type: ignore[override]
         if schema is None:
             return None
         instance = resolve_schema_instance(schema)
@@ -464,7 +466,7 @@ class ProblemApi(Api):
         for status in http.HTTPStatus:
             if status < 400:
                 continue
-            response = {"description": status.phrase, "headers": {"X-Request-ID": "RequestId"},
+            response: dict[str, Any] = {"description": status.phrase, "headers": {"X-Request-ID": "RequestId"},
                         "schema": _PROBLEM_SCHEMAS.get(status, "Problem")}
             if status in RETRY_STATUSES:
                 response["headers"]["Retry-After"] = "RetryAfter"

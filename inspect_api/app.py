@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, request, send_from_directory
 from werkzeug.exceptions import SecurityError
@@ -34,7 +35,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     _ensure_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
 
     if app.config["TRUSTED_PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],
+        # Flask's documented way to wrap the WSGI app, which its types call a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"],  # type: ignore[method-assign]
                                 x_proto=app.config["TRUSTED_PROXY_COUNT"])
     # TRUSTED_HOSTS (a setting) is Flask's own check; this hook, registered first, makes
     # an untrusted Host a 400 before any other hook looks at the request.
@@ -149,7 +151,8 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
-                      checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp, reports_blp, audit_blp):
+                      checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp,
+                      reports_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
 

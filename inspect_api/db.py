@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from typing import Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 
 # Stable constraint names, so Alembic diffs are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -22,7 +23,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -44,19 +45,22 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here maps one Table (DeclarativeBase allows any FromClause).
+        __table__: ClassVar[Table]
 
 
 class Timestamped:
@@ -86,7 +90,15 @@ class ChangeClock(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
 
 
-class Synced:
+if TYPE_CHECKING:
+    # For the type checker a Synced class is what it always is at run time, a mapped
+    # class; as a real base, Base would map the mixin itself.
+    _MappedClass = Base
+else:
+    _MappedClass = object
+
+
+class Synced(_MappedClass):
     """A row the tablet pulls with a sync cursor.
 
     `sync_seq` is the change number of the transaction that last changed the row (set at
@@ -99,12 +111,14 @@ class Synced:
     sync_type: ClassVar[str]
     sync_scope: ClassVar[tuple[str, ...]]
     sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    if TYPE_CHECKING:
+        id: Mapped[Any]  # every synced model's key (a UUID for visits, else an int)
 
 
 _CHANGE_SEQ = "change_seq"
 
 
-def claim_change_seq(session: Session) -> int:
+def claim_change_seq(session: Session | scoped_session[Any]) -> int:
     """This transaction's change number: the first call increments the clock and holds
     its row lock until commit (SQLite: the write lock taken at BEGIN does the same)."""
     seq = session.info.get(_CHANGE_SEQ)
@@ -115,7 +129,7 @@ def claim_change_seq(session: Session) -> int:
     return seq
 
 
-def committed_change_seq(session: Session) -> int:
+def committed_change_seq(session: Session | scoped_session[Any]) -> int:
     """The newest change number committed (what a reader may rely on as complete)."""
     return session.connection().execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
 

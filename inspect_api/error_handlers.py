@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from http import HTTPStatus
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from flask import Flask, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
@@ -186,8 +187,9 @@ def _handle_http_exception(error: HTTPException):
     if status == 405:
         detail = DETAILS[405].format(method=request.method)
     headers = dict(data.get("headers") or {})
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    allowed = getattr(error, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
     if status == 429:
         retry_after = getattr(error, "retry_after", None)
         response = error.get_response()
@@ -201,7 +203,7 @@ def _handle_http_exception(error: HTTPException):
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _handle_http_exception(error)
-    log.exception("Unexpected error on %s %s", request.method, request.path)
+    log.error("Unexpected error on %s %s", request.method, request.path, exc_info=error)
     return problem_response(500)
 
 

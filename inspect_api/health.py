@@ -22,7 +22,7 @@ def readyz():
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as exc:  # any failure means not ready; say which
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
         current_app.logger.warning("readyz: database: %s", exc)
         checks["database"] = "unavailable"
         db.session.rollback()

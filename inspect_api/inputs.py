@@ -224,12 +224,12 @@ def _check_body(raw_body_endpoints: frozenset[str]) -> dict:
         return {}
     body = request.get_data(cache=True)
     limit = request.max_content_length
-    if request.content_length is None and limit is not None and len(body) >= limit:
-        # A chunked body: werkzeug stops reading it at max_content_length without a word
-        # (LimitedStream.readall never makes the read that would raise 413), so what was
-        # read is a silently cut body. Look one byte past it in the server's stream.
-        if request.input_stream.read(1):
-            raise RequestEntityTooLarge()
+    # A chunked body: werkzeug stops reading it at max_content_length without a word
+    # (LimitedStream.readall never makes the read that would raise 413), so what was
+    # read is a silently cut body. Look one byte past it in the server's stream.
+    if (request.content_length is None and limit is not None and len(body) >= limit
+            and request.input_stream.read(1)):
+        raise RequestEntityTooLarge()
     if not body:
         return {}
     try:

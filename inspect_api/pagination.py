@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from flask import current_app
@@ -191,7 +192,7 @@ def _after(order: list[tuple[Any, bool]], values: list[Any]):
     """Rows after `values` in `order` ((column, descending) pairs): the keyset condition."""
     clauses = []
     for index, (column, descending) in enumerate(order):
-        equal = [col == value for (col, _), value in zip(order[:index], values[:index])]
+        equal = [col == value for (col, _), value in zip(order[:index], values[:index], strict=True)]
         beyond = column < values[index] if descending else column > values[index]
         clauses.append(and_(*equal, beyond))
     return or_(*clauses)

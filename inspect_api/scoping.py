@@ -8,26 +8,36 @@ that build on it both ways.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, String, column, select, table
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, String, column, select, table
 
 _org_units = table("org_units", column("id"), column("path", String))
 
 
 class Unit(Protocol):
-    id: int
-    path: str
+    # Read-only members, so a mapped model (whose attributes are descriptors) fits.
+    @property
+    def id(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
 
 
 class Actor(Protocol):
     """The caller as the rules see them (an auth.models.User, or any stand-in)."""
 
-    id: int
-    username: str
-    role: str
-    org_unit_id: int
-    org_unit: Unit
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def org_unit_id(self) -> int: ...
+    @property
+    def org_unit(self) -> Unit: ...
 
 
 def subtree_ids(actor: Actor) -> Select:
@@ -35,7 +45,7 @@ def subtree_ids(actor: Actor) -> Select:
     return select(_org_units.c.id).where(_org_units.c.path.startswith(actor.org_unit.path))
 
 
-def in_subtree(column_: ColumnElement, actor: Actor) -> ColumnElement[bool]:
+def in_subtree(column_: SQLColumnExpression[Any], actor: Actor) -> ColumnElement[bool]:
     return column_.in_(subtree_ids(actor))
 
 

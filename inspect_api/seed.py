@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from flask import current_app
@@ -32,7 +33,7 @@ UNIT_FIELDS = ("code", "name", "kind", "admin_code", "valid_from", "valid_to", "
 def _load(name: str) -> Any:
     with open(SEED_DIR / name, encoding="utf-8") as handle:
         # The C loader when PyYAML has it: the demo seed is loaded before many tests.
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
 
 
 def _time(value: Any) -> dt.time | None:
@@ -166,7 +167,8 @@ class DemoLoader:
                                                           Team.name == team_spec["name"]))
             if exists:
                 continue
-            members = [db.session.scalar(select(User).where(User.username == name)) for name in team_spec["members"]]
+            members = [db.session.scalars(select(User).where(User.username == name)).one()
+                       for name in team_spec["members"]]
             leader = db.session.scalar(select(User).where(User.username == team_spec["leader"]))
             create_team(None, plan, {
                 "name": team_spec["name"], "member_ids": [m.id for m in members],

@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger, ColumnElement, Index, Integer, Select, String, and_, case, cast, insert,
@@ -59,17 +60,17 @@ class SyncExit(Base):
 
 # --- stamping changes at flush ----------------------------------------------------------
 
-def _synced_classes() -> list[type]:
+def _synced_classes() -> list[type[Synced]]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)]
 
 
-def _dependents_of(target: type) -> list[type]:
+def _dependents_of(target: type[Synced]) -> list[type[Synced]]:
     """Synced classes whose scope follows `target` ("parent" scope), e.g. visits a desk."""
     return [cls for cls in _synced_classes()
             if cls.sync_scope[0] == "parent" and cls.sync_scope[2] == target.__name__]
 
 
-def _owned_by_units() -> list[type]:
+def _owned_by_units() -> list[type[Synced]]:
     return [cls for cls in _synced_classes() if cls.sync_scope[0] == "unit"]
 
 
@@ -81,7 +82,7 @@ def _unit_path(connection, unit_id: int) -> str | None:
     return connection.execute(select(_org_units.c.path).where(_org_units.c.id == unit_id)).scalar()
 
 
-def _exit_rows(connection, seq: int, cls: type, ids: Select, old_path: str) -> None:
+def _exit_rows(connection, seq: int, cls: type[Synced], ids: Select, old_path: str) -> None:
     """Log an exit for every row of `cls` whose id `ids` selects, and renumber those rows
     so whoever can see them now gets them in the next pull."""
     table = cls.__table__
@@ -123,7 +124,7 @@ def _moved_from(session: Session, obj: Synced) -> str | None:
     return None
 
 
-def lock_before_move(owner: type, ids: Select) -> None:
+def lock_before_move(owner: type[Synced], ids: Select) -> None:
     """Lock, in id order, the rows that follow the `owner` rows `ids` selects (a desk's
     visits), before the transaction takes the change clock.
 
@@ -202,15 +203,17 @@ class Feed:
     an inspector's scope, and `in_groups(ids)` the rows of those groups."""
 
     name: str
-    model: type
-    scope: Callable[[Actor], Select]
+    model: type[Synced]
+    # Each feature passes functions of its own caller type (auth.models.User), which
+    # sync cannot name without importing the features it serves: typed by what it does.
+    scope: Callable[[Any], Select]
     # Rows owned by the caller's ancestors apply to them too (plans, checklists): a move
     # of such a row away from above them is an exit for them as well.
     sees_ancestors: bool = False
     # Loader options for the rows (a callable: options cannot be built at import time).
     options: Callable[[], tuple] = tuple
-    follows_moves: Callable[[Actor], bool] = lambda actor: True
-    groups: Callable[[Actor], tuple[int, ...]] | None = None
+    follows_moves: Callable[[Any], bool] = lambda actor: True
+    groups: Callable[[Any], tuple[int, ...]] | None = None
     in_groups: Callable[[tuple[int, ...]], ColumnElement[bool]] | None = None
 
 
@@ -232,13 +235,13 @@ def fingerprint(feed: Feed, actor: Actor, filters: dict[str, Any]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _id_value(model: type, raw: str | None):
+def _id_value(model: type[Synced], raw: str | None):
     if raw is None:
         return None
     return uuid.UUID(raw) if model.id.type.python_type is uuid.UUID else int(raw)
 
 
-def _rows_after(model: type, cursor: Cursor | None) -> ColumnElement[bool]:
+def _rows_after(model: type[Synced], cursor: Cursor | None) -> ColumnElement[bool]:
     if cursor is None:
         return true()
     if cursor.kind == ROW:
@@ -250,7 +253,7 @@ def _rows_after(model: type, cursor: Cursor | None) -> ColumnElement[bool]:
 
 
 def _exits_after(cursor: Cursor) -> ColumnElement[bool]:
-    if cursor.kind == EXIT:
+    if cursor.kind == EXIT and cursor.id is not None:  # an exit cursor carries its exit's id
         return or_(SyncExit.seq > cursor.seq, and_(SyncExit.seq == cursor.seq, SyncExit.id > int(cursor.id)))
     return SyncExit.seq > cursor.seq  # ROW, END: exits sort before rows of the same number
 

@@ -37,10 +37,11 @@ import secrets
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 from flask import current_app
@@ -145,9 +146,9 @@ class _Answer:
             return None, None
         if rule.is_time:
             # Synthetic desks keep the default office hours (org.models).
-            target = _minutes(DEFAULT_OPENS_AT if rule.operand == "desk.opens_at" else DEFAULT_CLOSES_AT)
+            clock = _minutes(DEFAULT_OPENS_AT if rule.operand == "desk.opens_at" else DEFAULT_CLOSES_AT)
             offset = _time_offset(rule.op, passes, rng)
-            minutes = max(0, min(23 * 60 + 59, target + offset))
+            minutes = max(0, min(23 * 60 + 59, clock + offset))
             return None, f"{minutes // 60:02d}:{minutes % 60:02d}"
         target = float(rule.operand)
         top = 100.0 if self.answer_type == "percent" else None
@@ -169,7 +170,7 @@ def _number(op: str, target: float, passes: bool, rng: random.Random, top: float
     step = 1 if integer else 0.1
 
     def tidy(x: float) -> float | int:
-        return int(round(x)) if integer else round(x, 1)
+        return round(x) if integer else round(x, 1)
 
     if op == "==":
         if passes:
@@ -235,12 +236,14 @@ def _spread(total: int, parts: int) -> list[int]:
 # --- the loader ----------------------------------------------------------------------
 
 class SyntheticLoader:
+    checklist_id: int  # the published demo checklist every visit pins; set before visits()
+
     def __init__(self, sizes: Sizes, echo: Callable[[str], None], progress: bool):
         self.sizes = sizes
         self.echo = echo
         self.progress = progress
         self.rng = random.Random(sizes.seed)
-        self.now = dt.datetime.now(dt.timezone.utc)
+        self.now = dt.datetime.now(dt.UTC)
         self.counts: dict[str, int] = {}
         self.insert_seconds: dict[str, float] = {}
 
@@ -248,14 +251,14 @@ class SyntheticLoader:
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
-    def _insert(self, table, rows: list[dict[str, Any]], returning=None) -> list:
+    def _insert(self, table, rows: list[dict[str, Any]], returning=None) -> Sequence[Any]:
         if not rows:
             return []
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
         started = time.perf_counter()
         if returning is None:
             db.session.execute(insert(table), rows)
-            result = []
+            result: Sequence[Any] = []
         else:
             stmt = insert(table).returning(*returning, sort_by_parameter_order=True)
             result = db.session.execute(stmt, rows).all()
@@ -293,10 +296,11 @@ class SyntheticLoader:
                                   "parent_id": root_id, "head_name": _person(rng),
                                   "head_title": f"Chủ tịch UBND {_lower_first(name)}"})
         province_ids = [row.id for row in self._insert(units, province_rows, returning=[units.c.id])]
-        self.provinces = list(zip(province_ids, province_rows))
+        self.provinces = list(zip(province_ids, province_rows, strict=True))
 
         commune_rows, commune_province = [], []
-        for (province_id, province), count in zip(self.provinces, _spread(sizes.communes, sizes.provinces)):
+        communes_per_province = _spread(sizes.communes, sizes.provinces)
+        for (province_id, province), count in zip(self.provinces, communes_per_province, strict=True):
             for number, (kind, name) in enumerate(_commune_names(rng, count), start=1):
                 title = f"Chủ tịch UBND {_lower_first(name)}"
                 commune_rows.append({**unit, "code": f"{province['code']}-{number:04d}", "name": name,
@@ -309,7 +313,7 @@ class SyntheticLoader:
         paths = {root_id: f"/{root_id}/"}
         for province_id in province_ids:
             paths[province_id] = f"{paths[root_id]}{province_id}/"
-        for commune_id, province_id in zip(commune_ids, commune_province):
+        for commune_id, province_id in zip(commune_ids, commune_province, strict=True):
             paths[commune_id] = f"{paths[province_id]}{commune_id}/"
         db.session.execute(
             update(units).where(units.c.id == bindparam("unit_id")).values(path=bindparam("unit_path")),
@@ -320,13 +324,13 @@ class SyntheticLoader:
                       "address": f"Trụ sở UBND {_lower_first(row['name'])}",
                       "level": "commune", "opens_at": DEFAULT_OPENS_AT, "closes_at": DEFAULT_CLOSES_AT,
                       "active": True, **self._stamp()}
-                     for commune_id, row in zip(commune_ids, commune_rows)]
+                     for commune_id, row in zip(commune_ids, commune_rows, strict=True)]
         desk_ids = [row.id for row in self._insert(desks, desk_rows, returning=[desks.c.id])]
         self.desks = [(desk_id, commune_id, province_id)
-                      for desk_id, commune_id, province_id in zip(desk_ids, commune_ids, commune_province)]
+                      for desk_id, commune_id, province_id in zip(desk_ids, commune_ids, commune_province, strict=True)]
 
         staff_rows = []
-        for desk_id, row in zip(desk_ids, desk_rows):
+        for desk_id, row in zip(desk_ids, desk_rows, strict=True):
             for number in range(1, sizes.staff_per_desk + 1):
                 staff_rows.append({
                     "org_unit_id": row["org_unit_id"], "desk_id": desk_id,
@@ -337,7 +341,7 @@ class SyntheticLoader:
         self.staff_by_desk: dict[int, list[int]] = {}
         for i in range(0, len(staff_rows), 10_000):
             chunk = staff_rows[i:i + 10_000]
-            for (staff_id,), row in zip(self._insert(staff, chunk, returning=[staff.c.id]), chunk):
+            for (staff_id,), row in zip(self._insert(staff, chunk, returning=[staff.c.id]), chunk, strict=True):
                 self.staff_by_desk.setdefault(row["desk_id"], []).append(staff_id)
 
     def users(self, password: str) -> None:
@@ -349,13 +353,14 @@ class SyntheticLoader:
                 "last_login_at": None, **self._stamp()}
         rows = [{**base, "username": username, "full_name": full_name, "role": role,
                  "org_unit_id": self.root_id} for username, full_name, role in NATIONAL_USERS]
-        for index, (province_id, province) in enumerate(self.provinces, start=1):
+        for index, (province_id, _) in enumerate(self.provinces, start=1):
             rows.append({**base, "username": f"syn_inspector_{index:02d}", "full_name": _person(self.rng),
                          "role": "inspector", "org_unit_id": province_id})
         ids = [row.id for row in self._insert(users, rows, returning=[users.c.id])]
         self.reviewer_id = ids[1]
         self.inspector_of = {province_id: user_id
-                             for (province_id, _), user_id in zip(self.provinces, ids[len(NATIONAL_USERS):])}
+                             for (province_id, _), user_id in zip(self.provinces, ids[len(NATIONAL_USERS):],
+                                                                  strict=True)}
 
     def plans(self, checklist_id: int) -> None:
         plans, teams = InspectionPlan.__table__, Team.__table__
@@ -368,10 +373,10 @@ class SyntheticLoader:
         plan_ids = [row.id for row in self._insert(plans, plan_rows, returning=[plans.c.id])]
         team_rows = [{"plan_id": plan_id, "name": "Đoàn kiểm tra tổng hợp",
                       "leader_id": self.inspector_of[province_id], **self._stamp()}
-                     for plan_id, (province_id, _) in zip(plan_ids, self.provinces)]
+                     for plan_id, (province_id, _) in zip(plan_ids, self.provinces, strict=True)]
         team_ids = [row.id for row in self._insert(teams, team_rows, returning=[teams.c.id])]
         self.team_of = {province_id: (team_id, plan_id)
-                        for (province_id, _), team_id, plan_id in zip(self.provinces, team_ids, plan_ids)}
+                        for (province_id, _), team_id, plan_id in zip(self.provinces, team_ids, plan_ids, strict=True)}
         self._insert(team_members, [{"team_id": team_id, "user_id": self.inspector_of[province_id]}
                                     for province_id, (team_id, _) in self.team_of.items()])
         self._insert(team_desks, [{"team_id": self.team_of[province_id][0], "desk_id": desk_id}
@@ -385,7 +390,7 @@ class SyntheticLoader:
             day += dt.timedelta(days=1)
         return days
 
-    def visits(self, criteria: list[Criterion]) -> None:
+    def visits(self, criteria: Sequence[Criterion]) -> None:
         sizes, rng = self.sizes, self.rng
         answers = [_Answer(c) for c in criteria]
         per_visit = min(sizes.findings_per_visit, len(answers))
@@ -406,8 +411,11 @@ class SyntheticLoader:
 
     def _visit_batch(self, first, count, order, answers, per_visit, days, desk_fail) -> None:
         rng, sizes = self.rng, self.sizes
-        visits, reviews, on_duty, findings = [], [], [], []
-        utc = dt.timezone.utc
+        visits: list[dict[str, Any]] = []
+        reviews: list[dict[str, Any]] = []
+        on_duty: list[dict[str, Any]] = []
+        findings: list[dict[str, Any]] = []
+        utc = dt.UTC
         na_rate = sizes.na_rate
         for n in range(first, first + count):
             desk_id, _, province_id = order[n % len(order)]
@@ -478,6 +486,8 @@ def load_synthetic(sizes: Sizes, echo: Callable[[str], None] = print, progress: 
         echo("demo data not loaded; loading it first")
         load_demo(echo=echo)
         template = _checklist()
+    if template is None:
+        raise RuntimeError(f"the demo checklist {CHECKLIST} is missing even after loading the demo data")
     criteria = db.session.scalars(select(Criterion).where(Criterion.template_id == template.id)
                                   .order_by(Criterion.position)).all()
     if sizes.findings_per_visit > len(criteria):

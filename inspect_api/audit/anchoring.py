@@ -47,7 +47,8 @@ def _anchor_if_due(session: Session) -> None:
         return  # a savepoint was released; wait for the real commit
     appended = session.info.pop(APPENDED, None)
     if appended is not None and _crossed(current_app.config.get("AUDIT_ANCHOR_EVERY") or 0, appended):
-        _anchorer(current_app._get_current_object()).request()
+        # The app itself, not the context-bound proxy Flask's types present current_app as.
+        _anchorer(current_app._get_current_object()).request()  # type: ignore[attr-defined]
 
 
 def _forget_appended(session: Session, previous_transaction) -> None:

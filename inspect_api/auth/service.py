@@ -28,8 +28,7 @@ def login(username: str, password: str, *, hasher: PasswordHasher, audit_secret:
     if user is None:
         burn_time(hasher, password)
     # Verify before looking at `active`: a disabled account must not answer faster.
-    ok = user is not None and verify_password(hasher, user.password_hash, password) and user.active
-    if not ok:
+    if user is None or not (verify_password(hasher, user.password_hash, password) and user.active):
         # No typed text is kept (people type passwords into the username box): a known
         # account is named by its id, an unknown name only by a short keyed tag.
         if user is not None:

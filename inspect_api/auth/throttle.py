@@ -103,7 +103,7 @@ class LoginThrottle:
         try:
             trusted = self.trusted_seconds > 0 and self.counters.get(trust_key) > 0
             # The main count first: an attempt it refuses never touches the ceilings.
-            rules = [(self.pair, (name, where))]
+            rules: list[tuple[Rule, tuple[str, ...]]] = [(self.pair, (name, where))]
             if not trusted:
                 rules += [(rule, parts) for rule, parts in
                           ((self.per_user, (name,)), (self.per_address, (where,))) if rule]

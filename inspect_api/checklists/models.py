@@ -88,7 +88,7 @@ def published_templates_are_immutable(session, flush_context, instances):
     """The last line of defence behind the service's check: no code path may change a
     published template or its criteria."""
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Criterion) and session.is_modified(obj) or (
+        if (isinstance(obj, Criterion) and session.is_modified(obj)) or (
             isinstance(obj, Criterion) and obj in session.deleted
         ):
             template = obj.template

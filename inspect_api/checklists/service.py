@@ -127,7 +127,8 @@ def _require_draft(template: ChecklistTemplate) -> None:
                        current=template)
 
 
-def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any], *, origin: Origin | None = None) -> ChecklistTemplate:
+def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, Any], *,
+                     origin: Origin | None = None) -> ChecklistTemplate:
     _require_owner(actor, template)
     _require_draft(template)
     before = checklist_snapshot(template)
@@ -148,7 +149,8 @@ def update_checklist(actor: User, template: ChecklistTemplate, data: dict[str, A
     return template
 
 
-def publish_checklist(actor: User | None, template: ChecklistTemplate, *, origin: Origin | None = None) -> ChecklistTemplate:
+def publish_checklist(actor: User | None, template: ChecklistTemplate, *,
+                      origin: Origin | None = None) -> ChecklistTemplate:
     _require_owner(actor, template)
     _require_draft(template)
     template.status = "published"

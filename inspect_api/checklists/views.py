@@ -9,7 +9,10 @@ from ..fields import id_field
 from ..pagination import feed_of, feed_response
 from ..requests import request_origin
 from . import service
-from .schemas import ChecklistConflictProblemSchema, ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema, ChecklistUpdateSchema
+from .schemas import (
+    ChecklistConflictProblemSchema, ChecklistDetailSchema, ChecklistQueryArgsSchema, ChecklistSchema,
+    ChecklistUpdateSchema,
+)
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists",
                 description="Bộ tiêu chí kiểm tra (có phiên bản)")
@@ -52,7 +55,8 @@ class ChecklistById(MethodView):
     @blp.alt_response(403, description="Owned by a unit above yours")
     def patch(self, data, checklist_id):
         """Change a draft's title or criteria (admin)."""
-        return service.update_checklist(current_user, service.get_checklist(current_user, checklist_id), data, origin=request_origin())
+        template = service.get_checklist(current_user, checklist_id)
+        return service.update_checklist(current_user, template, data, origin=request_origin())
 
 
 @blp.route("/<int:checklist_id>/publish", methods=["POST"])
@@ -62,4 +66,5 @@ class ChecklistById(MethodView):
 @blp.alt_response(403, description="Owned by a unit above yours")
 def publish(checklist_id):
     """Publish a draft; from then on it never changes and visits can pin it (admin)."""
-    return service.publish_checklist(current_user, service.get_checklist(current_user, checklist_id), origin=request_origin())
+    template = service.get_checklist(current_user, checklist_id)
+    return service.publish_checklist(current_user, template, origin=request_origin())

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
 
 from ..timezone import VIETNAM_TZ
 
@@ -38,8 +39,8 @@ _OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
 # A capture time is kept only inside these bounds (UTC). Before 1900 no camera wrote EXIF
 # (year 1 is a reset or forged clock), and a time in the last day of year 9999 overflows as
 # soon as anyone shows it in a time zone east of UTC.
-_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
-_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 MIB = 1024 * 1024
 
 # What libwebp and Pillow hold at once while a WebP is decoded, per pixel of its canvas
@@ -85,7 +86,7 @@ def inspect_image(source: BinaryIO, content_type: str, max_pixels: int,
             _check_cost(canvas[0] * canvas[1] * WEBP_BYTES_PER_PIXEL, max_decode_bytes)
         # Only the three accepted parsers ever see the bytes.
         with Image.open(source, formats=list(MEDIA_TYPES)) as img:
-            found = _SAME_FORMAT.get(img.format, img.format)
+            found = _SAME_FORMAT.get(img.format or "", img.format)
             if found != expected:
                 raise ImageRejected(
                     f"Tệp không phải ảnh {expected} như khai báo (thực tế: {found or 'không rõ'}).")
@@ -132,7 +133,8 @@ def decode_cost(img: Image.Image, fmt: str, width: int, height: int, source: Bin
     cost = decoded_width * decoded_height * _bytes_per_pixel(img.mode)
     if img.mode in ("LA", "RGBA"):
         cost *= 2  # Pillow resizes these through a premultiplied (La, RGBa) full-size copy
-    if fmt == "JPEG" and _jpeg_needs_coefficients(img, source):
+    # (An MPO is a JPEG too: MpoImageFile is a JpegImageFile.)
+    if fmt == "JPEG" and isinstance(img, JpegImageFile) and _jpeg_needs_coefficients(img, source):
         cost += _jpeg_coefficient_bytes(img.layer, width, height)
     return cost
 
@@ -147,7 +149,7 @@ def _bytes_per_pixel(mode: str) -> int:
     return 4
 
 
-def _jpeg_needs_coefficients(img: Image.Image, source: BinaryIO) -> bool:
+def _jpeg_needs_coefficients(img: JpegImageFile, source: BinaryIO) -> bool:
     """True when libjpeg must keep every DCT coefficient of the whole image before it can
     output a row, whatever the draft scale: progressive files, and files whose first scan
     does not hold all components (libjpeg's `has_multiple_scans`)."""
@@ -200,8 +202,8 @@ def _jpeg_coefficient_bytes(layers: list[tuple[int, int, int, int]], width: int,
     h_max = max(max(layer[1], 1) for layer in layers)
     v_max = max(max(layer[2], 1) for layer in layers)
     total = 0
-    for _, h, v, _ in layers:
-        h, v = max(h, 1), max(v, 1)
+    for _, h_sampling, v_sampling, _ in layers:
+        h, v = max(h_sampling, 1), max(v_sampling, 1)
         blocks_wide = math.ceil(math.ceil(width * h / h_max) / 8)
         blocks_high = math.ceil(math.ceil(height * v / v_max) / 8)
         total += (math.ceil(blocks_wide / h) * h) * (math.ceil(blocks_high / v) * v) * _JPEG_BLOCK_BYTES
@@ -295,7 +297,8 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        moment = dt.datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")
+        # EXIF writes local time; its offset, if any, is in another tag, attached below.
+        moment = dt.datetime.strptime(_exif_text(raw), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
     except ValueError:
         return None
     offset = exif_ifd.get(ExifTags.Base.OffsetTimeOriginal) or exif_ifd.get(ExifTags.Base.OffsetTime)
@@ -307,10 +310,11 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
         except ValueError:
             parsed = None
         # An offset no place on Earth uses is as good as none: the phone's local time.
-        if parsed is not None and _OFFSETS[0] <= parsed.utcoffset(None) <= _OFFSETS[1]:
+        shift = parsed.utcoffset(None) if parsed is not None else None
+        if parsed is not None and shift is not None and _OFFSETS[0] <= shift <= _OFFSETS[1]:
             tz = parsed
     try:
-        taken_at = moment.replace(tzinfo=tz).astimezone(dt.timezone.utc)
+        taken_at = moment.replace(tzinfo=tz).astimezone(dt.UTC)
     except OverflowError:  # year 1 east of UTC, year 9999 west of it
         return None
     if not _EARLIEST <= taken_at < _LATEST:

@@ -19,7 +19,7 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -63,7 +63,7 @@ def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
                     "height", "taken_at", "gps", "uploaded_at", uploaded_by=evidence.uploaded_by_id)
 
 
-def _receive(stream: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[str, int]:
+def _receive(stream: IO[bytes], target: BinaryIO, max_bytes: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while True:
@@ -95,7 +95,7 @@ def _same_upload(existing: Evidence, visit_id: uuid.UUID, sha256: str) -> bool:
 
 def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
                     finding_id: uuid.UUID | None, media_type: str,
-                    stream: BinaryIO, declared_sha256: str | None, *, limits: UploadLimits,
+                    stream: IO[bytes], declared_sha256: str | None, *, limits: UploadLimits,
                     origin: Origin | None = None) -> tuple[Evidence, bool]:
     """Store one photo. Returns (evidence, created); the same bytes again give the same
     record (created False); other bytes under the same id give 409. `media_type`: the
@@ -120,13 +120,14 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
             raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
         if media_type == OCTET_STREAM:
             body.seek(0)
-            media_type = media_type_of(body.read(16))
-            if media_type is None:
+            detected = media_type_of(body.read(16))
+            if detected is None:
                 raise _unsupported()
+            media_type = detected
         existing = db.session.get(Evidence, evidence_id)
         if existing is not None and _same_upload(existing, visit_id, sha256):
             return existing, False
-        visit = db.session.get(Visit, visit_id)
+        visit = db.session.get_one(Visit, visit_id)
         if not visit.editable:
             raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
         finding = db.session.get(Finding, finding_id)
@@ -150,6 +151,14 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
         keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
         body.seek(0)
         _put_objects(keys, body, size, media_type, facts.thumbnail)
+    return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
+                               facts, origin)
+
+
+def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
+                        facts, origin: Origin | None) -> tuple[Evidence, bool]:
+    """The row for objects already stored. If it cannot be written the objects are removed
+    again, unless a concurrent upload of the same photo (same keys) won."""
     try:
         return _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts,
                            origin)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from typing import BinaryIO, cast
 
 from flask import current_app, redirect, request, send_file
 from flask_jwt_extended import current_user
@@ -92,7 +93,8 @@ def _download(evidence_id: uuid.UUID, which: str):
         evidence, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
     if target.url:
         return redirect(target.url, code=302)
-    response = send_file(target.stream, mimetype=target.media_type, max_age=0,
+    # No URL: download_target gave the stream.
+    response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
                          download_name=target.filename)  # Content-Disposition: inline; filename=...
     response.headers["Content-Security-Policy"] = SANDBOX_POLICY  # nosniff: on every answer
     return response

@@ -85,8 +85,11 @@ from .naming import ascii_filename, content_disposition, safe_filename
 Target = TypeVar("Target", str, os.PathLike, IO[bytes])
 
 
+ListKind = Literal["criticism", "commendation"]
+
+
 class ListDocument(DocumentHeader, total=False):
-    kind: Literal["criticism", "commendation"]
+    kind: ListKind
     subject: str
 
 
@@ -140,6 +143,11 @@ EXPLANATION_NOTES = {
 RESULT_NAMES = {"pass": "Đạt", "fail": "Không đạt", "na": "Không áp dụng"}
 SEVERITY_NAMES = {"critical": "Nghiêm trọng", "major": "Chính", "minor": "Nhỏ"}
 ENTRY_TYPE_NAMES = {"unit": "Tập thể", "staff": "Cá nhân"}
+
+
+def _label(names: Mapping[str, str], code: str | None) -> str | None:
+    """The Vietnamese name of a code, or the code itself when it has none."""
+    return None if code is None else names.get(code, code)
 DEFAULT_MAX_LINKS = 10_000
 
 LIST_SHEET = "Danh sách"
@@ -387,13 +395,13 @@ def _write_detail_sheet(wb: Workbook, styles: Styles, doc: ListDocument,
         values: dict[str, Any] = {
             "stt": number,
             "entry": finding.get("entry_name"),
-            "type": ENTRY_TYPE_NAMES.get(finding.get("entry_type"), finding.get("entry_type")),
+            "type": _label(ENTRY_TYPE_NAMES, finding.get("entry_type")),
             "date": finding.get("visit_date"),
             "desk": finding.get("desk"),
             "code": finding.get("criterion_code"),
             "criterion": finding.get("criterion_text"),
-            "result": RESULT_NAMES.get(finding.get("result"), finding.get("result")),
-            "severity": SEVERITY_NAMES.get(finding.get("severity"), finding.get("severity")),
+            "result": _label(RESULT_NAMES, finding.get("result")),
+            "severity": _label(SEVERITY_NAMES, finding.get("severity")),
             "note": finding.get("note"),
             "inspector": finding.get("inspector"),
             "more": "\n".join(str(u) for u in urls[1:]) or None,

@@ -59,7 +59,8 @@ class OrgUnitById(MethodView):
     @org_units_blp.alt_response(409, description="Code taken")
     def patch(self, data, unit_id):
         """Change an org unit (admin); a new parent moves its subtree."""
-        return service.update_org_unit(current_user, service.get_org_unit(current_user, unit_id), data, origin=request_origin())
+        unit = service.get_org_unit(current_user, unit_id)
+        return service.update_org_unit(current_user, unit, data, origin=request_origin())
 
 
 @desks_blp.route("")
@@ -133,4 +134,5 @@ class StaffById(MethodView):
     @staff_blp.alt_response(409, description="Employee code taken")
     def patch(self, data, staff_id):
         """Change a staff member (admin); set active=false when they leave."""
-        return service.update_staff(current_user, service.get_staff(current_user, staff_id), data, origin=request_origin())
+        staff = service.get_staff(current_user, staff_id)
+        return service.update_staff(current_user, staff, data, origin=request_origin())

@@ -84,7 +84,8 @@ def create_plan(actor: User | None, data: dict[str, Any], *, origin: Origin | No
     return plan
 
 
-def update_plan(actor: User, plan: InspectionPlan, data: dict[str, Any], *, origin: Origin | None = None) -> InspectionPlan:
+def update_plan(actor: User, plan: InspectionPlan, data: dict[str, Any], *,
+                origin: Origin | None = None) -> InspectionPlan:
     _require_manageable(actor, plan)
     _check_plan(actor, data, plan)
     before = plan_snapshot(plan)
@@ -138,7 +139,8 @@ def _require_manageable(actor: User | None, plan: InspectionPlan) -> None:
         raise Forbidden("Kế hoạch của cấp trên: bạn không quản lý đoàn của kế hoạch này.")
 
 
-def create_team(actor: User | None, plan: InspectionPlan, data: dict[str, Any], *, origin: Origin | None = None) -> Team:
+def create_team(actor: User | None, plan: InspectionPlan, data: dict[str, Any], *,
+                origin: Origin | None = None) -> Team:
     _require_manageable(actor, plan)
     team = Team(plan=plan, name=data["name"])
     with db.session.no_autoflush:

@@ -7,14 +7,16 @@ import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..db import db
-from ..exports.lists import list_content_disposition, write_list_workbook
+from ..exports._layout import DocumentHeader
+from ..exports.lists import ListDocument, ListKind, list_content_disposition, write_list_workbook
 from ..exports.scores import scores_content_disposition, write_scores_workbook
 from ..org.models import OrgUnit
 from .lists import period_label
@@ -26,11 +28,11 @@ RECIPIENTS = ["UBND tỉnh (b/c);", "Các sở, ban, ngành;", "UBND các xã, p
 
 def _province(unit: OrgUnit) -> OrgUnit:
     root_id = int(unit.path.strip("/").split("/")[0])
-    return db.session.get(OrgUnit, root_id)
+    return db.session.get_one(OrgUnit, root_id)
 
 
 def _header(unit: OrgUnit, document_number: str | None, document_date: dt.date | None,
-            date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+            date_from: dt.date, date_to: dt.date) -> DocumentHeader:
     province = _province(unit)
     place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
     attached = None
@@ -118,10 +120,11 @@ def _temp_path() -> str:
 def list_workbook(actor: User, frozen: FrozenList, public_base_url: str) -> WorkbookFile:
     """The frozen list as its Excel attachment, streamed from the database into a
     temporary file (write-only workbook); photos linked under `public_base_url`."""
-    unit = db.session.get(OrgUnit, frozen.org_unit_id)
-    doc = {**_header(unit, frozen.document_number, frozen.document_date, frozen.period_from,
-                     frozen.period_to),
-           "kind": frozen.kind, "subject": frozen.title}
+    unit = db.session.get_one(OrgUnit, frozen.org_unit_id)
+    header = _header(unit, frozen.document_number, frozen.document_date, frozen.period_from,
+                     frozen.period_to)
+    # The kind is checked against the same two values where the list is frozen.
+    doc = ListDocument(**header, kind=cast(ListKind, frozen.kind), subject=frozen.title)
     path = _temp_path()
     try:
         write_list_workbook(doc, _unit_rows(frozen.id, public_base_url), _staff_rows(frozen.id, public_base_url),
@@ -134,7 +137,7 @@ def list_workbook(actor: User, frozen: FrozenList, public_base_url: str) -> Work
 
 
 def scores_workbook(data: dict[str, Any]) -> WorkbookFile:
-    unit = db.session.get(OrgUnit, data["org_unit_id"])
+    unit = db.session.get_one(OrgUnit, data["org_unit_id"])
     doc = _header(unit, None, None, data["date_from"], data["date_to"])
     path = _temp_path()
     try:

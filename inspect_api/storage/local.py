@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from .base import ObjectInfo, StoreUnavailable
 
@@ -42,10 +44,8 @@ class LocalStore:
             # Any failure after mkstemp: drop the temporary file (list() hides these
             # names, so reconcile would never find a leftover).
             if tmp_name is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
-                except OSError:
-                    pass
 
     def open(self, key: str) -> BinaryIO:
         try:
@@ -73,7 +73,7 @@ class LocalStore:
                 stat = path.stat()
                 yield ObjectInfo(
                     key=path.relative_to(self.root).as_posix(), size=stat.st_size,
-                    modified_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc),
+                    modified_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
                 )
 
     def presigned_url(self, key, expires, filename=None, content_type=None):

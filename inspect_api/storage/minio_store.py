@@ -6,7 +6,8 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import urllib3
 from minio import Minio
@@ -14,12 +15,16 @@ from minio.error import MinioException, S3Error
 
 from .base import ObjectInfo, StoreUnavailable
 
-# Fail fast when the store is down: the tablet retries on 503, the request must not hang.
-_HTTP = dict(
-    timeout=urllib3.Timeout(connect=3, read=30),
-    maxsize=10,
-    retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
-)
+
+def _http_pool() -> urllib3.PoolManager:
+    """Fail fast when the store is down: the tablet retries on 503, the request must not hang."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=3, read=30),
+        maxsize=10,
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
+
+
 _UNAVAILABLE = (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError)
 # What may stand in a quoted Content-Disposition file name without escaping.
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -29,14 +34,14 @@ class MinioStore:
     def __init__(self, client: Minio, bucket: str, region: str | None = None,
                  http: urllib3.PoolManager | None = None):
         self.client = client
-        self.http = http or urllib3.PoolManager(**_HTTP)
+        self.http = http or _http_pool()
         self.bucket = bucket
         self.region = region
         self._bucket_ready = False
 
     @classmethod
     def from_config(cls, config) -> MinioStore:
-        http = urllib3.PoolManager(**_HTTP)
+        http = _http_pool()
         client = Minio(
             config["MINIO_ENDPOINT"],
             access_key=config["MINIO_ACCESS_KEY"] or None,
@@ -90,7 +95,8 @@ class MinioStore:
     def open(self, key: str) -> BinaryIO:
         self._ensure_bucket()
         try:
-            return self.client.get_object(self.bucket, key)
+            # urllib3's response reads like a binary file; minio types it as the response.
+            return self.client.get_object(self.bucket, key)  # type: ignore[return-value]
         except S3Error as exc:
             if exc.code == "NoSuchKey":
                 raise FileNotFoundError(key) from exc
@@ -122,7 +128,7 @@ class MinioStore:
         try:
             for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
                 yield ObjectInfo(key=obj.object_name, size=obj.size or 0,
-                                 modified_at=obj.last_modified or dt.datetime.now(dt.timezone.utc))
+                                 modified_at=obj.last_modified or dt.datetime.now(dt.UTC))
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"list {prefix}: {exc}") from exc
 
@@ -132,7 +138,7 @@ class MinioStore:
         store answers with the type and disposition the app chose, not with whatever the
         object was stored under."""
         self._ensure_bucket()
-        headers = {}
+        headers: dict[str, str | list[str] | tuple[str]] = {}  # minio's DictType
         if content_type:
             headers["response-content-type"] = content_type
         if filename:

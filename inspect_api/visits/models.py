@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,8 +66,8 @@ class Visit(Synced, Timestamped, Base):
     findings: Mapped[list[Finding]] = relationship(
         back_populates="visit", order_by="Finding.recorded_at, Finding.id"
     )
-    reviews: Mapped[list["Review"]] = relationship(  # noqa: F821 (reviews package)
-        order_by="Review.round", viewonly=True)
+    # Reviews live in a package built on this one: named by string, so typed Any here.
+    reviews: Mapped[list[Any]] = relationship("Review", order_by="Review.round", viewonly=True)
 
     @property
     def last_review(self):
@@ -120,8 +121,8 @@ class Finding(Timestamped, Base):
         return int(number) if number == number.to_integral_value() else float(number)
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
-    # Photos live in the evidence package; named by string to keep the import one-way.
-    evidence: Mapped[list["Evidence"]] = relationship(  # noqa: F821
-        order_by="Evidence.uploaded_at", viewonly=True)
+    # Photos live in the evidence package; named by string (so typed Any here) to keep
+    # the import one-way.
+    evidence: Mapped[list[Any]] = relationship("Evidence", order_by="Evidence.uploaded_at", viewonly=True)
     criterion: Mapped[Criterion] = relationship()
     staff: Mapped[Staff | None] = relationship()

@@ -3,6 +3,7 @@ from marshmallow import validate
 
 from ..fields import ID_MAX, AwareDateTime, Date, id_field
 from ..pagination import FeedArgsSchema
+from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 from .models import RESULTS, VISIT_STATUSES
 
 # A visit's detail shows its photos and reviews, but the evidence and reviews packages
@@ -11,7 +12,6 @@ from .models import RESULTS, VISIT_STATUSES
 # ways. The app imports every feature's schemas before any is used.
 EVIDENCE_SCHEMA = "inspect_api.evidence.schemas.EvidenceSchema"
 REVIEW_SCHEMA = "inspect_api.reviews.schemas.ReviewSchema"
-from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 
 
 class LocationSchema(ma.Schema):

@@ -87,7 +87,7 @@ VISIT_FEED = Feed(
     # changes nothing for them, leaving a team does (the cursor remembers the teams).
     follows_moves=lambda actor: actor.role != "inspector",
     groups=_my_team_id_tuple,
-    in_groups=lambda team_ids: Visit.team_id.in_(team_ids),
+    in_groups=Visit.team_id.in_,
 )
 
 
@@ -161,8 +161,8 @@ def _desired_state(data: dict[str, Any]) -> dict[str, Any]:
         "team_id": data["team_id"],
         "desk_id": data["desk_id"],
         "checklist_id": data["checklist_id"],
-        "started_at": data["started_at"].astimezone(dt.timezone.utc),
-        "ended_at": data["ended_at"].astimezone(dt.timezone.utc) if data.get("ended_at") else None,
+        "started_at": data["started_at"].astimezone(dt.UTC),
+        "ended_at": data["ended_at"].astimezone(dt.UTC) if data.get("ended_at") else None,
         "notes": data.get("notes"),
         "latitude": location.get("lat"),
         "longitude": location.get("lon"),
@@ -318,7 +318,7 @@ def _check_finding(item: dict[str, Any], criterion: Criterion | None, visit: Vis
         errors["staff_id"] = ["Kết quả không đạt về cá nhân phải ghi rõ cán bộ vi phạm."]
     row = {"criterion_id": criterion.id, "staff_id": staff_id, "result": result,
            "value_number": number, "value_text": text, "note": item.get("note"),
-           "recorded_at": item["recorded_at"].astimezone(dt.timezone.utc)}
+           "recorded_at": item["recorded_at"].astimezone(dt.UTC)}
     return errors, row
 
 
@@ -343,10 +343,10 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
         db.session.commit()
     else:
         db.session.rollback()
-    stored = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
+    saved = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
     order = {finding_id: i for i, finding_id in enumerate(ids)}
     return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
-            "findings": sorted(stored, key=lambda f: order[f.id])}
+            "findings": sorted(saved, key=lambda f: order[f.id])}
 
 
 def _checked_rows(visit: Visit, items: list[dict[str, Any]],

@@ -60,7 +60,7 @@ _CONTENT = ("actor_id", "actor_username", "action", "entity_type", "entity_id", 
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _hash(prev_hash: str, row: dict, with_scope: bool) -> str:
@@ -233,7 +233,7 @@ def upgrade():
         scrubbed += len(scrub)
 
     if count:
-        note = {"at": dt.datetime.now(dt.timezone.utc), "actor_id": None,
+        note = {"at": dt.datetime.now(dt.UTC), "actor_id": None,
                 "actor_username": "migration 0006", "action": "rechain", "entity_type": "audit_trail",
                 "entity_id": None, "before": None, "request_id": None, "remote_addr": None,
                 "scope_unit_id": None, "prev_hash": new_prev,

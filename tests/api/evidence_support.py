@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterable, Iterator
 
 import requests
 from sqlalchemy import func, select
@@ -128,7 +128,7 @@ class Env:
         response = self.client.put(f"/api/v1/visits/{visit_id}/findings", headers=self.headers(),
                                    json={"findings": items})
         assert response.status_code == 200, response.get_json()
-        return {code: item["id"] for code, item in zip(self.demo.criteria, items)}
+        return {code: item["id"] for code, item in zip(self.demo.criteria, items, strict=True)}
 
     def _upload_url(self, visit_id, evidence_id, finding_id) -> str:
         url = f"/api/v1/visits/{visit_id}/evidence/{evidence_id}"

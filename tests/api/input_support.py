@@ -82,4 +82,4 @@ def row_counts() -> dict[str, int]:
                          for t in tables])
     with db.engine.connect() as conn:
         row = conn.execute(statement).one()
-    return dict(zip([t.name for t in tables], row))
+    return dict(zip([t.name for t in tables], row, strict=True))

@@ -95,9 +95,8 @@ class Api:
             return anchors.list_anchors(get_store())
 
     def read(self, key: str) -> bytes:
-        with self.app.app_context():
-            with get_store().open(key) as stream:
-                return stream.read()
+        with self.app.app_context(), get_store().open(key) as stream:
+            return stream.read()
 
     def put(self, key: str, data: bytes) -> None:
         with self.app.app_context():
@@ -206,7 +205,7 @@ def test_anchors_are_written_every_n_events(make_app, demo):
     api.edits(12)
     anchoring.wait_for_anchors(api.app)
     ids = api.ids()
-    crossings = [b for a, b in zip([0] + ids, ids) if a // 5 != b // 5]
+    crossings = [b for a, b in zip([0] + ids, ids, strict=False) if a // 5 != b // 5]
     keys = api.anchor_keys()
     assert keys, "no anchor written"
     newest = anchors.event_id_of(keys[-1])

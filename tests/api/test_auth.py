@@ -82,7 +82,7 @@ def b64url_decode(segment: str) -> bytes:
 
 def issued_claims(demo, username: str = "inspector1", **changes) -> dict:
     """The claims the app puts in an access token, for a demo user."""
-    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    now = int(dt.datetime.now(dt.UTC).timestamp())
     claims = {"sub": str(demo.users[username]), "role": ROLES[username], "ver": 1,
               "sid": uuid.uuid4().hex, "org": demo.units["TQ"], "type": "access",
               "jti": str(uuid.uuid4()), "fresh": False, "iat": now, "nbf": now,
@@ -464,14 +464,14 @@ def test_alg_none_token_is_401(client, demo, alg):
 
 
 def test_expired_access_token_is_401(client, demo):
-    past = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).timestamp())
+    past = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp())
     token = _sign(issued_claims(demo, iat=past - 900, nbf=past - 900, exp=past))
     body = assert_401(client.get(ME, headers=bearer(token)))
     assert "hết hạn" in body["detail"]
 
 
 def test_expired_refresh_token_is_401(client, demo):
-    past = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).timestamp())
+    past = int((dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).timestamp())
     token = _sign(issued_claims(demo, type="refresh", iat=past - 900, nbf=past - 900, exp=past))
     assert_401(client.post(REFRESH, headers=bearer(token)))
 

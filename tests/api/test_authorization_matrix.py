@@ -16,8 +16,9 @@ test, so nobody adds an endpoint without deciding who may call it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -237,7 +238,8 @@ OPS = [
     Op("GET", "/api/v1/plans/{plan_id}/teams", lambda w: {"url": f"{API}/plans/{w.ids['plan']['id']}/teams"},
        expect(200)),
     Op("POST", "/api/v1/plans/{plan_id}/teams", lambda w: {"url": f"{API}/plans/{w.ids['plan']['id']}/teams",
-                                                            "json": {"name": "Đoàn sai", "member_ids": [w.ids["reviewer_id"]],
+                                                            "json": {"name": "Đoàn sai",
+                                                                     "member_ids": [w.ids["reviewer_id"]],
                                                                      "desk_ids": []}},
        only(("admin",), 422)),
     Op("GET", "/api/v1/teams/{team_id}", lambda w: {"url": f"{API}/teams/{w.ids['team']}"}, expect(200)),

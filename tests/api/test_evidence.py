@@ -47,7 +47,7 @@ def _thumbnail_size(data: bytes) -> tuple[int, int]:
 def test_upload_returns_the_full_record(ev, demo):
     visit_id, finding_id = ev.visit_with_finding()
     evidence_id = new_id()
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     response = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -64,7 +64,7 @@ def test_upload_returns_the_full_record(ev, demo):
     assert body["uploaded_by"] == demo.users["inspector1"]
     uploaded_at = dt.datetime.fromisoformat(body["uploaded_at"])
     assert uploaded_at.utcoffset() == dt.timedelta(0)
-    assert before - dt.timedelta(seconds=5) <= uploaded_at <= dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
+    assert before - dt.timedelta(seconds=5) <= uploaded_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert body["content_url"] == f"/api/v1/evidence/{evidence_id}/content"
     assert body["thumbnail_url"] == f"/api/v1/evidence/{evidence_id}/thumbnail"
     # The original and its thumbnail are stored, under the visit and the id.

@@ -6,7 +6,8 @@ from tests.photos import phone_photo
 
 def test_upload_and_download(store_app, demo):
     client = store_app.test_client()
-    token = client.post("/api/v1/auth/login", json={"username": "inspector1", "password": "demo-password-for-tests"}).get_json()["access_token"]
+    token = client.post("/api/v1/auth/login", json={"username": "inspector1",
+                                                     "password": "demo-password-for-tests"}).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     me = client.get("/api/v1/auth/me", headers=headers).get_json()
     team = me["teams"][0]

@@ -399,7 +399,7 @@ def _chunked(body: bytes, piece: int = 64 * 1024):
     (MAX_REQUEST_BYTES + 1, 413), (3_000_000, 413), (50_000_000, 413),
     (MAX_REQUEST_BYTES, 422),  # at the limit: read whole, then the password is too long
 ])
-def test_chunked_bodies_over_the_limit_are_413_over_gunicorn(live_server, size, status):
+def test_chunked_bodies_over_the_limit_are_413_over_gunicorn(live_server, size, status):  # noqa: F811
     response = requests.post(f"{live_server}/api/v1/auth/login", data=_chunked(_login_body(size)),
                              headers={"Content-Type": "application/json"}, timeout=120)
     assert response.request.headers.get("Transfer-Encoding") == "chunked"
@@ -410,7 +410,7 @@ def test_chunked_bodies_over_the_limit_are_413_over_gunicorn(live_server, size, 
         assert list(response.json()["errors"]["json"]) == ["password"]
 
 
-def test_a_chunked_body_under_the_limit_is_read_whole_over_gunicorn(live_server):
+def test_a_chunked_body_under_the_limit_is_read_whole_over_gunicorn(live_server):  # noqa: F811
     body = json.dumps({"username": "admin", "password": LIVE_PASSWORD}).encode()
     response = requests.post(f"{live_server}/api/v1/auth/login", data=_chunked(body, piece=7),
                              headers={"Content-Type": "application/json"}, timeout=30)
@@ -459,9 +459,10 @@ def test_every_string_a_client_sends_has_a_length_limit(client):
         for method, operation in item.items():
             if method not in {"get", "put", "post", "patch", "delete"}:
                 continue
-            for parameter in item.get("parameters", []) + operation.get("parameters", []):
-                if "$ref" in parameter:
-                    parameter = document["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+            for declared in item.get("parameters", []) + operation.get("parameters", []):
+                parameter = declared
+                if "$ref" in declared:
+                    parameter = document["components"]["parameters"][declared["$ref"].rsplit("/", 1)[1]]
                 if parameter["in"] in {"query", "header"}:
                     _unbounded_strings(parameter["schema"], components,
                                        f"{method.upper()} {path} {parameter['name']}", found)

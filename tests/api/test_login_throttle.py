@@ -480,7 +480,7 @@ def gunicorn_two_workers():
     _run([flask, "--app", "wsgi", "seed", "demo"], env)
     port = _free_port()
     access_log = tmp / "access.log"
-    log = open(tmp / "gunicorn.log", "w+")
+    log = open(tmp / "gunicorn.log", "w+")  # noqa: SIM115 - the server's, closed after it
     argv = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
             "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]
     from gunicorn.config import KNOWN_SETTINGS

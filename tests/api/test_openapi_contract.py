@@ -153,7 +153,7 @@ def test_operation_keeps_its_contract(case, app, tokens, reached):
                 assert response.status_code in ANONYMOUS_STATUSES or refused_input, (
                     f"{response.status_code} without a valid token: the document promises "
                     f"bearerAuth")
-        except Exception as exc:  # noqa: BLE001 - only annotated, re-raised as is
+        except Exception as exc:  # only annotated, re-raised as is
             reached.failed = True
             exc.add_note(f"sent as: {caller}")
             raise

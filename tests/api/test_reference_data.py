@@ -159,7 +159,8 @@ def test_moving_a_unit_moves_its_subtree(client, demo, admin):
     assert moved["parent_id"] == snv["id"]
     assert moved["path"] == f"{snv['path']}{a['id']}/"
     assert _ok(client.get(f"{API}/org-units/{b['id']}", headers=admin))["path"] == f"{moved['path']}{b['id']}/"
-    assert _ok(client.get(f"{API}/org-units/{c['id']}", headers=admin))["path"] == f"{moved['path']}{b['id']}/{c['id']}/"
+    assert (_ok(client.get(f"{API}/org-units/{c['id']}", headers=admin))["path"]
+            == f"{moved['path']}{b['id']}/{c['id']}/")
     below_snv = _ok(client.get(f"{API}/org-units?parent_id={snv['id']}", headers=admin))["items"]
     assert [u["id"] for u in below_snv] == [a["id"]]
 
@@ -281,7 +282,8 @@ def test_checklist_drafts_versions_and_publishing(client, demo, admin, login):
     assert body["current"]["title"].endswith("(bản 2)")
     _problem(client.post(f"{API}/checklists/{draft['id']}/publish", headers=admin), 409)
     seen = _ok(client.get(f"{API}/checklists/{draft['id']}", headers=inspector))
-    assert seen["title"].endswith("(bản 2)") and [c["code"] for c in seen["criteria"]] == ["DIS-01", "CON-01", "SEAT-01"]
+    assert seen["title"].endswith("(bản 2)")
+    assert [c["code"] for c in seen["criteria"]] == ["DIS-01", "CON-01", "SEAT-01"]
     # Version 1 is untouched.
     v1 = _ok(client.get(f"{API}/checklists/{demo.checklist_id}", headers=inspector))
     assert v1["version"] == 1 and len(v1["criteria"]) == 38
@@ -365,7 +367,8 @@ def test_plans_and_teams(client, demo, admin, login, desk_ids):
     renamed = _ok(client.patch(f"{API}/teams/{team['id']}", headers=admin,
                                json={"name": "Đoàn kiểm tra số 3", "member_ids": [inspector1],
                                      "leader_id": inspector1}))
-    assert (renamed["name"], renamed["member_ids"], renamed["leader_id"]) == ("Đoàn kiểm tra số 3", [inspector1], inspector1)
+    assert (renamed["name"], renamed["member_ids"], renamed["leader_id"]) == ("Đoàn kiểm tra số 3", [inspector1],
+                                                                             inspector1)
     assert _ok(client.get(f"{API}/teams/{team['id']}", headers=admin))["member_ids"] == [inspector1]
     _problem(client.get(f"{API}/plans/999999/teams", headers=admin), 404)
 

@@ -32,13 +32,14 @@ def test_review_scores_lists(client, demo, login):
     inspector = login("inspector1")
     reviewer = login("reviewer1")
     leader = login("leader1")
-    v1, desk, staff = _submitted_visit(client, demo, inspector, fail_codes=("CON-01", "PUB-07"))
+    v1, _, staff = _submitted_visit(client, demo, inspector, fail_codes=("CON-01", "PUB-07"))
     v2, _, _ = _submitted_visit(client, demo, inspector, day="2026-11-21")
     queue = client.get("/api/v1/review/queue", headers=reviewer).get_json()
     assert [i["id"] for i in queue["items"]] == [v1, v2]
     r = client.post(f"/api/v1/visits/{v1}/review", headers=reviewer, json={"decision": "return"})
     assert r.status_code == 422
-    r = client.post(f"/api/v1/visits/{v1}/review", headers=reviewer, json={"decision": "return", "comment": "Bổ sung ảnh"})
+    r = client.post(f"/api/v1/visits/{v1}/review", headers=reviewer,
+                    json={"decision": "return", "comment": "Bổ sung ảnh"})
     assert r.status_code == 200 and r.get_json()["status"] == "returned", r.get_json()
     assert client.post(f"/api/v1/visits/{v1}/submit", headers=inspector).status_code == 200
     r = client.post(f"/api/v1/visits/{v1}/review", headers=reviewer, json={"decision": "approve"})
@@ -69,7 +70,7 @@ def test_export_frozen_list_and_scores(client, demo, login):
     from openpyxl import load_workbook
 
     inspector, reviewer, leader = login("inspector1"), login("reviewer1"), login("leader1")
-    v1, _, staff = _submitted_visit(client, demo, inspector, fail_codes=("CON-01", "CON-08"))
+    v1, _, _ = _submitted_visit(client, demo, inspector, fail_codes=("CON-01", "CON-08"))
     assert client.post(f"/api/v1/visits/{v1}/review", headers=reviewer, json={"decision": "approve"}).status_code == 200
     frozen = client.post("/api/v1/reports/lists", headers=leader, json={
         "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31",

@@ -262,12 +262,12 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins(app, flow, client, logi
         barrier = threading.Barrier(2)
         outcome: dict[int, tuple[int, dict]] = {}
 
-        def decide(index):
+        def decide(index, made, barrier, outcome):
             barrier.wait(timeout=10)
             r = clients[index].post(f"/api/v1/visits/{made.id}/review", headers=headers[index], json=bodies[index])
             outcome[index] = (r.status_code, r.get_json())
 
-        threads = [threading.Thread(target=decide, args=(i,)) for i in (0, 1)]
+        threads = [threading.Thread(target=decide, args=(i, made, barrier, outcome)) for i in (0, 1)]
         for t in threads:
             t.start()
         for t in threads:

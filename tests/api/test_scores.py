@@ -35,7 +35,8 @@ def test_weighted_share_excludes_na_and_voided_findings(flow):
 
     # MYLAM: DIG-04 (1) not applicable; CON-01 (2) and PUB-07 (1) failed.
     applicable = TOTAL_WEIGHT - weight("DIG-04")
-    assert flow.unit_score("TQ-MYLAM")["mean_score"] == pct(applicable - weight("CON-01", "PUB-07"), applicable) == 95.52
+    assert (flow.unit_score("TQ-MYLAM")["mean_score"]
+            == pct(applicable - weight("CON-01", "PUB-07"), applicable) == 95.52)
     # MINHXUAN: CON-01 voided, so it is neither passed nor applicable: the score rises.
     applicable = TOTAL_WEIGHT - weight("DIG-04", "CON-01")
     mx = flow.unit_score("TQ-MINHXUAN")
@@ -168,8 +169,9 @@ def test_scope_and_arguments(flow, client, login):
     assert [u["code"] for u in flow.scores(user="admin")["units"]] == ["TQ-MINHXUAN", "TQ-MYLAM"]
 
     base = "/api/v1/reports/scores"
-    assert client.get(base, headers=login("inspector1"), query_string={"from": "2026-10-01", "to": "2026-12-31"}).status_code == 403
-    assert client.get(base, query_string={"from": "2026-10-01", "to": "2026-12-31"}).status_code == 401
+    last_quarter = {"from": "2026-10-01", "to": "2026-12-31"}
+    assert client.get(base, headers=login("inspector1"), query_string=last_quarter).status_code == 403
+    assert client.get(base, query_string=last_quarter).status_code == 401
     r = client.get(base, headers=login("leader1"), query_string={"from": "2026-12-31", "to": "2026-10-01"})
     assert r.status_code == 422, r.get_json()
     r = client.get(base, headers=login("leader1"), query_string={"from": "2026-10-01"})

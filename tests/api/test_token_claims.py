@@ -99,7 +99,7 @@ def test_alg_none_and_other_algorithms_are_refused(client, real):
     # The same claims under HS512 with the real secret: only HS256 is accepted.
     _refused(_me(client, _sign(real, real["access"], algorithm="HS512")))
     # A header claiming none over a real HS256 signature.
-    header, payload, signature = _sign(real, real["access"]).split(".")
+    _, payload, signature = _sign(real, real["access"]).split(".")
     none_header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
     _refused(_me(client, f"{none_header}.{payload}.{signature}"))
     _refused(_me(client, f"{none_header}.{payload}."))
@@ -110,5 +110,5 @@ def test_a_huge_or_mangled_token_is_refused(client, real):
     _refused(_me(client, "a" * 100_000))
     _refused(_me(client, "a.b.c"))
     _refused(_me(client, _sign(real, real["access"], key="another-secret-" + "y" * 32)))
-    expired = _with(real["access"], exp=int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)).timestamp()))
+    expired = _with(real["access"], exp=int((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).timestamp()))
     _refused(_me(client, _sign(real, expired)))

@@ -37,7 +37,7 @@ def _revision_before_0006() -> str:
 def _old_hash(prev_hash: str, row: dict) -> str:
     """The content hash as the release before 0006 computed it (its audit/service.py)."""
     at = row["at"]
-    at = at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at.astimezone(dt.timezone.utc)
+    at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
     content = {"at": at.isoformat(), **{k: row[k] for k in (
         "actor_id", "actor_username", "action", "entity_type", "entity_id", "before", "after",
         "request_id", "remote_addr")}}
@@ -47,8 +47,8 @@ def _old_hash(prev_hash: str, row: dict) -> str:
 
 def _rows() -> list[dict]:
     rows = []
-    for row in db.session.execute(text("SELECT * FROM audit_events ORDER BY id")).mappings():
-        row = dict(row)
+    for stored in db.session.execute(text("SELECT * FROM audit_events ORDER BY id")).mappings():
+        row = dict(stored)
         for key in ("before", "after"):
             if isinstance(row[key], str):  # SQLite hands JSON back as text here
                 row[key] = json.loads(row[key])
@@ -71,7 +71,7 @@ def _old_chain_break(rows: list[dict]) -> int | None:
 def _append_old_event(**values) -> None:
     """An event as the old release wrote it: chained with the old hash, no scope column."""
     head = _rows()[-1]
-    row = {"at": dt.datetime.now(dt.timezone.utc), "actor_id": None, "actor_username": None,
+    row = {"at": dt.datetime.now(dt.UTC), "actor_id": None, "actor_username": None,
            "entity_id": None, "before": None, "after": None, "request_id": None,
            "remote_addr": "203.0.113.9", **values}
     row["prev_hash"] = head["hash"]

@@ -124,7 +124,8 @@ def test_create_app_reads_only_the_given_environment(tmp_path):
 def test_invalid_bucket_name_is_refused_at_startup():
     with pytest.raises(ConfigError, match="MINIO_BUCKET"):
         load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "Evidence_Bucket"})
-    assert load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "inspect-evidence"})["MINIO_BUCKET"] == "inspect-evidence"
+    minio = load_settings({"STORAGE_BACKEND": "minio", "MINIO_BUCKET": "inspect-evidence"})
+    assert minio["MINIO_BUCKET"] == "inspect-evidence"
 
 
 @pytest.mark.parametrize("missing", ["PUBLIC_BASE_URL", "TRUSTED_HOSTS"])

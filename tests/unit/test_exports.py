@@ -288,7 +288,7 @@ def test_detail_sheet_lists_every_finding_with_links(workbook):
     assert [c.value for c in ws[4]][-2:] == ["Minh chứng", "Minh chứng khác"]
     first = [c.value for c in ws[6]]
     assert first[:3] == [1, "Lê Thị Hồng Nhung", "Cá nhân"]
-    assert first[3] == dt.datetime(2026, 11, 20) and ws["D6"].number_format == "dd/mm/yyyy"
+    assert first[3] == dt.datetime(2026, 11, 20) and ws["D6"].number_format  # noqa: DTZ001 - as openpyxl reads it == "dd/mm/yyyy"
     assert first[5:9] == ["DIS-05", "Có mặt tại vị trí làm việc đúng giờ", "Không đạt",
                           "Nghiêm trọng"]
     link = ws["L6"]

@@ -8,6 +8,7 @@ with no field named, or worse, a bad body accepted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -85,10 +86,8 @@ def test_a_2_mib_body_costs_a_bounded_time(body):
     json.loads(body)
     plain = time.process_time() - start
     start = time.process_time()
-    try:
+    with contextlib.suppress(JSONInputError):
         PROVIDER.loads(body)
-    except JSONInputError:
-        pass
     strict = time.process_time() - start
     # A walk over every node in Python cost 10-40 times a plain parse.
     assert strict < 5 * plain + 0.5, (plain, strict)

@@ -38,18 +38,16 @@ def test_history_has_a_single_head():
 
 
 def test_models_and_migrations_have_not_drifted(app):
-    with app.app_context():
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, db.metadata)
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
     assert differences == [], "models and migrations differ; write a revision:\n" + "\n".join(
         str(d) for d in differences)
 
 
 def test_the_migrated_database_is_at_the_head(app):
-    with app.app_context():
-        with db.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
+    with app.app_context(), db.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
     assert set(current) == set(_script().get_heads())
 
 
