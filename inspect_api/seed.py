@@ -299,6 +299,12 @@ def _showcase_id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(SHOWCASE_NAMESPACE, "/".join(parts))
 
 
+def showcase_visit_ids() -> dict[str, str]:
+    """The showcase visits' ids by their keys in showcase.yaml (for tests that tell the
+    demo's visits from their own)."""
+    return {spec["key"]: str(_showcase_id("visit", spec["key"])) for spec in _load("showcase.yaml")["visits"]}
+
+
 def _passing_answer(criterion: Criterion, desk: Desk) -> dict[str, Any]:
     """A passing answer in the criterion's own type: a value where the server derives
     the result from the rule (every count rule is "== 0", every percent one ">= N")."""

@@ -6,28 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import io
-import uuid
 
 import pytest
 from PIL import Image
 
-from inspect_api.seed import SHOWCASE_NAMESPACE
+from inspect_api.seed import showcase_visit_ids
 from tests.conftest import DEMO_PASSWORD
 
 API = "/api/v1"
 Q4 = {"from": "2026-10-01", "to": "2026-12-31"}
 TANTRAO_STAFF = {"TQ-TANTRAO-001", "TQ-TANTRAO-002", "TQ-TANTRAO-003", "TQ-TANTRAO-004"}
 
-
-def visit_id(key: str) -> str:
-    return str(uuid.uuid5(SHOWCASE_NAMESPACE, f"visit/{key}"))
-
-
-TANTRAO_APPROVED = visit_id("tantrao-2026-10-14")
-HAGIANG1_APPROVED = visit_id("hagiang1-2026-10-21")
-MYLAM_RETURNED = visit_id("mylam-2026-11-05")
-MINHXUAN_SUBMITTED = visit_id("minhxuan-2026-11-18")
-CONLON_SUBMITTED = visit_id("conlon-2026-11-20")
+VISITS = showcase_visit_ids()
+TANTRAO_APPROVED = VISITS["tantrao-2026-10-14"]
+HAGIANG1_APPROVED = VISITS["hagiang1-2026-10-21"]
+MYLAM_RETURNED = VISITS["mylam-2026-11-05"]
+MINHXUAN_SUBMITTED = VISITS["minhxuan-2026-11-18"]
+CONLON_SUBMITTED = VISITS["conlon-2026-11-20"]
 
 
 @pytest.fixture
