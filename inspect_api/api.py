@@ -40,6 +40,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.routing import IntegerConverter
 
 from .errors import PROBLEM_MIMETYPE
+from .messages import Schema
 
 # Row ids are INTEGER primary keys: 32-bit on PostgreSQL. A bigger number cannot name a
 # row, and handed to the database it overflows (500) instead of being simply not found.
@@ -77,7 +78,7 @@ class DecimalNumber(ma.fields.Decimal):
 
 # --- problem details --------------------------------------------------------------------
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error."""
 
     type = ma.fields.String(metadata={"description": "Problem type (a relative URI), e.g. "

@@ -14,6 +14,7 @@ import marshmallow as ma
 from .api import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 from .checklists.schemas import ChecklistDetailSchema
 from .evidence.schemas import EvidenceSchema
+from .messages import Schema
 from .reviews.schemas import ExplanationSchema
 from .visits.schemas import VisitDetailSchema
 
@@ -53,13 +54,13 @@ class ExplanationConflictProblemSchema(ConflictProblemSchema):
         "optional": True, "description": "The explanation as recorded, when there is one."})
 
 
-class MissingCriterionSchema(ma.Schema):
+class MissingCriterionSchema(Schema):
     criterion_id = ma.fields.Integer()
     code = ma.fields.String()
     text = ma.fields.String()
 
 
-class MissingEvidenceSchema(ma.Schema):
+class MissingEvidenceSchema(Schema):
     finding_id = ma.fields.UUID()
     criterion_id = ma.fields.Integer()
     code = ma.fields.String()

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from ..api import id_field
 from ..auth.actor import require_role
+from ..messages import Schema
 from ..pagination import PageArgsSchema, keyset_page, page_of
 from .models import AuditEvent
 from .service import list_events, verify_trail
@@ -14,7 +15,7 @@ from .service import list_events, verify_trail
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Nhật ký thao tác")
 
 
-class AuditEventSchema(ma.Schema):
+class AuditEventSchema(Schema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
     actor_id = ma.fields.Integer(allow_none=True)
@@ -40,7 +41,7 @@ class AuditQueryArgsSchema(PageArgsSchema):
     action = ma.fields.String(validate=ma.validate.Length(max=40))
 
 
-class ChainReportSchema(ma.Schema):
+class ChainReportSchema(Schema):
     intact = ma.fields.Boolean()
     checked = ma.fields.Integer()
     broken_at = ma.fields.Integer(allow_none=True, metadata={

@@ -3,10 +3,11 @@ from marshmallow import validate
 
 from ..api import id_field
 from ..fields import AwareDateTime, Date
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 
 
-class TeamSchema(ma.Schema):
+class TeamSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     plan_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -25,7 +26,7 @@ class TeamUpdateSchema(TeamSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PlanSchema(ma.Schema):
+class PlanSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     org_unit_id = id_field(required=True, strict=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))

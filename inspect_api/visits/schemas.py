@@ -4,17 +4,18 @@ from marshmallow import validate
 from ..api import ID_MAX, id_field
 from ..evidence.schemas import EvidenceSchema
 from ..fields import AwareDateTime, Date
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 from ..reviews.schemas import ReviewSchema
 from .models import RESULTS, VISIT_STATUSES
 
 
-class LocationSchema(ma.Schema):
+class LocationSchema(Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
 
-class VisitPutSchema(ma.Schema):
+class VisitPutSchema(Schema):
     """What the tablet may set. Status, reviewer and server timestamps are not here:
     sending them is refused (422), never stored."""
 
@@ -36,7 +37,7 @@ class VisitPutSchema(ma.Schema):
                                                          "(or send If-Match). Not needed to create."})
 
 
-class FindingInSchema(ma.Schema):
+class FindingInSchema(Schema):
     id = ma.fields.UUID(required=True, metadata={"description": "The tablet's UUID for the finding."})
     criterion_id = id_field(required=True, strict=True)
     result = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RESULTS),
@@ -51,12 +52,12 @@ class FindingInSchema(ma.Schema):
     recorded_at = AwareDateTime(required=True)
 
 
-class FindingsBatchSchema(ma.Schema):
+class FindingsBatchSchema(Schema):
     findings = ma.fields.List(ma.fields.Nested(FindingInSchema), required=True,
                               validate=validate.Length(min=1))
 
 
-class FindingSchema(ma.Schema):
+class FindingSchema(Schema):
     id = ma.fields.UUID()
     visit_id = ma.fields.UUID()
     criterion_id = ma.fields.Integer()
@@ -72,7 +73,7 @@ class FindingSchema(ma.Schema):
                               metadata={"description": "Photos attached to this finding."})
 
 
-class VisitSchema(ma.Schema):
+class VisitSchema(Schema):
     id = ma.fields.UUID()
     desk_id = ma.fields.Integer()
     checklist_id = ma.fields.Integer()
@@ -103,7 +104,7 @@ class VisitDetailSchema(VisitSchema):
                                                       "reviewer's comments reach the tablet here."})
 
 
-class FindingsResultSchema(ma.Schema):
+class FindingsResultSchema(Schema):
     visit_id = ma.fields.UUID()
     visit_version = ma.fields.Integer()
     changed = ma.fields.Integer(metadata={"description": "How many findings this batch created "
