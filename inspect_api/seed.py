@@ -313,11 +313,13 @@ def _passing_answer(criterion: Criterion, desk: Desk) -> dict[str, Any]:
     if criterion.answer_type == "percent":
         return {"value": 100}
     if criterion.answer_type == "time":
-        # At the desk 10 minutes before it opens, or 5 after it closes.
+        # At the desk 10 minutes before it opens, or 5 after it closes (any day will do
+        # for the arithmetic).
+        day = dt.date(2026, 1, 1)
         if "desk.opens_at" in (criterion.pass_rule or ""):
-            moment = dt.datetime.combine(dt.date.today(), desk.opens_at) - dt.timedelta(minutes=10)
+            moment = dt.datetime.combine(day, desk.opens_at) - dt.timedelta(minutes=10)
         else:
-            moment = dt.datetime.combine(dt.date.today(), desk.closes_at) + dt.timedelta(minutes=5)
+            moment = dt.datetime.combine(day, desk.closes_at) + dt.timedelta(minutes=5)
         return {"value": moment.strftime("%H:%M")}
     return {"result": "pass"}
 
