@@ -16,12 +16,13 @@ storage_cli = AppGroup("storage", help="Check the object store against the datab
 
 @seed_cli.command("demo")
 def seed_demo():
-    """Load seed/: the Tuyên Quang org tree, desks, staff, checklist, a plan and demo users.
+    """Load seed/: the Tuyên Quang org tree, desks, staff, checklist, a plan, demo users
+    and visits through review, with photos.
 
     Running it again changes nothing."""
-    from .seed import load_demo
+    from .seed import seed_demo as load
 
-    load_demo(echo=click.echo)
+    load(echo=click.echo)
 
 
 @seed_cli.command("synthetic")

@@ -8,7 +8,6 @@ leaves as `application/problem+json` with a Vietnamese title and detail.
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 from collections.abc import Mapping
@@ -117,61 +116,6 @@ def _with_current_dumped(extra: dict[str, Any]) -> dict[str, Any]:
     return {**extra, "current": schema().dump(current)}
 
 
-# marshmallow's own messages, in the language the users read. marshmallow has no locale
-# support; one table here covers every field of every schema instead of an `error=` on
-# each. Messages not listed (the schemas' own, already Vietnamese) pass unchanged.
-_MESSAGES = {
-    "Missing data for required field.": "Thiếu trường bắt buộc.",
-    "Field may not be null.": "Không được để trống (null).",
-    "Unknown field.": "Trường không được phép.",
-    "Invalid input type.": "Kiểu dữ liệu không hợp lệ.",
-    "Invalid value.": "Giá trị không hợp lệ.",
-    "Invalid input.": "Giá trị không hợp lệ.",
-    "Invalid type.": "Kiểu dữ liệu không hợp lệ.",
-    "Not a valid string.": "Phải là chuỗi ký tự.",
-    "Not a valid integer.": "Phải là số nguyên.",
-    "Not a valid number.": "Phải là số.",
-    "Number too large.": "Số quá lớn.",
-    "Special numeric values (nan or infinity) are not permitted.": "Không chấp nhận NaN hay vô cực.",
-    "Not a valid boolean.": "Phải là true hoặc false.",
-    "Not a valid UUID.": "Phải là UUID.",
-    "Not a valid list.": "Phải là danh sách.",
-    "Not a valid mapping type.": "Phải là đối tượng JSON.",
-    "Not a valid time.": "Phải là giờ dạng HH:MM.",
-    "String does not match expected pattern.": "Không đúng định dạng.",
-}
-_BOUNDS = {"greater than or equal to": "≥", "greater than": ">",
-           "less than or equal to": "≤", "less than": "<"}
-_PATTERNS = [
-    # Lengths of text and of lists alike: "độ dài" says both.
-    (re.compile(r"Longer than maximum length (\d+)\."), "Độ dài tối đa {0}."),
-    (re.compile(r"Shorter than minimum length (\d+)\."), "Độ dài tối thiểu {0}."),
-    (re.compile(r"Length must be between (\d+) and (\d+)\."), "Độ dài phải từ {0} đến {1}."),
-    (re.compile(r"Length must be (\d+)\."), "Độ dài phải là {0}."),
-    (re.compile(r"Must be one of: (.*)\."), "Phải là một trong: {0}."),
-    (re.compile(r"Must be ((?:greater|less) than(?: or equal to)?) (.+?) and "
-                r"((?:greater|less) than(?: or equal to)?) (.+)\."), "Phải {0} {1} và {2} {3}."),
-    (re.compile(r"Must be ((?:greater|less) than(?: or equal to)?) (.+)\."), "Phải {0} {1}."),
-]
-
-
-def vietnamese(messages: Any) -> Any:
-    """webargs/marshmallow field messages with marshmallow's defaults translated."""
-    if isinstance(messages, dict):
-        return {key: vietnamese(value) for key, value in messages.items()}
-    if isinstance(messages, list):
-        return [vietnamese(message) for message in messages]
-    if not isinstance(messages, str):
-        return messages
-    if messages in _MESSAGES:
-        return _MESSAGES[messages]
-    for pattern, template in _PATTERNS:
-        match = pattern.fullmatch(messages)
-        if match:
-            return template.format(*(_BOUNDS.get(part, part) for part in match.groups()))
-    return messages
-
-
 def _handle_http_exception(error: HTTPException):
     status = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -181,7 +125,7 @@ def _handle_http_exception(error: HTTPException):
         # client whether a body field or a query parameter was wrong.
         return problem_response(
             422, "Dữ liệu gửi lên không hợp lệ; xem chi tiết từng trường trong 'errors'.",
-            type_slug="validation-error", errors=vietnamese(errors), headers=data.get("headers"),
+            type_slug="validation-error", errors=errors, headers=data.get("headers"),
         )
     detail = DETAILS.get(status)
     if status == 405:

@@ -26,13 +26,14 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from .db import db
 from .errors import Invalid
+from .messages import Schema
 from .sync import Cursor, FeedPage
 
 CURSOR_SALT = "inspect-api.cursor.v1"
 PAGE_ARGS = ("cursor", "per_page")
 
 
-class PageArgsSchema(ma.Schema):
+class PageArgsSchema(Schema):
     cursor = ma.fields.String(
         validate=ma.validate.Length(min=1, max=2000),
         metadata={"description": "`meta.cursor` of the previous page; omit for the first page."})
@@ -52,7 +53,7 @@ class FeedArgsSchema(PageArgsSchema):
                                  "in commit order, with tombstones in `removed`."})
 
 
-class PageMetaSchema(ma.Schema):
+class PageMetaSchema(Schema):
     per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True, metadata={"description": "Items in the whole list."})
     more = ma.fields.Boolean(required=True, metadata={"description": "True if another page follows."})
@@ -61,7 +62,7 @@ class PageMetaSchema(ma.Schema):
                                                        "(null when there is none)."})
 
 
-class FeedMetaSchema(ma.Schema):
+class FeedMetaSchema(Schema):
     per_page = ma.fields.Integer(required=True)
     more = ma.fields.Boolean(required=True, metadata={
         "description": "True if more changes are waiting: pull again at once with `cursor`."})
@@ -80,7 +81,7 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     """A `{items: [...], meta: {...}}` schema for a keyset-paged list of `item_schema`."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     if name not in _schemas:
-        _schemas[name] = type(name, (ma.Schema,), {
+        _schemas[name] = type(name, (Schema,), {
             "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
             "meta": ma.fields.Nested(PageMetaSchema, required=True),
         })
@@ -91,7 +92,7 @@ def feed_of(item_schema: type[ma.Schema], id_field: ma.fields.Field) -> type[ma.
     """A `{items, removed, meta}` schema for a sync feed of `item_schema`."""
     name = item_schema.__name__.removesuffix("Schema") + "FeedSchema"
     if name not in _schemas:
-        _schemas[name] = type(name, (ma.Schema,), {
+        _schemas[name] = type(name, (Schema,), {
             "items": ma.fields.List(ma.fields.Nested(item_schema), required=True, metadata={
                 "description": "Items created or changed since the cursor (all of them, without "
                                "one), oldest change first: insert or replace them by id."}),

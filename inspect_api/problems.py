@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from .messages import Schema
 
-class ProblemSchema(ma.Schema):
+
+class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error."""
 
     type = ma.fields.String(metadata={"description": "Problem type (a relative URI), e.g. "

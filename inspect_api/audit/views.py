@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from ..fields import id_field
 from ..guard import require_role
 from ..storage import get_store
+from ..messages import Schema
 from ..pagination import PageArgsSchema, keyset_page, page_of
 from .anchors import audit_secret
 from .models import AuditEvent
@@ -17,7 +18,7 @@ from .service import list_events, verify_trail
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Nhật ký thao tác")
 
 
-class AuditEventSchema(ma.Schema):
+class AuditEventSchema(Schema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
     actor_id = ma.fields.Integer(allow_none=True)
@@ -43,7 +44,7 @@ class AuditQueryArgsSchema(PageArgsSchema):
     action = ma.fields.String(validate=ma.validate.Length(max=40))
 
 
-class ChainReportSchema(ma.Schema):
+class ChainReportSchema(Schema):
     intact = ma.fields.Boolean()
     checked = ma.fields.Integer()
     broken_at = ma.fields.Integer(allow_none=True, metadata={

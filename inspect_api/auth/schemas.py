@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import AwareDateTime, Date, FullMatch, id_field
+from ..messages import Schema
 from .models import ROLES
 from .passwords import MIN_PASSWORD_LENGTH
 
@@ -16,20 +17,20 @@ def new_password_field(**kwargs) -> ma.fields.String:
     )
 
 
-class LoginSchema(ma.Schema):
+class LoginSchema(Schema):
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=1, max=256))
 
 
-class OrgUnitBriefSchema(ma.Schema):
+class OrgUnitBriefSchema(Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
     kind = ma.fields.String()
 
 
-class UserSchema(ma.Schema):
+class UserSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     username = ma.fields.String(dump_only=True)
     full_name = ma.fields.String(dump_only=True)
@@ -41,7 +42,7 @@ class UserSchema(ma.Schema):
     updated_at = AwareDateTime(dump_only=True)
 
 
-class TokensSchema(ma.Schema):
+class TokensSchema(Schema):
     access_token = ma.fields.String()
     refresh_token = ma.fields.String()
     token_type = ma.fields.String()
@@ -49,13 +50,13 @@ class TokensSchema(ma.Schema):
     user = ma.fields.Nested(UserSchema)
 
 
-class AccessTokenSchema(ma.Schema):
+class AccessTokenSchema(Schema):
     access_token = ma.fields.String()
     token_type = ma.fields.String()
     expires_in = ma.fields.Integer()
 
 
-class MyTeamSchema(ma.Schema):
+class MyTeamSchema(Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     plan_id = ma.fields.Integer()
@@ -71,7 +72,7 @@ class MeSchema(UserSchema):
     teams = ma.fields.List(ma.fields.Nested(MyTeamSchema))
 
 
-class UserCreateSchema(ma.Schema):
+class UserCreateSchema(Schema):
     username = ma.fields.String(
         required=True,
         validate=[validate.Length(min=3, max=80),
@@ -85,7 +86,7 @@ class UserCreateSchema(ma.Schema):
     active = ma.fields.Boolean(load_default=True)
 
 
-class UserUpdateSchema(ma.Schema):
+class UserUpdateSchema(Schema):
     full_name = ma.fields.String(validate=validate.Length(min=1, max=200))
     role = ma.fields.String(validate=validate.OneOf(ROLES))
     org_unit_id = id_field(strict=True)
@@ -93,7 +94,7 @@ class UserUpdateSchema(ma.Schema):
     active = ma.fields.Boolean()
 
 
-class PasswordChangeSchema(ma.Schema):
+class PasswordChangeSchema(Schema):
     current_password = ma.fields.String(required=True, load_only=True,
                                         validate=validate.Length(min=1, max=256))
     new_password = new_password_field(required=True)

@@ -2,12 +2,13 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import AwareDateTime, DecimalNumber, FullMatch, id_field
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 from .models import ANSWER_TYPES, CATEGORIES, PHOTO_RULES, SEVERITIES, SUBJECTS, TEMPLATE_STATUSES
 from ..problems import ConflictProblemSchema
 
 
-class CriterionSchema(ma.Schema):
+class CriterionSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     position = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=[
@@ -27,7 +28,7 @@ class CriterionSchema(ma.Schema):
     pass_rule = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
 
 
-class ChecklistSchema(ma.Schema):
+class ChecklistSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=[
         validate.Length(min=1, max=40),
@@ -49,7 +50,7 @@ class ChecklistDetailSchema(ChecklistSchema):
                               validate=validate.Length(min=1, max=300))
 
 
-class ChecklistUpdateSchema(ma.Schema):
+class ChecklistUpdateSchema(Schema):
     """A draft's title and criteria (the whole list, in order)."""
 
     title = ma.fields.String(validate=validate.Length(min=1, max=300))

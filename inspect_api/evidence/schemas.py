@@ -3,14 +3,15 @@ from flask import url_for
 
 from ..fields import AwareDateTime
 from ..problems import ConflictProblemSchema
+from ..messages import Schema
 
 
-class GpsSchema(ma.Schema):
+class GpsSchema(Schema):
     lat = ma.fields.Float()
     lon = ma.fields.Float()
 
 
-class EvidenceSchema(ma.Schema):
+class EvidenceSchema(Schema):
     id = ma.fields.UUID()
     visit_id = ma.fields.UUID()
     finding_id = ma.fields.UUID()
@@ -33,7 +34,7 @@ class EvidenceSchema(ma.Schema):
         return url_for("evidence.evidence_thumbnail", evidence_id=evidence.id)
 
 
-class UploadArgsSchema(ma.Schema):
+class UploadArgsSchema(Schema):
     finding_id = ma.fields.UUID(metadata={"description": "The finding the photo belongs to "
                                                          "(or the X-Finding-ID header)."})
 

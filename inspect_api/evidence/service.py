@@ -19,6 +19,7 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import IO, Any, BinaryIO
 
 from sqlalchemy import select
@@ -56,6 +57,11 @@ class UploadLimits:
     max_bytes: int
     max_pixels: int
     max_decode_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> UploadLimits:
+        return cls(settings["EVIDENCE_MAX_BYTES"], settings["EVIDENCE_MAX_PIXELS"],
+                   settings["EVIDENCE_MAX_DECODE_BYTES"])
 
 
 def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:

@@ -49,9 +49,7 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
     """Upload one photo for a finding; retry-safe by its UUID."""
     request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"]
     finding_id = args.get("finding_id") or _uuid_header("X-Finding-ID")
-    config = current_app.config
-    limits = service.UploadLimits(config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"],
-                                  config["EVIDENCE_MAX_DECODE_BYTES"])
+    limits = service.UploadLimits.from_settings(current_app.config)
     try:
         evidence, created = service.upload_evidence(
             current_user, visit_id, evidence_id, finding_id, request.mimetype, request.stream,

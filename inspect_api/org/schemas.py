@@ -2,11 +2,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import AwareDateTime, Date, id_field
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 from .models import DESK_LEVELS, ORG_UNIT_KINDS, STAFF_CATEGORIES
 
 
-class OrgUnitSchema(ma.Schema):
+class OrgUnitSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -35,7 +36,7 @@ class OrgUnitQueryArgsSchema(FeedArgsSchema):
     valid_on = Date(metadata={"description": "Only units valid on this date."})
 
 
-class DeskSchema(ma.Schema):
+class DeskSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     org_unit_id = id_field(required=True, strict=True)
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
@@ -61,7 +62,7 @@ class DeskQueryArgsSchema(FeedArgsSchema):
                                                         "closed ones."})
 
 
-class StaffSchema(ma.Schema):
+class StaffSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     org_unit_id = id_field(required=True, strict=True)
     desk_id = id_field(allow_none=True, strict=True)

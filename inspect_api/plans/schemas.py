@@ -2,10 +2,11 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import AwareDateTime, Date, id_field
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 
 
-class TeamSchema(ma.Schema):
+class TeamSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     plan_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -24,7 +25,7 @@ class TeamUpdateSchema(TeamSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class PlanSchema(ma.Schema):
+class PlanSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     org_unit_id = id_field(required=True, strict=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))

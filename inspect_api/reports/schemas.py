@@ -5,6 +5,7 @@ from flask import url_for
 from marshmallow import validate
 
 from ..fields import AwareDateTime, Date, id_field
+from ..messages import Schema
 from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
 
@@ -14,7 +15,7 @@ from .models import LIST_KINDS
 REPORT_DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31))
 
 
-class PeriodArgsSchema(ma.Schema):
+class PeriodArgsSchema(Schema):
     date_from = Date(required=True, data_key="from", validate=REPORT_DATES,
                                metadata={"description": "First day (Vietnam time)."})
     date_to = Date(required=True, data_key="to", validate=REPORT_DATES,
@@ -30,7 +31,7 @@ class ListArgsSchema(PeriodArgsSchema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
 
 
-class UnitScoreSchema(ma.Schema):
+class UnitScoreSchema(Schema):
     rank = ma.fields.Integer()
     org_unit_id = ma.fields.Integer(attribute="id")
     code = ma.fields.String()
@@ -49,7 +50,7 @@ class DeskScoreSchema(UnitScoreSchema):
     unit_name = ma.fields.String()
 
 
-class ScoresSchema(ma.Schema):
+class ScoresSchema(Schema):
     date_from = Date(data_key="from")
     date_to = Date(data_key="to")
     org_unit_id = ma.fields.Integer()
@@ -67,7 +68,7 @@ class IsoDate(Date):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class FindingRefSchema(ma.Schema):
+class FindingRefSchema(Schema):
     finding_id = ma.fields.String()
     visit_id = ma.fields.String()
     visit_date = IsoDate()
@@ -85,7 +86,7 @@ class FindingRefSchema(ma.Schema):
         return [url_for("evidence.evidence_content", evidence_id=e) for e in finding["evidence"]]
 
 
-class EntrySchema(ma.Schema):
+class EntrySchema(Schema):
     entry_type = ma.fields.String(metadata={"description": "unit or staff"})
     name = ma.fields.String()
     org_unit_id = ma.fields.Integer(allow_none=True)
@@ -113,7 +114,7 @@ class EntrySchema(ma.Schema):
     findings = ma.fields.List(ma.fields.Nested(FindingRefSchema))
 
 
-class ComputedListSchema(ma.Schema):
+class ComputedListSchema(Schema):
     kind = ma.fields.String()
     date_from = Date(data_key="from")
     date_to = Date(data_key="to")
@@ -125,7 +126,7 @@ class ComputedListSchema(ma.Schema):
     entries = ma.fields.List(ma.fields.Nested(EntrySchema))
 
 
-class FreezeListSchema(ma.Schema):
+class FreezeListSchema(Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
     date_from = Date(required=True, data_key="from", validate=REPORT_DATES)
     date_to = Date(required=True, data_key="to", validate=REPORT_DATES)
@@ -137,7 +138,7 @@ class FreezeListSchema(ma.Schema):
                              metadata={"description": "Subject line; generated from kind and period if omitted."})
 
 
-class FrozenListSchema(ma.Schema):
+class FrozenListSchema(Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     date_from = Date(attribute="period_from", data_key="from")

@@ -2,12 +2,13 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import AwareDateTime, Date, id_field
+from ..messages import Schema
 from ..checklists.models import SEVERITIES
 from .models import DECISIONS
 from ..problems import ConflictProblemSchema
 
 
-class FindingNoteInSchema(ma.Schema):
+class FindingNoteInSchema(Schema):
     finding_id = ma.fields.UUID(required=True)
     comment = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
     severity = ma.fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES),
@@ -18,7 +19,7 @@ class FindingNoteInSchema(ma.Schema):
     void_reason = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
 
 
-class ReviewInSchema(ma.Schema):
+class ReviewInSchema(Schema):
     decision = ma.fields.String(required=True, validate=validate.OneOf(DECISIONS))
     comment = ma.fields.String(allow_none=True, validate=validate.Length(max=10000),
                                metadata={"description": "Required to return."})
@@ -27,7 +28,7 @@ class ReviewInSchema(ma.Schema):
     version = id_field(metadata={"description": "The version the reviewer looked at (optional)."})
 
 
-class FindingNoteSchema(ma.Schema):
+class FindingNoteSchema(Schema):
     finding_id = ma.fields.UUID()
     comment = ma.fields.String(allow_none=True)
     severity = ma.fields.String(allow_none=True)
@@ -35,7 +36,7 @@ class FindingNoteSchema(ma.Schema):
     void_reason = ma.fields.String(allow_none=True)
 
 
-class ReviewSchema(ma.Schema):
+class ReviewSchema(Schema):
     round = ma.fields.Integer()
     decision = ma.fields.String()
     comment = ma.fields.String(allow_none=True)
@@ -45,7 +46,7 @@ class ReviewSchema(ma.Schema):
     findings = ma.fields.List(ma.fields.Nested(FindingNoteSchema), attribute="finding_notes")
 
 
-class ExplanationInSchema(ma.Schema):
+class ExplanationInSchema(Schema):
     action = ma.fields.String(required=True, validate=validate.OneOf(("request", "receive", "lapse")),
                               metadata={"description": "request (with a deadline), receive (with the "
                                                        "content), or lapse (after the deadline)."})
@@ -53,7 +54,7 @@ class ExplanationInSchema(ma.Schema):
     content = ma.fields.String(allow_none=True, validate=validate.Length(max=20000))
 
 
-class ExplanationSchema(ma.Schema):
+class ExplanationSchema(Schema):
     finding_id = ma.fields.UUID()
     staff_id = ma.fields.Integer()
     status = ma.fields.String()

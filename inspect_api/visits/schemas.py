@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..fields import ID_MAX, AwareDateTime, Date, id_field
+from ..messages import Schema
 from ..pagination import FeedArgsSchema
 from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 from .models import RESULTS, VISIT_STATUSES
@@ -14,12 +15,12 @@ EVIDENCE_SCHEMA = "inspect_api.evidence.schemas.EvidenceSchema"
 REVIEW_SCHEMA = "inspect_api.reviews.schemas.ReviewSchema"
 
 
-class LocationSchema(ma.Schema):
+class LocationSchema(Schema):
     lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
 
-class VisitPutSchema(ma.Schema):
+class VisitPutSchema(Schema):
     """What the tablet may set. Status, reviewer and server timestamps are not here:
     sending them is refused (422), never stored."""
 
@@ -41,7 +42,7 @@ class VisitPutSchema(ma.Schema):
                                                          "(or send If-Match). Not needed to create."})
 
 
-class FindingInSchema(ma.Schema):
+class FindingInSchema(Schema):
     id = ma.fields.UUID(required=True, metadata={"description": "The tablet's UUID for the finding."})
     criterion_id = id_field(required=True, strict=True)
     result = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RESULTS),
@@ -56,12 +57,12 @@ class FindingInSchema(ma.Schema):
     recorded_at = AwareDateTime(required=True)
 
 
-class FindingsBatchSchema(ma.Schema):
+class FindingsBatchSchema(Schema):
     findings = ma.fields.List(ma.fields.Nested(FindingInSchema), required=True,
                               validate=validate.Length(min=1))
 
 
-class FindingSchema(ma.Schema):
+class FindingSchema(Schema):
     id = ma.fields.UUID()
     visit_id = ma.fields.UUID()
     criterion_id = ma.fields.Integer()
@@ -77,7 +78,7 @@ class FindingSchema(ma.Schema):
                               metadata={"description": "Photos attached to this finding."})
 
 
-class VisitSchema(ma.Schema):
+class VisitSchema(Schema):
     id = ma.fields.UUID()
     desk_id = ma.fields.Integer()
     checklist_id = ma.fields.Integer()
@@ -108,7 +109,7 @@ class VisitDetailSchema(VisitSchema):
                                                       "reviewer's comments reach the tablet here."})
 
 
-class FindingsResultSchema(ma.Schema):
+class FindingsResultSchema(Schema):
     visit_id = ma.fields.UUID()
     visit_version = ma.fields.Integer()
     changed = ma.fields.Integer(metadata={"description": "How many findings this batch created "
@@ -139,13 +140,13 @@ class VisitPreconditionProblemSchema(ProblemSchema):
     current = ma.fields.Nested(VisitDetailSchema, metadata={"description": "The server's copy."})
 
 
-class MissingCriterionSchema(ma.Schema):
+class MissingCriterionSchema(Schema):
     criterion_id = ma.fields.Integer()
     code = ma.fields.String()
     text = ma.fields.String()
 
 
-class MissingEvidenceSchema(ma.Schema):
+class MissingEvidenceSchema(Schema):
     finding_id = ma.fields.UUID()
     criterion_id = ma.fields.Integer()
     code = ma.fields.String()

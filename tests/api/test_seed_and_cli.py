@@ -10,17 +10,28 @@ from inspect_api.audit.models import AuditEvent
 from inspect_api.auth.models import User
 from inspect_api.checklists.models import ChecklistTemplate, Criterion
 from inspect_api.db import db
+from inspect_api.evidence.models import Evidence
 from inspect_api.org.models import Desk, OrgUnit, Staff
 from inspect_api.plans.models import InspectionPlan, Team, team_desks, team_members
+from inspect_api.reviews.models import Review
+from inspect_api.visits.models import Finding, Visit
 from tests.conftest import DEMO_PASSWORD
 
 COUNTED = {
     "org_units": OrgUnit, "desks": Desk, "staff": Staff, "checklists": ChecklistTemplate,
     "criteria": Criterion, "users": User, "plans": InspectionPlan, "teams": Team,
+    "visits": Visit, "findings": Finding, "evidence": Evidence, "reviews": Review,
     "audit_events": AuditEvent,
 }
+# The reference part (demo.yaml: five accounts at the province) and the showcase
+# (showcase.yaml: two accounts at xã Tân Trào; five visits of 38 answers each, five
+# photos, two approved, one returned, two submitted).
 EXPECTED = {"org_units": 24, "desks": 11, "staff": 46, "checklists": 1, "criteria": 38,
-            "users": 5, "plans": 1, "teams": 2}
+            "users": 7, "plans": 1, "teams": 2, "visits": 5, "findings": 5 * 38,
+            "evidence": 5, "reviews": 3}
+DEMO_USERS = {"admin": "admin", "inspector1": "inspector", "inspector2": "inspector",
+              "reviewer1": "reviewer", "leader1": "leader",
+              "admin.tantrao": "admin", "leader.tantrao": "leader"}
 REFORM_DAY = dt.date(2025, 7, 1)
 
 
@@ -50,8 +61,9 @@ def test_seed_demo_loads_the_province_once(app, runner, client):
         assert loaded[name] == expected, (name, loaded[name])
     assert loaded["team_members"] == 2 and loaded["team_desks"] == 11
     # Every created row is audited (org units, desks, staff, checklist + publish, users,
-    # plan, teams).
-    assert loaded["audit_events"] == 24 + 11 + 46 + 2 + 5 + 1 + 2
+    # plan, teams), and each step of the showcase visits: create, sync and submit of
+    # each visit, each photo, each review.
+    assert loaded["audit_events"] == (24 + 11 + 46 + 2 + 5 + 1 + 2) + 2 + (5 * 3 + 5 + 3)
 
     with app.app_context():
         template = db.session.scalar(select(ChecklistTemplate))
@@ -60,8 +72,7 @@ def test_seed_demo_loads_the_province_once(app, runner, client):
         plan = db.session.scalar(select(InspectionPlan))
         assert plan.checklist_id == template.id
         roles = dict(db.session.execute(select(User.username, User.role)).all())
-        assert roles == {"admin": "admin", "inspector1": "inspector", "inspector2": "inspector",
-                         "reviewer1": "reviewer", "leader1": "leader"}
+        assert roles == DEMO_USERS
         db.session.remove()
 
     second = runner.invoke(args=["seed", "demo"])
@@ -69,7 +80,7 @@ def test_seed_demo_loads_the_province_once(app, runner, client):
     assert "nothing changed" in second.output and "created:" not in second.output
     assert _counts(app) == loaded
 
-    for username in ("admin", "inspector1", "inspector2", "reviewer1", "leader1"):
+    for username in DEMO_USERS:
         response = _login(client, username)
         assert response.status_code == 200, (username, response.get_json())
         assert response.get_json()["user"]["username"] == username
