@@ -17,11 +17,12 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .auth.models import User
 from .auth.passwords import password_hasher
@@ -40,6 +41,7 @@ from .visits.service import submit_visit, sync_findings, upsert_visit
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 UNIT_FIELDS = ("code", "name", "kind", "admin_code", "valid_from", "valid_to", "head_name", "head_title")
+T = TypeVar("T")
 PASSWORD_FILE = "demo-password.txt"  # noqa: S105 - a file name, not a password
 # Showcase rows get UUIDs derived from their keys in showcase.yaml (UUID v5 in this
 # namespace), so a second load finds what the first one made.
@@ -71,16 +73,10 @@ class DemoLoader:
         self.created[kind] = self.created.get(kind, 0) + 1
 
     def unit_by_code(self, code: str) -> OrgUnit:
-        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
-        if unit is None:
-            raise ValueError(f"seed refers to unknown org unit {code!r}")
-        return unit
+        return _named(OrgUnit, OrgUnit.code, code, "org unit")
 
     def desk_by_code(self, code: str) -> Desk:
-        desk = db.session.scalar(select(Desk).where(Desk.code == code))
-        if desk is None:
-            raise ValueError(f"seed refers to unknown desk {code!r}")
-        return desk
+        return _named(Desk, Desk.code, code, "desk")
 
     def org_tree(self, node: dict[str, Any], parent: OrgUnit | None) -> None:
         unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == node["code"]))
@@ -200,16 +196,10 @@ class DemoLoader:
     # --- the showcase: visits through the workflow ----------------------------------
 
     def user(self, username: str) -> User:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise ValueError(f"seed refers to unknown user {username!r}")
-        return user
+        return _named(User, User.username, username, "user")
 
     def staff_by_code(self, code: str) -> Staff:
-        staff = db.session.scalar(select(Staff).where(Staff.employee_code == code))
-        if staff is None:
-            raise ValueError(f"seed refers to unknown staff {code!r}")
-        return staff
+        return _named(Staff, Staff.employee_code, code, "staff")
 
     def visit(self, spec: dict[str, Any], plan: InspectionPlan) -> None:
         """Carry one visit to its demo status, resuming wherever an interrupted load
@@ -288,6 +278,14 @@ class DemoLoader:
         decision = "approve" if spec["status"] == "approved" else "return"
         decide(self.user(review["by"]), visit_id,
                {"decision": decision, "comment": review.get("comment"), "findings": notes})
+
+
+def _named(model: type[T], column: InstrumentedAttribute[str], value: str, what: str) -> T:
+    """The one row the seed names by its code, or a clear error naming the typo."""
+    row = db.session.scalar(select(model).where(column == value))
+    if row is None:
+        raise ValueError(f"seed refers to unknown {what} {value!r}")
+    return row
 
 
 def _saved_password() -> str | None:
