@@ -1,9 +1,12 @@
 """Test fixtures: one migrated database per run (SQLite by default, PostgreSQL when
 TEST_DATABASE_URL says so), emptied after every test; an auth helper per role.
 
-Tests commit for real (concurrency and audit-chain tests need separate transactions),
-so isolation comes from emptying the tables after each test, not from a rolled-back
-savepoint.
+Tests commit for real (concurrency and audit-chain tests need separate transactions,
+and many tests open a second app on the same database), so isolation comes from
+emptying the tables after each test, not from a rolled-back savepoint. The demo seed
+runs once per session: its rows are kept in memory and written back for each test
+that asks for `demo` (a few multi-row INSERTs instead of a second of services,
+argon2 and audit hashing).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,13 +65,77 @@ def test_settings(**extra) -> dict:
     return settings
 
 
+@dataclass(frozen=True)
+class SeedSnapshot:
+    """The rows the demo seed wrote (table name -> rows in primary key order) and the
+    change clock it left: the seed's whole effect on the database, audit chain and
+    sync stamps included."""
+
+    rows: dict[str, list[dict]]
+    clock: int
+
+
 @pytest.fixture(scope="session")
-def app():
+def _session_database() -> tuple:
+    """The session app on a freshly migrated database, and the demo seed's snapshot,
+    taken on the empty database before any test writes to it."""
     reset_database(database_url())
     app = create_app(test_settings(), environ={})
     with app.app_context():
         upgrade()
-    return app
+    return app, take_seed_snapshot(app)
+
+
+@pytest.fixture(scope="session")
+def app(_session_database):
+    return _session_database[0]
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(_session_database) -> SeedSnapshot:
+    return _session_database[1]
+
+
+def take_seed_snapshot(app) -> SeedSnapshot:
+    """Run the demo seed on the empty database, read back what it wrote, empty it again."""
+    from inspect_api.seed import load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda message: None)
+        db.session.remove()
+        with db.engine.connect() as conn:
+            rows = {table.name: [dict(row._mapping) for row in
+                                 conn.execute(table.select().order_by(*table.primary_key.columns))]
+                    for table in db.metadata.sorted_tables if table.name not in KEPT_TABLES}
+            clock = conn.execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
+    empty_database(app)
+    return SeedSnapshot({name: table_rows for name, table_rows in rows.items() if table_rows}, clock)
+
+
+def restore_seed(app, snapshot: SeedSnapshot) -> None:
+    """Write the seed's rows back into the emptied database as the seed left them, the
+    change clock included (its counter only has to be at least every row's sync_seq)."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                if table.name in snapshot.rows:
+                    conn.execute(table.insert(), snapshot.rows[table.name])
+            conn.execute(text("UPDATE change_clock SET seq = :seq WHERE id = 1"), {"seq": snapshot.clock})
+            if conn.dialect.name == "postgresql":
+                _move_id_sequences_past(conn, snapshot.rows)
+
+
+def _move_id_sequences_past(conn, rows: dict[str, list[dict]]) -> None:
+    """PostgreSQL: the rows came with their ids, so move each id sequence past them
+    (never back, so the rows a test creates get ids no earlier test used, as before)."""
+    for name in rows:
+        if "id" not in db.metadata.tables[name].c:
+            continue
+        sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": name})
+        if sequence:
+            conn.execute(text(f"SELECT setval('{sequence}', GREATEST((SELECT max(id) FROM {name}), "
+                              f"(SELECT last_value FROM {sequence})))"))
 
 
 def empty_database(app) -> None:
@@ -99,12 +167,9 @@ def runner(app):
 
 
 @pytest.fixture
-def demo(app):
+def demo(app, seed_snapshot):
     """The demo seed (Tuyên Quang after the reform, one plan, two teams, five users)."""
-    from inspect_api.seed import load_demo
-
-    with app.app_context():
-        load_demo(echo=lambda message: None)
+    restore_seed(app, seed_snapshot)
     return Demo(app)
 
 
