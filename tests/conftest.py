@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from inspect_api.app import create_app
 from inspect_api.db import db
@@ -32,6 +33,42 @@ _TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-"))
 
 def database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs it) each worker is a process with a database of
+    its own: SQLite gets a file in the worker's own temporary directory anyway; a
+    PostgreSQL database `<db>` becomes `<db>_gw0`, `<db>_gw1`... (created when missing).
+    It is set in the environment, so what tests derive from it (`<db>_gw0_live`,
+    `_fleet`, `_migrations`) is the worker's own too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not worker or not url or not url.startswith("postgresql"):
+        return
+    base = make_url(url)
+    if base.database.endswith(f"_{worker}"):
+        return  # already the worker's own
+    own = base.set(database=f"{base.database}_{worker}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}):
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test needs an id of its own: pytest-xdist hands tests out by id, so tests
+    sharing one would run once and be counted once. schemathesis names its items
+    `test_operation_keeps_its_contract[GET /api/v1/...]`, but pytest 9.2 builds their
+    ids from the bare function name; give them back the operation their name carries."""
+    for item in items:
+        if item.name.endswith("]") and not item.nodeid.endswith("]"):
+            item._id = item._id.with_params(item.name[item.name.index("[") + 1:-1])
+    seen: set[str] = set()
+    shared = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+    if shared:
+        raise pytest.UsageError(f"tests sharing an id would run only once: {sorted(shared)[:5]}")
 
 
 def reset_database(url: str) -> None:
