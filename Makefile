@@ -8,6 +8,8 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 TEST_POSTGRES_URL ?=
+# pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench bench-reports bench-throttle bench-sync install clean
 
@@ -26,11 +28,12 @@ run: install
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## Run the whole test suite on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL is set.
+## Each pytest-xdist worker has a database of its own (tests/conftest.py).
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	@if [ -n "$(TEST_POSTGRES_URL)" ]; then \
 		echo "--- again on PostgreSQL ---"; \
-		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
+		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(TEST_WORKERS); \
 	fi
 
 ## Lint and types, as CI runs them first: ruff on the repository, mypy on inspect_api/

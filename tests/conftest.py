@@ -1,21 +1,27 @@
 """Test fixtures: one migrated database per run (SQLite by default, PostgreSQL when
 TEST_DATABASE_URL says so), emptied after every test; an auth helper per role.
 
-Tests commit for real (concurrency and audit-chain tests need separate transactions),
-so isolation comes from emptying the tables after each test, not from a rolled-back
-savepoint.
+Tests commit for real (concurrency and audit-chain tests need separate transactions,
+and many tests open a second app on the same database), so isolation comes from
+emptying the tables after each test, not from a rolled-back savepoint. The demo seed
+runs once per session: its rows are kept in memory and written back for each test
+that asks for `demo` (a few multi-row INSERTs instead of a second of services,
+argon2 and audit hashing).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from inspect_api.app import create_app
 from inspect_api.db import db
@@ -23,11 +29,56 @@ from inspect_api.db import db
 DEMO_PASSWORD = "demo-password-for-tests"
 # Rows the migrations put there that the app needs (the change clock's one row).
 KEPT_TABLES = {"change_clock"}
-_TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-"))
+# The session database and object stores, in memory when the machine offers a tmpfs:
+# SQLite syncs the disk at every commit (about 4 ms each on a busy disk, 0.01 ms on
+# /dev/shm) and the tests commit tens of thousands of times. Nothing here must survive.
+_SHM = Path("/dev/shm")
+_TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-",
+                             dir=_SHM if _SHM.is_dir() and os.access(_SHM, os.W_OK) else None))
 
 
 def database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs it) each worker is a process with a database of
+    its own: SQLite gets a file in the worker's own temporary directory anyway; a
+    PostgreSQL database `<db>` becomes `<db>_gw0`, `<db>_gw1`... (created when missing).
+    It is set in the environment, so what tests derive from it (`<db>_gw0_live`,
+    `_fleet`, `_migrations`) is the worker's own too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not worker or not url or not url.startswith("postgresql"):
+        return
+    base = make_url(url)
+    if base.database.endswith(f"_{worker}"):
+        return  # already the worker's own
+    own = base.set(database=f"{base.database}_{worker}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}):
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_TMP, ignore_errors=True)  # in memory, when on /dev/shm
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test needs an id of its own: pytest-xdist hands tests out by id, so tests
+    sharing one would run once and be counted once. schemathesis names its items
+    `test_operation_keeps_its_contract[GET /api/v1/...]`, but pytest 9.2 builds their
+    ids from the bare function name; give them back the operation their name carries."""
+    for item in items:
+        if item.name.endswith("]") and not item.nodeid.endswith("]"):
+            item._id = item._id.with_params(item.name[item.name.index("[") + 1:-1])
+    seen: set[str] = set()
+    shared = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+    if shared:
+        raise pytest.UsageError(f"tests sharing an id would run only once: {sorted(shared)[:5]}")
 
 
 def reset_database(url: str) -> None:
@@ -61,13 +112,77 @@ def test_settings(**extra) -> dict:
     return settings
 
 
+@dataclass(frozen=True)
+class SeedSnapshot:
+    """The rows the demo seed wrote (table name -> rows in primary key order) and the
+    change clock it left: the seed's whole effect on the database, audit chain and
+    sync stamps included."""
+
+    rows: dict[str, list[dict]]
+    clock: int
+
+
 @pytest.fixture(scope="session")
-def app():
+def _session_database() -> tuple:
+    """The session app on a freshly migrated database, and the demo seed's snapshot,
+    taken on the empty database before any test writes to it."""
     reset_database(database_url())
     app = create_app(test_settings(), environ={})
     with app.app_context():
         upgrade()
-    return app
+    return app, take_seed_snapshot(app)
+
+
+@pytest.fixture(scope="session")
+def app(_session_database):
+    return _session_database[0]
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(_session_database) -> SeedSnapshot:
+    return _session_database[1]
+
+
+def take_seed_snapshot(app) -> SeedSnapshot:
+    """Run the demo seed on the empty database, read back what it wrote, empty it again."""
+    from inspect_api.seed import load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda message: None)
+        db.session.remove()
+        with db.engine.connect() as conn:
+            rows = {table.name: [dict(row._mapping) for row in
+                                 conn.execute(table.select().order_by(*table.primary_key.columns))]
+                    for table in db.metadata.sorted_tables if table.name not in KEPT_TABLES}
+            clock = conn.execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
+    empty_database(app)
+    return SeedSnapshot({name: table_rows for name, table_rows in rows.items() if table_rows}, clock)
+
+
+def restore_seed(app, snapshot: SeedSnapshot) -> None:
+    """Write the seed's rows back into the emptied database as the seed left them, the
+    change clock included (its counter only has to be at least every row's sync_seq)."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                if table.name in snapshot.rows:
+                    conn.execute(table.insert(), snapshot.rows[table.name])
+            conn.execute(text("UPDATE change_clock SET seq = :seq WHERE id = 1"), {"seq": snapshot.clock})
+            if conn.dialect.name == "postgresql":
+                _move_id_sequences_past(conn, snapshot.rows)
+
+
+def _move_id_sequences_past(conn, rows: dict[str, list[dict]]) -> None:
+    """PostgreSQL: the rows came with their ids, so move each id sequence past them
+    (never back, so the rows a test creates get ids no earlier test used, as before)."""
+    for name in rows:
+        if "id" not in db.metadata.tables[name].c:
+            continue
+        sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": name})
+        if sequence:
+            conn.execute(text(f"SELECT setval('{sequence}', GREATEST((SELECT max(id) FROM {name}), "
+                              f"(SELECT last_value FROM {sequence})))"))
 
 
 def empty_database(app) -> None:
@@ -99,12 +214,9 @@ def runner(app):
 
 
 @pytest.fixture
-def demo(app):
+def demo(app, seed_snapshot):
     """The demo seed (Tuyên Quang after the reform, one plan, two teams, five users)."""
-    from inspect_api.seed import load_demo
-
-    with app.app_context():
-        load_demo(echo=lambda message: None)
+    restore_seed(app, seed_snapshot)
     return Demo(app)
 
 

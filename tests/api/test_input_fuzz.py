@@ -516,12 +516,9 @@ def _clean_database():
 
 
 @pytest.fixture(scope="module")
-def world(app):
+def world(app, seed_snapshot):
     """The demo seed, and a draft visit with a finding, whose ids the requests use."""
-    from inspect_api.seed import load_demo
-
-    with app.app_context():
-        load_demo(echo=lambda message: None)
+    conftest.restore_seed(app, seed_snapshot)
     demo = conftest.Demo(app)
     client = app.test_client()
     _reset_throttle(app)
