@@ -32,7 +32,7 @@ KEPT_TABLES = {"change_clock"}
 # The session database and object stores, in memory when the machine offers a tmpfs:
 # SQLite syncs the disk at every commit (about 4 ms each on a busy disk, 0.01 ms on
 # /dev/shm) and the tests commit tens of thousands of times. Nothing here must survive.
-_SHM = Path("/dev/shm")
+_SHM = Path("/dev/shm")  # noqa: S108 - a directory for mkdtemp, which makes it private
 _TMP = Path(tempfile.mkdtemp(prefix="inspect-tests-",
                              dir=_SHM if _SHM.is_dir() and os.access(_SHM, os.W_OK) else None))
 
@@ -181,7 +181,8 @@ def _move_id_sequences_past(conn, rows: dict[str, list[dict]]) -> None:
             continue
         sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": name})
         if sequence:
-            conn.execute(text(f"SELECT setval('{sequence}', GREATEST((SELECT max(id) FROM {name}), "
+            # Names from the metadata and the catalogue, not from input.
+            conn.execute(text(f"SELECT setval('{sequence}', GREATEST((SELECT max(id) FROM {name}), "  # noqa: S608
                               f"(SELECT last_value FROM {sequence})))"))
 
 
