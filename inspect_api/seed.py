@@ -154,7 +154,9 @@ class DemoLoader:
         return password if generated else None
 
     def forms(self, rows: list[dict[str, Any]]) -> None:
-        """Proposed forms are reference data: added once per (code, valid_from)."""
+        """Proposed forms are reference data: added once per (code, valid_from); a corrected
+        name or legal basis in the seed reaches the rows already there (frozen lists keep
+        their own copies)."""
         from .reports.models import ProposedForm
 
         for row in rows:
@@ -163,6 +165,8 @@ class DemoLoader:
             if exists is None:
                 db.session.add(ProposedForm(**row))
                 self._count("proposed forms")
+            else:
+                exists.name, exists.legal_basis = row["name"], row["legal_basis"]
         db.session.commit()
 
     def plan(self, doc: dict[str, Any], template: ChecklistTemplate) -> None:
