@@ -165,3 +165,25 @@ def test_former_units_point_at_their_successors(app, demo, client, login):
     assert not after_reform & former_ids
     listed = client.get("/api/v1/org-units?per_page=200", headers=headers).get_json()
     assert len(listed["items"]) == 24 and listed["meta"]["more"] is False
+
+
+def test_seeding_again_brings_a_forms_citation_up_to_date(app, runner):
+    """A corrected legal basis in seed/forms.yaml reaches a database seeded before it."""
+    from inspect_api.reports.models import ProposedForm
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        form = db.session.scalars(select(ProposedForm).where(ProposedForm.code == "ky_luat_khien_trach")
+                                  .order_by(ProposedForm.valid_from.desc())).first()
+        corrected, form_id = form.legal_basis, form.id
+        form.legal_basis, form.name = "NĐ 172/2025/NĐ-CP Đ8.1 (cũ)", "Tên cũ"
+        db.session.commit()
+        count = db.session.scalar(select(func.count()).select_from(ProposedForm))
+        db.session.remove()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        form = db.session.get(ProposedForm, form_id)
+        assert form.legal_basis == corrected and "Đ8.1" not in corrected
+        assert form.name == "Đề nghị xem xét xử lý kỷ luật (hình thức khiển trách)"
+        assert db.session.scalar(select(func.count()).select_from(ProposedForm)) == count
+        db.session.remove()
