@@ -72,6 +72,20 @@ class Form:
     HEAD_REVIEW = "kiem_diem_nguoi_dung_dau"
     PRAISE = "bieu_duong"
     AWARD = "giay_khen"
+    # No rule proposes a Bằng khen yet; its authority is known (award_authority).
+    PROVINCE_AWARD = "bang_khen"
+
+
+# What a signed list of the previous period must show for "two periods in a row".
+HEAD_CRITICISM_FORMS = (Form.HEAD_CRITICISM, Form.HEAD_REVIEW)
+PRAISE_FORMS = (Form.PRAISE, Form.AWARD)
+# Forms that name who awards them (award_authority).
+AWARD_FORMS = (Form.AWARD, Form.PROVINCE_AWARD)
+# Kinds of org unit whose chairman (Chủ tịch UBND cấp xã) awards a Giấy khen (Luật TĐKT
+# 2022 Đ80.3); a department's head does for its own (Đ80.1).
+COMMUNE_KINDS = ("commune", "ward", "special_zone")
+# Position titles of a unit's leaders, deputies being "Phó " + one of them.
+LEADER_TITLES = ("giám đốc", "chủ tịch", "trưởng", "chánh", "thủ trưởng")
 
 
 SEVERITY_VI = {"critical": "nghiêm trọng", "major": "chính", "minor": "nhỏ"}
@@ -173,6 +187,47 @@ class Proposal:
     reasons: tuple[str, ...]
     pending_explanation: bool = False
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedList:
+    """A frozen (signed) list of the previous period an entry was on: the only fact a
+    "two periods in a row" proposal may cite."""
+
+    document_number: str
+    document_date: dt.date
+    period: str  # "quý III/2026"
+
+    def cite(self) -> str:
+        return (f"danh sách kỳ {self.period} kèm theo văn bản số {self.document_number} "
+                f"ngày {self.document_date:%d/%m/%Y}")
+
+
+@dataclass(frozen=True)
+class OrgLevel:
+    """One org unit of the chain an award's authority is read from."""
+
+    name: str
+    kind: str
+    head_title: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """An official as the rule on criticised units reads them."""
+
+    staff_id: int
+    name: str
+    position: str | None
+    org_unit_id: int  # the unit that employs them
+    desk_unit_id: int | None  # the unit whose desk they work at
+
+
+@dataclass(frozen=True)
+class CriticisedUnit:
+    unit_id: int
+    name: str
+    head_name: str | None
 
 
 # --- wording -----------------------------------------------------------------------
@@ -307,11 +362,13 @@ def unit_criticism(units: Iterable[UnitFacts], settings: ListSettings) -> dict[i
     return criticised
 
 
-def head_criticism_proposal(grounds: Sequence[Ground], criticised_before: bool) -> Proposal:
-    """Two periods in a row → đề nghị kiểm điểm trách nhiệm người đứng đầu."""
+def head_criticism_proposal(grounds: Sequence[Ground], criticised_before: SignedList | None) -> Proposal:
+    """Two periods in a row → đề nghị kiểm điểm trách nhiệm người đứng đầu, only when the
+    previous period's criticism is on a signed list (a computed one is never cited)."""
     reasons = tuple(g.reason for g in grounds)
-    if criticised_before:
-        return Proposal(Form.HEAD_REVIEW, reasons + ("Hai kỳ liên tiếp thuộc diện phê bình người đứng đầu",))
+    if criticised_before is not None:
+        return Proposal(Form.HEAD_REVIEW, reasons + ("Hai kỳ liên tiếp thuộc diện phê bình người đứng đầu",),
+                        note="Kỳ trước đã đề nghị phê bình người đứng đầu: " + criticised_before.cite())
     return Proposal(Form.HEAD_CRITICISM, reasons)
 
 
@@ -342,11 +399,46 @@ def unit_commendation(scores: Mapping[int, UnitScore], visit_days: Mapping[int, 
         if unit_id not in excluded and unit_earns_praise(score, settings)}
 
 
-def praise_proposal(reasons: Sequence[str], praised_before: bool) -> Proposal:
-    """Biểu dương two periods in a row → đề nghị khen thưởng (giấy khen)."""
-    if praised_before:
-        return Proposal(Form.AWARD, tuple(reasons) + ("Được biểu dương hai kỳ liên tiếp",))
-    return Proposal(Form.PRAISE, tuple(reasons))
+def praise_proposal(reasons: Sequence[str], praised_before: SignedList | None,
+                    note: str | None = None) -> Proposal:
+    """Biểu dương two periods in a row → đề nghị khen thưởng (giấy khen), only when the
+    previous period's biểu dương is on a signed list; otherwise it stays biểu dương."""
+    if praised_before is not None:
+        cited = "Kỳ trước đã được biểu dương: " + praised_before.cite()
+        return Proposal(Form.AWARD, tuple(reasons) + ("Được biểu dương hai kỳ liên tiếp",),
+                        note="; ".join(n for n in (cited, note) if n))
+    return Proposal(Form.PRAISE, tuple(reasons), note=note)
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def award_authority(form_code: str, chain: Sequence[OrgLevel]) -> str | None:
+    """Who awards the form, from the unit (or the official's employer) up its parents:
+    Giấy khen by the Chủ tịch UBND of the commune (Luật TĐKT 2022 Đ80.3) or by the head
+    of the department (Đ80.1), whichever comes first; Bằng khen by the Chủ tịch UBND
+    tỉnh (chưa đối chiếu). None for a form that is not an award, or no such unit."""
+    if form_code == Form.AWARD:
+        for level in chain:
+            if level.kind in COMMUNE_KINDS:
+                return f"Chủ tịch UBND {_lower_first(level.name)}"
+            if level.kind == "department":
+                return level.head_title or department_head(level.name)
+    if form_code == Form.PROVINCE_AWARD:
+        for level in chain:
+            if level.kind == "province":
+                return f"Chủ tịch UBND {_lower_first(level.name)} (chưa đối chiếu)"
+    return None
+
+
+def department_head(name: str) -> str:
+    """The title of a department's head when the data does not give it."""
+    if name.startswith("Sở "):
+        return f"Giám đốc {name}"
+    if name.startswith("Văn phòng"):
+        return f"Chánh {name}"
+    return f"Thủ trưởng {name}"
 
 
 # --- staff → phê bình, đề nghị xem xét xử lý kỷ luật --------------------------------------
@@ -477,6 +569,36 @@ def staff_commendation(duty: Mapping[int, Sequence[dt.date]], excluded: set[int]
     pending)."""
     return {staff_id: days for staff_id, days in duty.items()
             if len(days) >= settings.commend_min_visits and staff_id not in excluded}
+
+
+def is_leader(member: StaffMember, unit: CriticisedUnit) -> bool:
+    """The unit's head or a deputy: named as its head, or employed by it under a leader's
+    title ("Giám đốc …", "Phó Giám đốc …", "Chủ tịch …", "Phó Trưởng …": the title with
+    "Phó " taken off starts with one of LEADER_TITLES)."""
+    if unit.head_name and member.name.strip().casefold() == unit.head_name.strip().casefold():
+        return True
+    title = (member.position or "").strip().casefold()
+    title = title.removeprefix("phó ").lstrip()
+    return member.org_unit_id == unit.unit_id and title.startswith(LEADER_TITLES)
+
+
+def staff_of_criticised_units(members: Iterable[StaffMember], criticised: Mapping[int, CriticisedUnit]
+                              ) -> tuple[set[int], dict[int, str]]:
+    """(officials barred, notes by official) for the staff of units on the criticism list
+    of the period: their head and deputy heads are not commended; their other staff may
+    be, with a note saying so. Staff of a unit: employed by it or at its desk."""
+    barred: set[int] = set()
+    notes: dict[int, str] = {}
+    for member in members:
+        units = [criticised[u] for u in dict.fromkeys((member.org_unit_id, member.desk_unit_id))
+                 if u is not None and u in criticised]
+        if any(is_leader(member, unit) for unit in units):
+            barred.add(member.staff_id)
+        elif units:
+            notes[member.staff_id] = "; ".join(
+                f"{unit.name} thuộc danh sách đề nghị phê bình người đứng đầu cùng kỳ; "
+                "cá nhân không giữ chức vụ lãnh đạo đơn vị" for unit in units)
+    return barred, notes
 
 
 def staff_praise_reason(days: Sequence[dt.date]) -> str:

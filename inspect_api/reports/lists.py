@@ -62,6 +62,7 @@ class Entry:
     explanation_status: str | None = None
     pending_explanation: bool = False
     note: str | None = None
+    award_authority: str | None = None  # who awards the form: "Chủ tịch UBND xã Tân Trào"
     # As FailingFinding.as_dict(): the shape a frozen list stores and the API shows.
     findings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -256,6 +257,54 @@ def _prior_criticism(staff_ids: set[int], scope: Scope, months: int) -> dict[int
     return {staff_id: sorted(dates) for staff_id, dates in result.items()}
 
 
+def _signed_before(kind: str, scope: Scope, forms: Sequence[str]) -> dict[tuple[str, int], rules.SignedList]:
+    """The entries of the frozen lists of `kind` for the period before `scope`'s, under
+    one of `forms`, by (entry type, unit or official id): the latest signed list that
+    names each. A period only computed, never frozen, gives nothing."""
+    previous = scope.previous()
+    rows = db.session.execute(
+        select(FrozenListEntry.entry_type, FrozenListEntry.org_unit_id, FrozenListEntry.staff_id,
+               FrozenList.document_number, FrozenList.document_date)
+        .join(FrozenList, FrozenList.id == FrozenListEntry.list_id)
+        .where(FrozenList.kind == kind, FrozenList.period_from == previous.date_from,
+               FrozenList.period_to == previous.date_to, FrozenListEntry.form_code.in_(forms))
+        .order_by(FrozenList.document_date, FrozenList.id))
+    label = period_label(previous.date_from, previous.date_to)
+    signed = {}
+    for entry_type, unit_id, staff_id, number, date in rows:
+        key_id = unit_id if entry_type == "unit" else staff_id
+        if key_id is not None:  # a unit or official deleted since keeps its copy, not a key
+            signed[(entry_type, key_id)] = rules.SignedList(number, date, label)  # later lists win
+    return signed
+
+
+class AwardAuthorities:
+    """Who awards a form to a unit or an official's employer, reading each unit's chain of
+    parents once."""
+
+    def __init__(self) -> None:
+        self._units: dict[int, OrgUnit] = {}
+
+    def __call__(self, form_code: str, unit_id: int) -> str | None:
+        if form_code not in rules.AWARD_FORMS:  # nothing to read
+            return None
+        return rules.award_authority(form_code, self._chain(unit_id))
+
+    def _chain(self, unit_id: int) -> list[rules.OrgLevel]:
+        unit = self._unit(unit_id)
+        ids = [int(i) for i in unit.path.strip("/").split("/") if i] or [unit_id]
+        missing = [i for i in ids if i not in self._units]
+        if missing:
+            self._units.update({u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(missing)))})
+        return [rules.OrgLevel(u.name, u.kind, u.head_title)
+                for u in (self._units[i] for i in reversed(ids) if i in self._units)]
+
+    def _unit(self, unit_id: int) -> OrgUnit:
+        if unit_id not in self._units:
+            self._units[unit_id] = db.session.get_one(OrgUnit, unit_id)
+        return self._units[unit_id]
+
+
 def _staff_rows(ids: set[int]) -> dict[int, Staff]:
     rows = {}
     for chunk in chunked(sorted(ids)):
@@ -329,10 +378,10 @@ def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]
 
 def _criticism_entries(period: Period, settings: ListSettings, forms: FormCatalogue) -> list[Entry]:
     units = _units(period.scope)
-    previous = Period.load(period.scope.previous()).unit_criticism(settings)
+    previous = _signed_before("criticism", period.scope, rules.HEAD_CRITICISM_FORMS)
     entries = []
     for unit_id, grounds in period.unit_criticism(settings).items():
-        proposal = rules.head_criticism_proposal(grounds, unit_id in previous)
+        proposal = rules.head_criticism_proposal(grounds, previous.get(("unit", unit_id)))
         findings = [f for ground in grounds for f in ground.findings]
         entries.append(_unit_entry(units[unit_id], period.scores.get(unit_id), proposal, findings, forms))
     criticised = period.staff_criticism(settings)
@@ -345,21 +394,31 @@ def _criticism_entries(period: Period, settings: ListSettings, forms: FormCatalo
 
 def _commendation_entries(period: Period, settings: ListSettings, forms: FormCatalogue) -> list[Entry]:
     units = _units(period.scope)
-    previous = Period.load(period.scope.previous())
-    previous_units = previous.commended_units(settings)
-    commended_units = period.commended_units(settings)
+    previous = _signed_before("commendation", period.scope, rules.PRAISE_FORMS)
+    authorities = AwardAuthorities()
     entries = []
-    for unit_id, reason in commended_units.items():
-        proposal = rules.praise_proposal([reason], unit_id in previous_units)
-        entries.append(_unit_entry(units[unit_id], period.scores[unit_id], proposal, [], forms))
+    for unit_id, reason in period.commended_units(settings).items():
+        proposal = rules.praise_proposal([reason], previous.get(("unit", unit_id)))
+        entry = _unit_entry(units[unit_id], period.scores[unit_id], proposal, [], forms)
+        entry.award_authority = authorities(proposal.form_code, unit_id)
+        entries.append(entry)
     commended = period.commended_staff(settings, set(period.staff_criticism(settings)))
-    # Whoever the previous period criticised had a failure in it, which already excludes them.
-    previous_staff = previous.commended_staff(settings, set())
     staff_rows = _staff_rows(set(commended))
+    criticised = {unit_id: rules.CriticisedUnit(unit_id, units[unit_id].name, units[unit_id].head_name)
+                  for unit_id in period.unit_criticism(settings)}
+    barred, notes = rules.staff_of_criticised_units(
+        [rules.StaffMember(s.id, s.full_name, s.position, s.org_unit_id,
+                           s.desk.org_unit_id if s.desk is not None else None) for s in staff_rows.values()],
+        criticised)
     no_failures = {level: 0 for level in SEVERITY_VI}
     for staff_id, days in commended.items():
-        proposal = rules.praise_proposal([rules.staff_praise_reason(days)], staff_id in previous_staff)
-        entries.append(_staff_entry(staff_rows[staff_id], proposal, (), no_failures, None, forms))
+        if staff_id in barred:
+            continue
+        proposal = rules.praise_proposal([rules.staff_praise_reason(days)], previous.get(("staff", staff_id)),
+                                         notes.get(staff_id))
+        entry = _staff_entry(staff_rows[staff_id], proposal, (), no_failures, None, forms)
+        entry.award_authority = authorities(proposal.form_code, staff_rows[staff_id].org_unit_id)
+        entries.append(entry)
     return entries
 
 

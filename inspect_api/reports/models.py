@@ -93,6 +93,7 @@ class FrozenListEntry(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON)
     explanation_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    award_authority: Mapped[str | None] = mapped_column(String(300))
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
     @property

@@ -97,7 +97,11 @@ class EntrySchema(Schema):
     head_name = ma.fields.String(allow_none=True)
     form_code = ma.fields.String()
     form_name = ma.fields.String(metadata={"description": "The proposed form (a proposal only)."})
-    form_legal_basis = ma.fields.String(allow_none=True)
+    form_legal_basis = ma.fields.String(allow_none=True, metadata={
+        "description": "The legal basis of the proposed form, from the forms catalogue."})
+    award_authority = ma.fields.String(allow_none=True, metadata={
+        "description": "Who awards the proposed award (Giấy khen: Chủ tịch UBND of the commune, or "
+                       "the head of the department); null for a form that is not an award."})
     score = ma.fields.Float(allow_none=True)
     critical = ma.fields.Integer()
     major = ma.fields.Integer()

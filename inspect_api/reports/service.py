@@ -17,7 +17,7 @@ from .scores import desk_scores, resolve_scope, unit_scores
 
 ENTRY_FIELDS = ("entry_type", "org_unit_id", "staff_id", "name", "position_title", "org_name",
                 "commune", "head_name", "form_code", "form_name", "form_legal_basis", "score",
-                "critical", "major", "minor", "reasons", "explanation_status", "note")
+                "critical", "major", "minor", "reasons", "explanation_status", "note", "award_authority")
 LIST_SUBJECTS = {
     "criticism": "Tập thể, cá nhân đề nghị phê bình, xem xét xử lý kỷ luật qua kiểm tra Bộ phận Một cửa",
     "commendation": "Tập thể, cá nhân đề nghị biểu dương, khen thưởng qua kiểm tra Bộ phận Một cửa",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import update
 
 from tests.api.review_support import Flow, flow_with_settings, weight
@@ -303,6 +305,13 @@ def test_dossier_rates_below_the_threshold_criticise_the_head(flow, code, bad, g
         assert finding["evidence"] == [low.evidence[code]]
 
 
+def freeze(flow, kind, date_from, date_to, number, signed):
+    r = flow.client.post("/api/v1/reports/lists", headers=flow.login("leader1"), json={
+        "kind": kind, "from": date_from, "to": date_to, "document_number": number, "document_date": signed})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
 def test_two_periods_in_a_row_propose_a_review_of_the_head(flow):
     flow.approved("TQ-MINHXUAN", "2026-08-10", {"SEAT-02": "fail"})   # Q3
     flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})   # Q4
@@ -310,10 +319,20 @@ def test_two_periods_in_a_row_propose_a_review_of_the_head(flow):
     flow.approved("TQ-MYLAM", "2026-11-10", {"SEAT-02": "fail"})
     flow.approved("TQ-TANTRAO", "2026-08-10", {"SEAT-02": "fail"})    # Q3 only
     flow.approved("TQ-TANTRAO", "2026-11-10")
+    # Q3 only computed, never signed: never cited, the head is criticised as a first time.
+    first = flow.unit_entry("criticism", "TQ-MINHXUAN")
+    assert first["form_code"] == "phe_binh_nguoi_dung_dau" and first["note"] is None
+    assert "Hai kỳ liên tiếp thuộc diện phê bình người đứng đầu" not in first["reasons"]
+    # Q2 signed: not the period before Q4.
+    freeze(flow, "criticism", "2026-04-01", "2026-06-30", "5/TTr-SNV", "2026-07-06")
+    assert flow.unit_entry("criticism", "TQ-MYLAM")["form_code"] == "phe_binh_nguoi_dung_dau"
+    freeze(flow, "criticism", "2026-07-01", "2026-09-30", "12/TTr-SNV", "2026-10-05")
     repeated = flow.unit_entry("criticism", "TQ-MINHXUAN")
     assert repeated["form_code"] == "kiem_diem_nguoi_dung_dau"
     assert repeated["form_name"] == "Đề nghị kiểm điểm trách nhiệm người đứng đầu"
     assert "Hai kỳ liên tiếp thuộc diện phê bình người đứng đầu" in repeated["reasons"]
+    assert repeated["note"] == ("Kỳ trước đã đề nghị phê bình người đứng đầu: danh sách kỳ quý III/2026 "
+                                "kèm theo văn bản số 12/TTr-SNV ngày 05/10/2026")
     assert flow.unit_entry("criticism", "TQ-MYLAM")["form_code"] == "phe_binh_nguoi_dung_dau"
     assert flow.unit_entry("criticism", "TQ-TANTRAO") is None
     units = [e["form_code"] for e in flow.listing("criticism")["entries"] if e["entry_type"] == "unit"]
@@ -325,7 +344,16 @@ def test_the_period_before_a_month_is_the_whole_previous_month(flow):
     flow.approved("TQ-MINHXUAN", "2026-09-30", {"SEAT-02": "fail"}, at="17:30:00")
     flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
     november = {"from": "2026-11-01", "to": "2026-11-30"}
-    assert flow.unit_entry("criticism", "TQ-MINHXUAN", **november)["form_code"] == "kiem_diem_nguoi_dung_dau"
+    assert flow.unit_entry("criticism", "TQ-MINHXUAN", **november)["form_code"] == "phe_binh_nguoi_dung_dau"
+    # Signed for September (the visit is not in it) and for the quarter: not the month before.
+    assert freeze(flow, "criticism", "2026-09-01", "2026-09-30", "20/TTr-SNV", "2026-10-02")["entries"] == []
+    freeze(flow, "criticism", "2026-07-01", "2026-12-31", "21/TTr-SNV", "2027-01-02")
+    assert flow.unit_entry("criticism", "TQ-MINHXUAN", **november)["form_code"] == "phe_binh_nguoi_dung_dau"
+    october = freeze(flow, "criticism", "2026-10-01", "2026-10-31", "22/TTr-SNV", "2026-11-03")
+    assert [e["org_unit_id"] for e in october["entries"]] == [flow.demo.units["TQ-MINHXUAN"]]
+    entry = flow.unit_entry("criticism", "TQ-MINHXUAN", **november)
+    assert entry["form_code"] == "kiem_diem_nguoi_dung_dau"
+    assert "danh sách kỳ tháng 10/2026 kèm theo văn bản số 22/TTr-SNV ngày 03/11/2026" in entry["note"]
 
 
 # --- units: biểu dương ------------------------------------------------------------------
@@ -370,15 +398,88 @@ def test_two_periods_of_commendation_propose_a_giay_khen(flow):
         flow.approved("TQ-MINHXUAN", day)
     for day in ("2026-08-10", "2026-11-10", "2026-11-20"):   # one visit in Q3: not commended then
         flow.approved("TQ-MYLAM", day)
+    # Q3 commended as computed but never signed: stays at biểu dương, nothing cited.
+    unsigned = flow.unit_entry("commendation", "TQ-MINHXUAN")
+    assert unsigned["form_code"] == "bieu_duong" and unsigned["note"] is None
+    assert unsigned["award_authority"] is None and "Được biểu dương hai kỳ liên tiếp" not in unsigned["reasons"]
+    q3 = freeze(flow, "commendation", "2026-07-01", "2026-09-30", "30/TTr-SNV", "2026-10-07")
+    assert {e["form_code"] for e in q3["entries"]} == {"bieu_duong"}
     entry = flow.unit_entry("commendation", "TQ-MINHXUAN")
     assert entry["form_code"] == "giay_khen" and entry["form_name"] == "Đề nghị tặng Giấy khen"
     assert "Được biểu dương hai kỳ liên tiếp" in entry["reasons"]
+    assert entry["note"] == ("Kỳ trước đã được biểu dương: danh sách kỳ quý III/2026 kèm theo văn bản "
+                             "số 30/TTr-SNV ngày 07/10/2026")
+    # A ward's chairman awards its Giấy khen (Luật TĐKT 2022 Đ80.3).
+    assert entry["award_authority"] == "Chủ tịch UBND phường Minh Xuân"
+    assert "Đ80" in entry["form_legal_basis"]
     assert flow.unit_entry("commendation", "TQ-MYLAM")["form_code"] == "bieu_duong"
     units = [e["form_code"] for e in flow.listing("commendation")["entries"] if e["entry_type"] == "unit"]
     assert units == ["giay_khen", "bieu_duong"]
     # The officials on duty in all of them too.
     on_duty = flow.demo.staff_by_desk[flow.desk("TQ-MINHXUAN")][0]
-    assert flow.staff_entry("commendation", on_duty)["form_code"] == "giay_khen"
+    official = flow.staff_entry("commendation", on_duty)
+    assert official["form_code"] == "giay_khen" and official["award_authority"] == "Chủ tịch UBND phường Minh Xuân"
+    assert "30/TTr-SNV" in official["note"]
+    # The frozen copy keeps who awards it.
+    q4 = freeze(flow, "commendation", "2026-10-01", "2026-12-31", "45/TTr-SNV", "2027-01-08")
+    assert q4["entries"] == flow.listing("commendation")["entries"]
+    kept = next(e for e in q4["entries"] if e["org_unit_id"] == flow.demo.units["TQ-MINHXUAN"])
+    assert kept["award_authority"] == "Chủ tịch UBND phường Minh Xuân"
+
+
+def test_a_departments_head_awards_the_giay_khen_of_its_own(flow):
+    """At the provincial centre: its own staff are the provincial office's (Văn phòng UBND
+    tỉnh, headed by its Chánh Văn phòng), a Sở's staff sent there are the Sở's."""
+    centre = flow.demo.staff_by_desk[flow.desk("TQ-TTPVHCC")]
+    own, justice = centre[1], centre[2]
+    for day in ("2026-08-10", "2026-08-20", "2026-11-10", "2026-11-20"):
+        flow.approved("TQ-TTPVHCC", day, on_duty=[own, justice])
+    freeze(flow, "commendation", "2026-07-01", "2026-09-30", "30/TTr-SNV", "2026-10-07")
+    assert flow.unit_entry("commendation", "TQ-TTPVHCC")["award_authority"] == "Chánh Văn phòng UBND tỉnh"
+    assert staff_name(flow, justice)["org_unit_id"] == flow.demo.units["TQ-STP"]
+    assert flow.staff_entry("commendation", justice)["award_authority"] == "Giám đốc Sở Tư pháp"
+    assert flow.staff_entry("commendation", own)["award_authority"] == "Chánh Văn phòng UBND tỉnh"
+
+
+def test_a_criticised_unit_and_its_leaders_are_not_commended(flow):
+    """The provincial centre fails a critical criterion in both visits: on the criticism
+    list, so neither it nor its deputy director is commended; its other staff are, with a
+    note saying so."""
+    centre = flow.demo.staff_by_desk[flow.desk("TQ-TTPVHCC")]
+    deputy, own, justice = centre[:3]
+    assert staff_name(flow, deputy)["position"].startswith("Phó Giám đốc")
+    for day in ("2026-11-10", "2026-11-20"):
+        flow.approved("TQ-TTPVHCC", day, {"SEAT-02": "fail"}, on_duty=[deputy, own, justice])
+        flow.approved("TQ-MYLAM", day, on_duty=flow.demo.staff_by_desk[flow.desk("TQ-MYLAM")][:1])
+    assert flow.unit_entry("criticism", "TQ-TTPVHCC")["form_code"] == "phe_binh_nguoi_dung_dau"
+    listing = flow.listing("commendation")
+    units = {e["org_unit_id"] for e in listing["entries"] if e["entry_type"] == "unit"}
+    assert flow.demo.units["TQ-TTPVHCC"] not in units and flow.demo.units["TQ-MYLAM"] in units
+    staff = {e["staff_id"]: e for e in listing["entries"] if e["entry_type"] == "staff"}
+    assert deputy not in staff
+    note = ("Trung tâm Phục vụ hành chính công tỉnh thuộc danh sách đề nghị phê bình người đứng đầu "
+            "cùng kỳ; cá nhân không giữ chức vụ lãnh đạo đơn vị")
+    assert staff[own]["note"] == note and staff[own]["form_code"] == "bieu_duong"
+    assert staff[justice]["note"] == note      # sent by a Sở, working at the centre's desk
+    clean = flow.demo.staff_by_desk[flow.desk("TQ-MYLAM")][0]
+    assert staff[clean]["note"] is None
+
+
+def test_every_entry_carries_the_legal_basis_of_its_form(flow):
+    forms = yaml.safe_load((Path(__file__).resolve().parents[2] / "seed" / "forms.yaml").read_text())["forms"]
+    in_force = {f["code"]: f["legal_basis"] for f in forms if "valid_to" not in f}
+    s = [flow.staff("TQ-MINHXUAN", i) for i in range(3)]
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail", "CON-01": ("fail", s[1])}, on_duty=s)
+    for day in ("2026-11-10", "2026-11-20"):
+        flow.approved("TQ-MYLAM", day)
+    seen = set()
+    for kind in ("criticism", "commendation"):
+        frozen = freeze(flow, kind, "2026-10-01", "2026-12-31", f"{kind}/TTr-SNV", "2026-12-30")
+        assert frozen["entries"]
+        for entry in flow.listing(kind)["entries"] + frozen["entries"]:
+            assert entry["form_legal_basis"] == in_force[entry["form_code"]], entry
+            seen.add(entry["form_code"])
+    assert seen == {"phe_binh", "phe_binh_nguoi_dung_dau", "bieu_duong"}
 
 
 # --- staff: biểu dương ------------------------------------------------------------------

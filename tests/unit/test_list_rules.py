@@ -140,12 +140,20 @@ def test_unit_criticism_gives_every_ground_in_order():
     assert reasons[2].startswith("Tỷ lệ hồ sơ giải quyết đúng hạn (DOS-01)") and len(reasons) == 3
 
 
+SIGNED_Q3 = rules.SignedList("12/TTr-SNV", dt.date(2026, 10, 5), "quý III/2026")
+
+
 def test_two_periods_in_a_row_propose_a_review_of_the_head():
     grounds = [rules.Ground("Điểm trung bình 60,0 %, dưới mức 70,0 %")]
-    assert rules.head_criticism_proposal(grounds, False).form_code == Form.HEAD_CRITICISM
-    again = rules.head_criticism_proposal(grounds, True)
+    # The previous period not on a signed list (computed only, or not criticised): phê bình.
+    first = rules.head_criticism_proposal(grounds, None)
+    assert first.form_code == Form.HEAD_CRITICISM and first.note is None
+    again = rules.head_criticism_proposal(grounds, SIGNED_Q3)
     assert again.form_code == Form.HEAD_REVIEW
     assert again.reasons[-1] == "Hai kỳ liên tiếp thuộc diện phê bình người đứng đầu"
+    # The note cites the signed list: its number and date.
+    assert again.note == ("Kỳ trước đã đề nghị phê bình người đứng đầu: danh sách kỳ quý III/2026 "
+                          "kèm theo văn bản số 12/TTr-SNV ngày 05/10/2026")
 
 
 # --- unit → biểu dương -----------------------------------------------------------------
@@ -173,8 +181,49 @@ def test_a_working_hours_breach_bars_the_unit():
 
 
 def test_praise_two_periods_in_a_row_proposes_a_giay_khen():
-    assert rules.praise_proposal(["r"], False) == rules.Proposal(Form.PRAISE, ("r",))
-    assert rules.praise_proposal(["r"], True) == rules.Proposal(Form.AWARD, ("r", "Được biểu dương hai kỳ liên tiếp"))
+    assert rules.praise_proposal(["r"], None) == rules.Proposal(Form.PRAISE, ("r",))
+    cited = "Kỳ trước đã được biểu dương: " + SIGNED_Q3.cite()
+    assert rules.praise_proposal(["r"], SIGNED_Q3) == rules.Proposal(
+        Form.AWARD, ("r", "Được biểu dương hai kỳ liên tiếp"), note=cited)
+    assert "12/TTr-SNV ngày 05/10/2026" in cited
+    # A note of the entry's own (its unit criticised) goes with it, either way.
+    assert rules.praise_proposal(["r"], None, "n") == rules.Proposal(Form.PRAISE, ("r",), note="n")
+    assert rules.praise_proposal(["r"], SIGNED_Q3, "n").note == cited + "; n"
+
+
+# --- awards: who awards them ------------------------------------------------------------
+
+PROVINCE = rules.OrgLevel("Tỉnh Tuyên Quang", "province")
+
+
+def test_a_communes_chairman_awards_its_giay_khen():
+    chain = [rules.OrgLevel("Xã Tân Trào", "commune", "Chủ tịch UBND xã"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, chain) == "Chủ tịch UBND xã Tân Trào"
+    ward = [rules.OrgLevel("Phường Minh Xuân", "ward"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, ward) == "Chủ tịch UBND phường Minh Xuân"
+    zone = [rules.OrgLevel("Đặc khu Cô Tô", "special_zone"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, zone) == "Chủ tịch UBND đặc khu Cô Tô"
+
+
+def test_a_departments_head_awards_its_own_giay_khen():
+    sở = [rules.OrgLevel("Sở Tư pháp", "department"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, sở) == "Giám đốc Sở Tư pháp"
+    # A centre under the provincial office: the office's head, the nearest department.
+    centre = [rules.OrgLevel("Trung tâm Phục vụ hành chính công tỉnh", "service_center"),
+              rules.OrgLevel("Văn phòng UBND tỉnh", "department"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, centre) == "Chánh Văn phòng UBND tỉnh"
+    titled = [rules.OrgLevel("Ban Dân tộc", "department", "Trưởng Ban Dân tộc"), PROVINCE]
+    assert rules.award_authority(Form.AWARD, titled) == "Trưởng Ban Dân tộc"
+    assert rules.department_head("Thanh tra tỉnh") == "Thủ trưởng Thanh tra tỉnh"
+
+
+def test_bang_khen_names_the_province_chairman_unchecked_and_other_forms_nobody():
+    chain = [rules.OrgLevel("Xã Tân Trào", "commune"), PROVINCE]
+    assert rules.award_authority(Form.PROVINCE_AWARD, chain) == "Chủ tịch UBND tỉnh Tuyên Quang (chưa đối chiếu)"
+    assert rules.award_authority(Form.PRAISE, chain) is None
+    assert rules.award_authority(Form.HEAD_CRITICISM, chain) is None
+    # No commune, department or province above: nobody named rather than a guess.
+    assert rules.award_authority(Form.AWARD, [rules.OrgLevel("Huyện Sơn Dương", "district")]) is None
 
 
 # --- staff → phê bình ------------------------------------------------------------------
@@ -297,3 +346,46 @@ def test_unique_keeps_the_first_of_each_finding():
     a, b = finding(), finding()
     assert rules.unique([a, b, a]) == [a, b]
 
+
+
+# --- staff of a unit on the criticism list ---------------------------------------------------
+
+def member(staff_id, position, *, name="Nguyễn Văn A", unit_id=1, desk_unit_id=1):
+    return rules.StaffMember(staff_id, name, position, unit_id, desk_unit_id)
+
+
+CRITICISED = {1: rules.CriticisedUnit(1, "Xã Tân Trào", "Hà Văn Thắng")}
+
+
+@pytest.mark.parametrize("position", [
+    "Giám đốc Trung tâm Phục vụ hành chính công xã (Phó Chủ tịch UBND xã kiêm nhiệm)",
+    "Phó Giám đốc Trung tâm Phục vụ hành chính công xã", "phó  giám đốc", "Chủ tịch UBND xã",
+    "Phó Chủ tịch UBND xã", "Trưởng phòng Văn hóa - Xã hội", "Phó Trưởng phòng", "Chánh Văn phòng",
+])
+def test_the_head_and_deputies_of_a_criticised_unit_are_not_commended(position):
+    barred, notes = rules.staff_of_criticised_units([member(5, position)], CRITICISED)
+    assert barred == {5} and notes == {}
+
+
+@pytest.mark.parametrize("position", [
+    "Công chức Tư pháp - Hộ tịch", "Viên chức tiếp nhận hồ sơ", "Nhân viên hỗ trợ tiếp nhận hồ sơ (hợp đồng)",
+    "Công chức Văn phòng - Thống kê (phụ trách Phó Giám đốc vắng)", None,
+])
+def test_other_staff_of_a_criticised_unit_may_be_with_a_note(position):
+    barred, notes = rules.staff_of_criticised_units([member(5, position)], CRITICISED)
+    assert barred == set()
+    assert notes == {5: "Xã Tân Trào thuộc danh sách đề nghị phê bình người đứng đầu cùng kỳ; "
+                        "cá nhân không giữ chức vụ lãnh đạo đơn vị"}
+
+
+def test_the_head_by_name_and_staff_elsewhere():
+    # The unit's head named in the org data, whatever their recorded title.
+    head = member(5, "Công chức", name=" hà văn thắng ")
+    # Employed elsewhere (a Sở) but at the criticised unit's desk: staff there, not its leader.
+    seconded = member(6, "Phó Giám đốc Sở Tư pháp", unit_id=2, desk_unit_id=1)
+    # Neither employed by nor working at a criticised unit: untouched.
+    elsewhere = member(7, "Phó Giám đốc Trung tâm", unit_id=3, desk_unit_id=3)
+    barred, notes = rules.staff_of_criticised_units([head, seconded, elsewhere], CRITICISED)
+    assert barred == {5} and set(notes) == {6}
+    # Nothing criticised: nothing barred, no notes.
+    assert rules.staff_of_criticised_units([head, seconded], {}) == (set(), {})
