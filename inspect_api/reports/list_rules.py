@@ -57,7 +57,7 @@ class DossierRate:
 
 DOSSIER_RATES: tuple[DossierRate, ...] = (
     DossierRate("DOS-01", "Tỷ lệ hồ sơ giải quyết đúng hạn", lambda s: s.unit_dos01_min),
-    DossierRate("DOS-03", "Tỷ lệ hồ sơ quá hạn có Phiếu xin lỗi", lambda s: s.unit_dos03_min),
+    DossierRate("DOS-03", "Tỷ lệ hồ sơ quá hạn có văn bản xin lỗi", lambda s: s.unit_dos03_min),
 )
 # Criteria of working hours (CV 2114/UBND 2017): a breach bars commendation.
 WORKING_HOURS_PREFIX = "DIS-"

@@ -291,7 +291,7 @@ def test_mean_score_under_70_criticises_the_head_at_70_it_does_not(flow):
 
 @pytest.mark.parametrize("code, bad, good, label", [
     ("DOS-01", 89, 90, "Tỷ lệ hồ sơ giải quyết đúng hạn (DOS-01) thấp nhất 89,0 %, dưới 90,0 %"),
-    ("DOS-03", 99, 100, "Tỷ lệ hồ sơ quá hạn có Phiếu xin lỗi (DOS-03) thấp nhất 99,0 %, dưới 100,0 %"),
+    ("DOS-03", 99, 100, "Tỷ lệ hồ sơ quá hạn có văn bản xin lỗi (DOS-03) thấp nhất 99,0 %, dưới 100,0 %"),
 ])
 def test_dossier_rates_below_the_threshold_criticise_the_head(flow, code, bad, good, label):
     low = flow.approved("TQ-MINHXUAN", "2026-11-10", {code: bad})
