@@ -68,6 +68,10 @@ def test_the_minutes_read_as_a_clerk_reads_them(minutes):
         assert abs(centre - body_centre) < 3
         text = unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in pages))
         body_sizes: list[float] = []
+        # Cell by cell, lines joined: what a wrapped cell reads as.
+        cells = {unicodedata.normalize("NFC", " ".join(cell.split()))
+                 for page in pages for table in page.extract_tables() for row in table
+                 for cell in row if cell}
         for page in pages:
             sizes = [c["size"] for c in page.chars if c["text"].strip()]
             assert min(sizes) >= 12 - 0.01
@@ -97,6 +101,9 @@ def test_the_minutes_read_as_a_clerk_reads_them(minutes):
                      "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "TRƯỞNG ĐOÀN KIỂM TRA", "03/11/2026"):
         assert expected in text.replace("\n", " "), expected
     assert "người dân phải chờ hơn ba mươi phút" in text.replace("\n", " ")
+    # The official concerned, in the row of each of their failures.
+    staff_failures = [code for code in FAILED if CRITERIA[code]["subject"] == "staff"]
+    assert staff_failures and LONG_NAME in cells, sorted(cells)[:20]
     # One thumbnail per failure with a photo.
     assert images == len(FAILED)
     # Every font embedded (a FontFile stream in each descriptor).
