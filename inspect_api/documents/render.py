@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import ImageFile
 
 HERE = Path(__file__).parent
 FONTS = HERE / "fonts"
@@ -57,7 +58,12 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """The template rendered to PDF bytes. Images are passed in the context as data: URIs,
     so nothing is fetched while rendering."""
     # Imported here: WeasyPrint loads pango at import, which only the documents need.
+    # Its import also sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would let
+    # the evidence upload accept a truncated JPEG: put the flag back as it was.
+    loads_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = loads_truncated
 
     pdf = HTML(string=render_html(template, context), base_url=str(TEMPLATES)).write_pdf()
     if pdf is None:  # only when a target file is given, which we never pass

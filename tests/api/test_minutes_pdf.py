@@ -50,6 +50,15 @@ def _rows_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] - 0.5 and b[0] < a[1] - 0.5
 
 
+def test_rendering_leaves_pillow_strict(minutes):
+    """WeasyPrint's import sets LOAD_TRUNCATED_IMAGES for the whole process; the photo
+    upload relies on Pillow refusing a truncated JPEG."""
+    from PIL import ImageFile
+
+    assert minutes.startswith(b"%PDF-")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
 def test_the_minutes_read_as_a_clerk_reads_them(minutes):
     with pdfplumber.open(io.BytesIO(minutes)) as pdf:
         pages = pdf.pages
