@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import base64
+import logging
 import uuid
 from itertools import groupby
 from typing import Any
 
 from ..auth.models import User
-from ..errors import Conflict
+from ..errors import Conflict, StoreDown
 from ..exports.naming import content_disposition
-from ..storage import get_store
+from ..storage import StoreUnavailable, get_store
 from ..timezone import VIETNAM_TZ
 from ..visits import service as visits
 from ..visits.models import Finding, Visit
@@ -29,6 +30,7 @@ SECTION_NAMES = {
 }
 RESULT_NAMES = {"pass": "Đạt", "fail": "Không đạt", "na": "Không áp dụng"}
 SEVERITY_NAMES = {"critical": "Nghiêm trọng", "major": "Chính", "minor": "Nhỏ"}
+log = logging.getLogger(__name__)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
@@ -43,15 +45,25 @@ def _value(finding: Finding) -> str:
     return vn_number(value)
 
 
-def _thumbnails(finding: Finding) -> list[str]:
-    """The failure's photos as data: URIs of their stored 320 px JPEG thumbnails."""
+def _thumbnails(finding: Finding) -> list[str | None]:
+    """The failure's photos as data: URIs of their stored 320 px JPEG thumbnails; None for
+    one missing from the store (the minutes say so rather than fail)."""
     if finding.result != "fail":
         return []
     store = get_store()
-    uris = []
+    uris: list[str | None] = []
     for evidence in finding.evidence:
-        with store.open(evidence.thumbnail_key) as stream:
-            data = stream.read()
+        try:
+            with store.open(evidence.thumbnail_key) as stream:
+                data = stream.read()
+        except FileNotFoundError:
+            log.error("minutes of visit %s: thumbnail %s is missing from the store",
+                      finding.visit_id, evidence.thumbnail_key)
+            uris.append(None)
+            continue
+        except StoreUnavailable:
+            raise StoreDown("Kho lưu trữ ảnh tạm thời không sẵn sàng nên chưa in được biên bản. "
+                            "Vui lòng thử lại sau.", headers={"Retry-After": "30"}) from None
         uris.append("data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"))
     return uris
 

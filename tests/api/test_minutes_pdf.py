@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import unicodedata
+import uuid
 
 import pdfplumber
 import pytest
@@ -153,3 +154,23 @@ def test_numbers_and_dates_read_the_vietnamese_way():
     assert vn_percent(100) == "100 %"
     assert vn_number(3450) == "3.450"
     assert vn_number(1234.56, 2) == "1.234,56"
+
+
+def test_a_photo_gone_from_the_store_is_said_not_fatal(app, client, demo, login):
+    from inspect_api.evidence.models import Evidence
+    from inspect_api.storage import get_store
+
+    flow = Flow(client, demo, login)
+    made = flow.visit("TQ-TANTRAO", "2026-11-06", {"CON-01": "fail", "PUB-01": "fail"},
+                      photos=("CON-01", "PUB-01"))
+    with app.app_context():
+        evidence = db.session.get(Evidence, uuid.UUID(made.evidence["CON-01"]))
+        get_store().delete(evidence.thumbnail_key)
+    response = client.get(f"{API}/visits/{made.id}/minutes.pdf", headers=login("reviewer1"))
+    assert response.status_code == 200
+    with pdfplumber.open(io.BytesIO(response.data)) as pdf:
+        cells = " | ".join(" ".join(cell.split()) for page in pdf.pages
+                           for table in page.extract_tables() for row in table for cell in row if cell)
+        images = sum(len(page.images) for page in pdf.pages)
+    assert "(Ảnh minh chứng không còn trong kho lưu trữ.)" in unicodedata.normalize("NFC", cells)
+    assert images == 1
