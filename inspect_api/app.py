@@ -142,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import blp as audit_blp
     from .auth.views import blp as auth_blp, users_blp
     from .checklists.views import blp as checklists_blp
+    from .documents.views import blp as documents_blp
     from .evidence.views import blp as evidence_blp
     from .org.views import desks_blp, org_units_blp, staff_blp
     from .plans.views import blp as plans_blp, teams_blp
@@ -152,7 +153,7 @@ def register_blueprints(app: Flask) -> None:
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
                       checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp,
-                      reports_blp, audit_blp):
+                      reports_blp, documents_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
 

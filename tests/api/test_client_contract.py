@@ -122,6 +122,7 @@ OPERATION_IDS = {
     "PUT /api/v1/visits/{visit_id}": "putVisit",
     "PUT /api/v1/visits/{visit_id}/findings": "putFindings",
     "POST /api/v1/visits/{visit_id}/submit": "submitVisit",
+    "GET /api/v1/visits/{visit_id}/minutes.pdf": "getVisitMinutes",
     "PUT /api/v1/visits/{visit_id}/evidence/{evidence_id}": "uploadEvidence",
     "DELETE /api/v1/visits/{visit_id}/evidence/{evidence_id}": "deleteEvidence",
     "GET /api/v1/evidence/{evidence_id}": "getEvidence",
