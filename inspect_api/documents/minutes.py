@@ -11,6 +11,7 @@ from typing import Any
 from ..auth.models import User
 from ..errors import Conflict, StoreDown
 from ..exports.naming import content_disposition
+from ..org.models import OrgUnit
 from ..storage import StoreUnavailable, get_store
 from ..timezone import VIETNAM_TZ
 from ..visits import service as visits
@@ -104,8 +105,7 @@ def minutes_context(visit: Visit) -> dict[str, Any]:
     team = visit.team
     plan = visit.plan
     return {
-        "supervising_body": (plan.org_unit.parent.name if plan.org_unit.parent else "").upper(),
-        "issuing_body": plan.org_unit.name.upper(),
+        **_issuer(plan.org_unit),
         "desk_name": desk.name,
         "unit_name": desk.org_unit.name,
         "address": desk.address or "",
@@ -140,3 +140,12 @@ def visit_minutes_pdf(actor: User, visit_id: uuid.UUID) -> tuple[bytes, str]:
     context = minutes_context(visit)
     filename = f"Biên bản kiểm tra {visit.desk.name} {context['started_date']}.pdf"
     return render_pdf("minutes.html", context), content_disposition(filename)
+
+
+def _issuer(unit: OrgUnit) -> dict[str, str]:
+    """The header's two lines (NĐ 30/2020: the body above, the issuing body below). A
+    province's plan is carried out by its Sở Nội vụ under the province's People's
+    Committee, as the lists say; a lower unit's plan is issued by that unit."""
+    if unit.parent is None:
+        return {"supervising_body": f"ỦY BAN NHÂN DÂN {unit.name.upper()}", "issuing_body": "SỞ NỘI VỤ"}
+    return {"supervising_body": unit.parent.name.upper(), "issuing_body": unit.name.upper()}
