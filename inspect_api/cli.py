@@ -98,6 +98,14 @@ def users_create(username, full_name, role, org_unit_code, password):
     click.echo(f"created user {user.username} (id {user.id}, {user.role}, {unit.code})")
 
 
+@users_cli.command("purge-revocations")
+def users_purge_revocations():
+    """Forget logouts whose sessions have expired anyway (daily, from cron)."""
+    from .auth.service import purge_expired_revocations
+
+    click.echo(f"removed {purge_expired_revocations()} expired session revocations")
+
+
 @audit_cli.command("verify")
 @click.option("--all-anchors", is_flag=True,
               help="Check every anchor in the object store, not only the newest (slow on a long trail).")

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from inspect_api.audit.models import AuditEvent
-from inspect_api.auth.models import User
+from inspect_api.auth.models import RevokedSession, User
 from inspect_api.checklists.models import ChecklistTemplate, Criterion
 from inspect_api.db import db
 from inspect_api.evidence.models import Evidence
@@ -187,3 +187,28 @@ def test_seeding_again_brings_a_forms_citation_up_to_date(app, runner):
         assert form.name == "Đề nghị xem xét xử lý kỷ luật (hình thức khiển trách)"
         assert db.session.scalar(select(func.count()).select_from(ProposedForm)) == count
         db.session.remove()
+
+
+def test_purging_revocations_forgets_only_expired_sessions(app, runner, client):
+    """A logged-out session stays refused after the purge; only logouts whose refresh
+    token has expired anyway are forgotten."""
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    tokens = _login(client, "inspector1").get_json()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.post("/api/v1/auth/logout", headers=bearer).status_code == 204
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "inspector1"))
+        long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        db.session.add(RevokedSession(sid="expired-session", user_id=user_id, revoked_at=long_ago,
+                                      expires_at=long_ago + dt.timedelta(days=30)))
+        db.session.commit()
+        db.session.remove()
+
+    result = runner.invoke(args=["users", "purge-revocations"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 expired session revocations" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(RevokedSession.sid)).all() != []
+        assert db.session.get(RevokedSession, "expired-session") is None
+        db.session.remove()
+    assert client.get("/api/v1/auth/me", headers=bearer).status_code == 401
