@@ -56,7 +56,17 @@ def printable_name(text: str) -> str:
 _YEARS = f"Năm phải từ {YEAR_MIN} đến {YEAR_MAX}."
 
 
-class AwareDateTime(ma.fields.AwareDateTime):
+class _InCalendarYears:
+    """Refuses years outside YEAR_MIN..YEAR_MAX (a "year_range" message in the field)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
+        if not YEAR_MIN <= result.year <= YEAR_MAX:
+            raise self.make_error("year_range")  # type: ignore[attr-defined]
+        return result
+
+
+class AwareDateTime(_InCalendarYears, ma.fields.AwareDateTime):
     """An instant with its UTC offset (ISO 8601), years YEAR_MIN..YEAR_MAX."""
 
     default_error_messages = {
@@ -66,14 +76,8 @@ class AwareDateTime(ma.fields.AwareDateTime):
         "year_range": _YEARS,
     }
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if not YEAR_MIN <= result.year <= YEAR_MAX:
-            raise self.make_error("year_range")
-        return result
 
-
-class Date(ma.fields.Date):
+class Date(_InCalendarYears, ma.fields.Date):
     """A calendar day (YYYY-MM-DD), years YEAR_MIN..YEAR_MAX."""
 
     default_error_messages = {
@@ -81,12 +85,6 @@ class Date(ma.fields.Date):
         "format": "Không ghi được ngày này.",
         "year_range": _YEARS,
     }
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if not YEAR_MIN <= result.year <= YEAR_MAX:
-            raise self.make_error("year_range")
-        return result
 
 
 class FullMatch(validate.Regexp):
