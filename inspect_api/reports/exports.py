@@ -20,20 +20,16 @@ from ..exports.lists import ListDocument, ListKind, list_content_disposition, wr
 from ..exports.scores import scores_content_disposition, write_scores_workbook
 from ..org.models import OrgUnit
 from .lists import period_label
+from .service import province_of
 from .models import FrozenList, FrozenListEntry
 
 log = logging.getLogger(__name__)
 RECIPIENTS = ["UBND tỉnh (b/c);", "Các sở, ban, ngành;", "UBND các xã, phường;"]
 
 
-def _province(unit: OrgUnit) -> OrgUnit:
-    root_id = int(unit.path.strip("/").split("/")[0])
-    return db.session.get_one(OrgUnit, root_id)
-
-
 def _header(unit: OrgUnit, document_number: str | None, document_date: dt.date | None,
             date_from: dt.date, date_to: dt.date) -> DocumentHeader:
-    province = _province(unit)
+    province = province_of(unit)
     place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
     attached = None
     if document_number and document_date:

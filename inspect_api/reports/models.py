@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime
@@ -53,6 +55,14 @@ class FrozenList(Base):
     document_number: Mapped[str] = mapped_column(String(60))
     document_date: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(Text)
+    # The Tờ trình this list is attached to: who signs it, to whom it goes. NULL on lists
+    # frozen before these were recorded (signed by hand).
+    signer_name: Mapped[str | None] = mapped_column(String(200))
+    signer_title: Mapped[str | None] = mapped_column(String(200))  # lines split by "\n"
+    addressee: Mapped[str | None] = mapped_column(String(300))
+    recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    # A province that signs attachments too shows the signature block on the list.
+    attachment_signed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rules: Mapped[dict[str, Any]] = mapped_column(JSON)
     unit_count: Mapped[int] = mapped_column(Integer, default=0)
     staff_count: Mapped[int] = mapped_column(Integer, default=0)

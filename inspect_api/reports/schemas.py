@@ -8,11 +8,19 @@ from ..fields import AwareDateTime, Date, id_field
 from ..messages import Schema
 from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
+from .service import DEFAULT_SIGNER_TITLE
 
 
 # Reports look back one period for "two periods in a row"; dates far outside the
 # system's life are refused rather than overflowing the calendar.
 REPORT_DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31))
+
+
+def _at_most_lines(count: int):
+    def check(value: str) -> None:
+        if len(value.splitlines()) > count:
+            raise ma.ValidationError(f"Tối đa {count} dòng.")
+    return check
 
 
 class PeriodArgsSchema(Schema):
@@ -140,6 +148,19 @@ class FreezeListSchema(Schema):
     document_date = Date(required=True, validate=REPORT_DATES)
     title = ma.fields.String(validate=validate.Length(max=500),
                              metadata={"description": "Subject line; generated from kind and period if omitted."})
+    signer_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                   metadata={"description": "Who signs the Tờ trình, e.g. Nguyễn Văn An"})
+    signer_title = ma.fields.String(
+        validate=[validate.Length(min=1, max=200), _at_most_lines(3)],
+        metadata={"description": "Lines above the name, split by a line break "
+                                 f"(default {DEFAULT_SIGNER_TITLE!r})"})
+    addressee = ma.fields.String(validate=validate.Length(min=1, max=300),
+                                 metadata={"description": "Kính gửi (default: the province's People's Committee)"})
+    recipients = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=300)),
+                                validate=validate.Length(min=1, max=20),
+                                metadata={"description": "Nơi nhận, one line each (a default is proposed)"})
+    attachment_signed = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Also print the signature block on the list itself"})
 
 
 class FrozenListSchema(Schema):
@@ -151,6 +172,11 @@ class FrozenListSchema(Schema):
     document_number = ma.fields.String()
     document_date = Date()
     title = ma.fields.String()
+    signer_name = ma.fields.String()
+    signer_title = ma.fields.String()
+    addressee = ma.fields.String()
+    recipients = ma.fields.List(ma.fields.String())
+    attachment_signed = ma.fields.Boolean()
     rules = ma.fields.Dict()
     unit_count = ma.fields.Integer()
     staff_count = ma.fields.Integer()

@@ -12,12 +12,18 @@ from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import NotFound
 from .lists import ListSettings, compute_list, period_label
+from ..org.models import OrgUnit
 from .models import FrozenList, FrozenListEntry
 from .scores import desk_scores, resolve_scope, unit_scores
 
 ENTRY_FIELDS = ("entry_type", "org_unit_id", "staff_id", "name", "position_title", "org_name",
                 "commune", "head_name", "form_code", "form_name", "form_legal_basis", "score",
                 "critical", "major", "minor", "reasons", "explanation_status", "note", "award_authority")
+DEFAULT_SIGNER_TITLE = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+# Nơi nhận of the Tờ trình when the leader gives none: the addressee ("Như trên"), the
+# director informed, and only the units the list names: a proposal naming people is never
+# sent to every commune (shared/domain/LISTS.md).
+DEFAULT_RECIPIENTS = ("Như trên;", "Giám đốc Sở (để b/c);", "Các cơ quan, đơn vị có tên trong danh sách;")
 LIST_SUBJECTS = {
     "criticism": "Tập thể, cá nhân đề nghị phê bình, xem xét xử lý kỷ luật qua kiểm tra Bộ phận Một cửa",
     "commendation": "Tập thể, cá nhân đề nghị biểu dương, khen thưởng qua kiểm tra Bộ phận Một cửa",
@@ -51,6 +57,10 @@ def freeze_list(actor: User, data: dict[str, Any], settings: ListSettings, *,
         kind=data["kind"], period_from=scope.date_from, period_to=scope.date_to,
         org_unit_id=scope.org_unit.id, document_number=data["document_number"].strip(),
         document_date=data["document_date"], title=title, rules=settings.as_settings(),
+        signer_name=data["signer_name"].strip(), signer_title=data.get("signer_title") or DEFAULT_SIGNER_TITLE,
+        addressee=data.get("addressee") or default_addressee(scope.org_unit),
+        recipients=data.get("recipients") or list(DEFAULT_RECIPIENTS),
+        attachment_signed=data.get("attachment_signed", False),
         unit_count=sum(1 for e in entries if e.entry_type == "unit"),
         staff_count=sum(1 for e in entries if e.entry_type == "staff"),
         created_by_id=actor.id, created_at=utcnow())
@@ -63,11 +73,25 @@ def freeze_list(actor: User, data: dict[str, Any], settings: ListSettings, *,
     record("freeze", "list", frozen.id, actor=actor, after={
         "kind": frozen.kind, "from": frozen.period_from, "to": frozen.period_to,
         "org_unit_id": frozen.org_unit_id, "document_number": frozen.document_number,
-        "document_date": frozen.document_date, "units": frozen.unit_count, "staff": frozen.staff_count,
+        "document_date": frozen.document_date, "signer_name": frozen.signer_name,
+        "signer_title": frozen.signer_title, "addressee": frozen.addressee, "recipients": frozen.recipients,
+        "attachment_signed": frozen.attachment_signed, "units": frozen.unit_count, "staff": frozen.staff_count,
         "entries": [{"type": e.entry_type, "id": e.staff_id or e.org_unit_id, "form": e.form_code}
                     for e in frozen.entries]}, origin=origin)
     db.session.commit()
     return frozen
+
+
+def province_of(unit: OrgUnit) -> OrgUnit:
+    """The root of the unit's tree: the province."""
+    root_id = int(unit.path.strip("/").split("/")[0])
+    return db.session.get_one(OrgUnit, root_id)
+
+
+def default_addressee(unit: OrgUnit) -> str:
+    """A Sở Nội vụ proposal goes to the province's People's Committee, which decides."""
+    province = province_of(unit).name  # "Tỉnh Tuyên Quang" → "... tỉnh Tuyên Quang"
+    return f"Ủy ban nhân dân {province[:1].lower()}{province[1:]}"
 
 
 FROZEN_LIST_ORDER = [(FrozenList.document_date, True), (FrozenList.id, True)]

@@ -268,7 +268,7 @@ def test_reviews_explanations_and_lists_reach_the_commune_reviewer(app, client, 
     for unit in (COMMUNE, "TQ"):
         response = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
             "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31", "org_unit_id": demo.units[unit],
-            "document_number": f"12{len(lists)}/TTr-SNV", "document_date": "2026-12-31"})
+            "signer_name": "Phạm Thị Hòa", "document_number": f"12{len(lists)}/TTr-SNV", "document_date": "2026-12-31"})
         lists[unit] = _ok(response, 201)["id"]
 
     seen = {(e["entity_type"], e["entity_id"], e["action"]) for e in _events(client, reviewer)}

@@ -83,7 +83,8 @@ def world(client, demo, login) -> World:
     draft_finding = next(f for f in draft_body["findings"] if f["id"] == draft.findings["CON-01"])
 
     frozen = client.post(f"{API}/reports/lists", headers=login("leader1"), json={
-        "kind": "criticism", "from": Q4["from"], "to": Q4["to"], "document_number": "01/TTr-SNV",
+        "kind": "criticism", "from": Q4["from"], "to": Q4["to"],
+        "signer_name": "Phạm Thị Hòa", "document_number": "01/TTr-SNV",
         "document_date": "2027-01-05"})
     assert frozen.status_code == 201, frozen.get_json()
     checklist = client.get(f"{API}/checklists/{demo.checklist_id}", headers=admin).get_json()
@@ -297,7 +298,7 @@ OPS = [
        only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
     Op("POST", "/api/v1/reports/lists", lambda w: {"url": f"{API}/reports/lists", "json": {
         "kind": "commendation", "from": Q4["from"], "to": Q4["to"], "org_unit_id": w.ids["unit"],
-        "document_number": "02/TTr-SNV", "document_date": "2027-01-06"}},
+        "signer_name": "Phạm Thị Hòa", "document_number": "02/TTr-SNV", "document_date": "2027-01-06"}},
        only(("admin", "leader", "c_admin", "c_leader"), 201, c_admin=404, c_leader=404)),
     Op("GET", "/api/v1/audit", lambda w: {"url": f"{API}/audit"}, only(REVIEWERS, 200)),
     Op("GET", "/api/v1/audit/verify", lambda w: {"url": f"{API}/audit/verify"}, only(("admin",), 200)),

@@ -368,7 +368,7 @@ def test_a_failed_if_match_on_a_file_is_problem_json(client, demo, login):
     leader = login("leader1")
     frozen = client.post(f"{API}/reports/lists", headers=leader, json={
         "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31",
-        "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
+        "signer_name": "Phạm Thị Hòa", "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
     assert frozen.status_code == 201, frozen.get_json()
     url = f"{API}/reports/lists/{frozen.get_json()['id']}/export"
     assert client.get(url, headers=leader).status_code == 200

@@ -199,7 +199,8 @@ def test_a_major_failure_within_12_months_of_a_signed_phe_binh_is_a_repeat(flow,
     for period, signed, number, law in ((("2025-10-01", "2025-10-31"), "2025-11-21", "88/TTr-SNV", "80/2025/QH15"),
                                         (("2025-06-01", "2025-06-30"), "2025-11-19", "87/TTr-SNV", "2008")):
         r = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
-            "kind": "criticism", "from": period[0], "to": period[1], "document_number": number,
+            "kind": "criticism", "from": period[0], "to": period[1],
+            "signer_name": "Phạm Thị Hòa", "document_number": number,
             "document_date": signed})
         assert r.status_code == 201, r.get_json()
         assert [e["form_code"] for e in r.get_json()["entries"]] == ["phe_binh"]
@@ -228,7 +229,8 @@ def test_a_failure_before_the_phe_binh_was_signed_is_not_a_repeat(flow, client, 
     a = flow.staff("TQ-MINHXUAN", 0)
     flow.approved("TQ-MINHXUAN", "2026-10-10", {"CON-01": ("fail", a)})
     r = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
-        "kind": "criticism", "from": "2026-10-01", "to": "2026-10-31", "document_number": "90/TTr-SNV",
+        "kind": "criticism", "from": "2026-10-01", "to": "2026-10-31",
+        "signer_name": "Phạm Thị Hòa", "document_number": "90/TTr-SNV",
         "document_date": "2026-11-15"})
     assert r.status_code == 201, r.get_json()
     flow.approved("TQ-MINHXUAN", "2026-11-10", {"CON-08": ("fail", a)})
@@ -307,7 +309,8 @@ def test_dossier_rates_below_the_threshold_criticise_the_head(flow, code, bad, g
 
 def freeze(flow, kind, date_from, date_to, number, signed):
     r = flow.client.post("/api/v1/reports/lists", headers=flow.login("leader1"), json={
-        "kind": kind, "from": date_from, "to": date_to, "document_number": number, "document_date": signed})
+        "kind": kind, "from": date_from, "to": date_to,
+        "signer_name": "Phạm Thị Hòa", "document_number": number, "document_date": signed})
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -527,7 +530,7 @@ def test_a_frozen_list_does_not_change_when_later_reviews_do(app, flow, client, 
     computed = flow.listing("criticism")
     leader = login("leader1")
     body = {"kind": "criticism", "from": "2026-10-01", "to": "2026-12-31",
-            "document_number": "125/TTr-SNV", "document_date": "2026-12-20"}
+            "signer_name": "Phạm Thị Hòa", "document_number": "125/TTr-SNV", "document_date": "2026-12-20"}
 
     assert client.post("/api/v1/reports/lists", headers=login("reviewer1"), json=body).status_code == 403
     r = client.post("/api/v1/reports/lists", headers=leader, json={**body, "document_number": ""})
@@ -581,6 +584,48 @@ def test_a_frozen_list_does_not_change_when_later_reviews_do(app, flow, client, 
     audit = client.get("/api/v1/audit", headers=login("admin"), query_string={
         "entity_type": "list", "action": "freeze"}).get_json()["items"]
     assert len(audit) == 1 and audit[0]["after"]["document_number"] == "125/TTr-SNV"
+
+
+def test_freezing_records_the_signer_and_recipients_of_the_to_trinh(flow, client, login):
+    leader = login("leader1")
+    body = {"kind": "commendation", "from": "2026-10-01", "to": "2026-12-31",
+            "document_number": "126/TTr-SNV", "document_date": "2026-12-21"}
+
+    # Without a signer there is nothing to sign.
+    r = client.post("/api/v1/reports/lists", headers=leader, json=body)
+    assert r.status_code == 422 and "signer_name" in r.get_json()["errors"]["json"]
+    for bad in ({"signer_name": ""}, {"signer_name": "x" * 201},
+                {"signer_name": "A", "signer_title": "1\n2\n3\n4"},
+                {"signer_name": "A", "recipients": []}, {"signer_name": "A", "recipients": [""]},
+                {"signer_name": "A", "recipients": "UBND tỉnh"}, {"signer_name": "A", "attachment_signed": "maybe"}):
+        r = client.post("/api/v1/reports/lists", headers=leader, json={**body, **bad})
+        assert r.status_code == 422, bad
+        assert r.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/reports/lists/frozen", headers=leader).get_json()["items"] == []
+
+    # Defaults: the province's People's Committee decides; only the units named are told.
+    r = client.post("/api/v1/reports/lists", headers=leader, json={**body, "signer_name": " Phạm Thị Hòa "})
+    assert r.status_code == 201, r.get_json()
+    frozen = r.get_json()
+    assert frozen["signer_name"] == "Phạm Thị Hòa"
+    assert frozen["signer_title"] == "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+    assert frozen["addressee"] == "Ủy ban nhân dân tỉnh Tuyên Quang"
+    assert frozen["recipients"] == ["Như trên;", "Giám đốc Sở (để b/c);",
+                                    "Các cơ quan, đơn vị có tên trong danh sách;"]
+    assert frozen["attachment_signed"] is False
+
+    # What the leader gives is kept as given.
+    given = {"signer_name": "Lê Văn Bình", "signer_title": "GIÁM ĐỐC", "addressee": "Chủ tịch UBND tỉnh",
+             "recipients": ["Như trên;", "UBND xã Tân Trào;"], "attachment_signed": True}
+    r = client.post("/api/v1/reports/lists", headers=leader,
+                    json={**body, **given, "document_number": "127/TTr-SNV"})
+    assert r.status_code == 201
+    assert {k: r.get_json()[k] for k in given} == given
+    again = client.get(f"/api/v1/reports/lists/{r.get_json()['id']}", headers=leader).get_json()
+    assert {k: again[k] for k in given} == given
+    audit = client.get("/api/v1/audit", headers=login("admin"), query_string={
+        "entity_type": "list", "action": "freeze"}).get_json()["items"]
+    assert {a["after"]["signer_name"] for a in audit} == {"Phạm Thị Hòa", "Lê Văn Bình"}
 
 
 def test_list_arguments(flow, client, login):

@@ -25,7 +25,8 @@ def _frozen_list_with_photos(flow) -> tuple[int, list[str]]:
     """An approved visit with two critical failures and their photos, frozen by the leader."""
     made = flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
     frozen = flow.client.post("/api/v1/reports/lists", headers=flow.login("leader1"), json={
-        "kind": "criticism", **Q4, "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
+        "kind": "criticism", **Q4,
+        "signer_name": "Phạm Thị Hòa", "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
     assert frozen.status_code == 201, frozen.get_json()
     return frozen.get_json()["id"], list(made.evidence.values())
 

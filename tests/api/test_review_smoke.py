@@ -59,7 +59,7 @@ def test_review_scores_lists(client, demo, login):
     assert commend.status_code == 200, commend.get_json()
     frozen = client.post("/api/v1/reports/lists", headers=leader, json={
         "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31",
-        "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
+        "signer_name": "Phạm Thị Hòa", "document_number": "125/TTr-SNV", "document_date": "2026-12-20"})
     assert frozen.status_code == 201, frozen.get_json()
     assert frozen.get_json()["entries"]
 
@@ -74,7 +74,7 @@ def test_export_frozen_list_and_scores(client, demo, login):
     assert client.post(f"/api/v1/visits/{v1}/review", headers=reviewer, json={"decision": "approve"}).status_code == 200
     frozen = client.post("/api/v1/reports/lists", headers=leader, json={
         "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31",
-        "document_number": "125/TTr-SNV", "document_date": "2026-12-20"}).get_json()
+        "signer_name": "Phạm Thị Hòa", "document_number": "125/TTr-SNV", "document_date": "2026-12-20"}).get_json()
     response = client.get(f"/api/v1/reports/lists/{frozen['id']}/export", headers=leader)
     assert response.status_code == 200
     assert "Danh-sach-phe-binh-quy-IV-2026" in response.headers["Content-Disposition"]
