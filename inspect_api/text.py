@@ -21,3 +21,11 @@ def vietnamese_order(text: str | None) -> tuple:
         letter = "đ" if char == "đ" else unicodedata.normalize("NFC", decomposed[0] + letter_marks)
         letters.append(_ALPHABET.index(letter) if letter in _ALPHABET else 100 + ord(letter[0]))
     return tuple(letters), tuple(tones)
+
+
+def person_order(full_name: str | None) -> tuple:
+    """Sort key for a person's full name as Vietnamese lists sort it: by the given name
+    (the last word), then the family and middle names, each in Vietnamese order, so
+    "Trần Văn An" comes before "Nguyễn Thị Bình"."""
+    *rest, given = (full_name or "").split() or [""]
+    return vietnamese_order(given), vietnamese_order(" ".join(rest))

@@ -27,7 +27,7 @@ from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
 from ..reviews.models import Explanation
-from ..text import vietnamese_order
+from ..text import person_order, vietnamese_order
 from ..visits.models import Finding, Visit, visit_staff
 from ..timezone import VIETNAM_TZ
 from . import list_rules as rules
@@ -366,13 +366,14 @@ class Period:
 
 def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]:
     """The list as the rules make it today, units first, then officials; heavier forms
-    first within each, then names in Vietnamese order."""
+    first within each, then units by name and officials by given name, in Vietnamese order."""
     if kind not in ("criticism", "commendation"):
         raise Invalid("Loại danh sách là criticism hoặc commendation.",
                       errors={"query": {"kind": ["criticism | commendation"]}})
     build = _criticism_entries if kind == "criticism" else _commendation_entries
     entries = build(Period.load(scope), settings, FormCatalogue(scope.date_to))
-    entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank, vietnamese_order(e.name)))
+    entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank,
+                                person_order(e.name) if e.entry_type == "staff" else vietnamese_order(e.name)))
     return entries
 
 

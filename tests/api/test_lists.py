@@ -14,6 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import update
 
+from inspect_api.text import person_order
 from tests.api.review_support import Flow, flow_with_settings, weight
 
 Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
@@ -559,6 +560,9 @@ def test_a_frozen_list_does_not_change_when_later_reviews_do(app, flow, client, 
     flow.review(later.id, findings=[{"finding_id": later.findings["CON-08"], "void": True, "void_reason": "Nhầm"}])
     now = flow.listing("criticism")
     assert now["entries"] != frozen["entries"] and (now["unit_count"], now["staff_count"]) == (2, 2)
+    staff_names = [e["name"] for e in now["entries"] if e["entry_type"] == "staff"
+                   and e["form_code"] == now["entries"][-1]["form_code"]]
+    assert staff_names == sorted(staff_names, key=person_order)  # by given name (LISTS.md)
     assert flow.staff_entry("criticism", s0)["form_code"] == "ky_luat_khien_trach"
 
     # ...the frozen one does not.
