@@ -95,7 +95,7 @@ class DemoLoader:
                 "org_unit_id": unit.id, "code": desk["code"], "name": desk["name"],
                 "address": desk.get("address"), "level": desk.get("level", "commune"),
                 "opens_at": _time(desk.get("opens_at")), "closes_at": _time(desk.get("closes_at")),
-                "active": True,
+                "location": desk.get("location"), "active": True,
             })
             self._count("desks")
         for child in node.get("children") or []:
