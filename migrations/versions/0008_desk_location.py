@@ -22,23 +22,45 @@ branch_labels = None
 depends_on = None
 
 
+# The checks, as the models name them.
+CHECKS = {
+    'latitude': ('ck_desks_latitude', 'latitude BETWEEN -90 AND 90'),
+    'longitude': ('ck_desks_longitude', 'longitude BETWEEN -180 AND 180'),
+    'location_pair': ('ck_desks_location_pair', '(latitude IS NULL) = (longitude IS NULL)'),
+}
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == 'sqlite'
+
+
 def upgrade():
-    with op.batch_alter_table('desks') as batch_op:
-        batch_op.add_column(sa.Column('latitude', sa.Numeric(precision=9, scale=6), nullable=True))
-        batch_op.add_column(sa.Column('longitude', sa.Numeric(precision=9, scale=6), nullable=True))
-        batch_op.create_check_constraint(op.f('ck_desks_latitude'), 'latitude BETWEEN -90 AND 90')
-        batch_op.create_check_constraint(op.f('ck_desks_longitude'), 'longitude BETWEEN -180 AND 180')
-        batch_op.create_check_constraint(op.f('ck_desks_location_pair'), '(latitude IS NULL) = (longitude IS NULL)')
-    with op.batch_alter_table('evidence') as batch_op:
-        batch_op.create_index(batch_op.f('ix_evidence_sha256'), ['sha256'], unique=False)
+    if _sqlite():
+        # SQLite adds a table CHECK only by rebuilding the table, and dropping `desks`
+        # (which staff and visits reference) fails with foreign keys on: the checks come
+        # with the columns instead (a column CHECK may name the other column).
+        name, check = CHECKS['latitude']
+        op.execute(f'ALTER TABLE desks ADD COLUMN latitude NUMERIC(9, 6) CONSTRAINT {name} CHECK ({check})')
+        (name, check), (pair, pair_check) = CHECKS['longitude'], CHECKS['location_pair']
+        op.execute(f'ALTER TABLE desks ADD COLUMN longitude NUMERIC(9, 6) CONSTRAINT {name} CHECK ({check}) '
+                   f'CONSTRAINT {pair} CHECK ({pair_check})')
+    else:
+        op.add_column('desks', sa.Column('latitude', sa.Numeric(precision=9, scale=6), nullable=True))
+        op.add_column('desks', sa.Column('longitude', sa.Numeric(precision=9, scale=6), nullable=True))
+        for name, check in CHECKS.values():
+            op.create_check_constraint(op.f(name), 'desks', check)
+    op.create_index(op.f('ix_evidence_sha256'), 'evidence', ['sha256'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('evidence') as batch_op:
-        batch_op.drop_index(batch_op.f('ix_evidence_sha256'))
-    with op.batch_alter_table('desks') as batch_op:
-        batch_op.drop_constraint(op.f('ck_desks_location_pair'), type_='check')
-        batch_op.drop_constraint(op.f('ck_desks_longitude'), type_='check')
-        batch_op.drop_constraint(op.f('ck_desks_latitude'), type_='check')
-        batch_op.drop_column('longitude')
-        batch_op.drop_column('latitude')
+    op.drop_index(op.f('ix_evidence_sha256'), table_name='evidence')
+    if _sqlite():
+        # Native DROP COLUMN (SQLite 3.35+), not a rebuild, for the reason above; the
+        # longitude column carries the check that names both.
+        op.execute('ALTER TABLE desks DROP COLUMN longitude')
+        op.execute('ALTER TABLE desks DROP COLUMN latitude')
+    else:
+        for name, _check in reversed(CHECKS.values()):
+            op.drop_constraint(op.f(name), 'desks', type_='check')
+        op.drop_column('desks', 'longitude')
+        op.drop_column('desks', 'latitude')
