@@ -81,6 +81,13 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"must be 1 or more: {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -164,6 +171,13 @@ SETTINGS: list[Setting] = [
             "megapixels; the default 64 MiB also admits PNGs up to about 16 MP (8 MP with "
             "transparency), WebP up to about 4 MP, and progressive JPEGs up to about 22 MP.",
             int),
+    Setting("EVIDENCE_TIME_GRACE_MINUTES", "30",
+            "A photo whose EXIF capture time lies more than this many minutes before the "
+            "visit started or after it ended is flagged `outside` (a tablet's clock drifts).",
+            _non_negative_int),
+    Setting("EVIDENCE_MAX_DISTANCE_METERS", "300",
+            "A photo whose EXIF GPS lies farther than this from the desk's coordinates is "
+            "flagged `far` (phone GPS indoors is often 50-100 m off).", _positive_int),
     Setting("PUBLIC_BASE_URL", "",
             "The API's address as users reach it, e.g. `https://giamsat.tinh.gov.vn`: the "
             "base of every absolute link the app writes (photo links in Excel exports), "

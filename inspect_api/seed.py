@@ -95,7 +95,7 @@ class DemoLoader:
                 "org_unit_id": unit.id, "code": desk["code"], "name": desk["name"],
                 "address": desk.get("address"), "level": desk.get("level", "commune"),
                 "opens_at": _time(desk.get("opens_at")), "closes_at": _time(desk.get("closes_at")),
-                "active": True,
+                "location": desk.get("location"), "active": True,
             })
             self._count("desks")
         for child in node.get("children") or []:
@@ -247,8 +247,11 @@ class DemoLoader:
         sync_findings(inspector, visit_id, answers, max_findings=config["SYNC_MAX_FINDINGS"])
         for code, failure in failures.items():
             if failure.get("photo"):
-                photo = demo_photo(failure["photo"], started_at + dt.timedelta(minutes=20),
-                                   spec.get("location"))
+                taken_at = failure.get("photo_taken_at")
+                photo = demo_photo(failure["photo"],
+                                   dt.datetime.fromisoformat(taken_at) if taken_at
+                                   else started_at + dt.timedelta(minutes=20),
+                                   failure.get("photo_location", spec.get("location")))
                 limits = UploadLimits.from_settings(config)
                 created = upload_evidence(
                     inspector, visit_id, _showcase_id("photo", spec["key"], code),

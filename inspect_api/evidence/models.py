@@ -24,7 +24,7 @@ class Evidence(Base):
     finding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
     object_key: Mapped[str] = mapped_column(String(300), unique=True)
     thumbnail_key: Mapped[str] = mapped_column(String(300), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(50))
     width: Mapped[int] = mapped_column(Integer)

@@ -1,14 +1,43 @@
 import marshmallow as ma
-from flask import url_for
+from flask import current_app, g, url_for
+from flask_jwt_extended import current_user
+from marshmallow import validate
 
 from ..fields import AwareDateTime
 from ..problems import ConflictProblemSchema
 from ..messages import Schema
+from .flags import PLACE_FAR, PLACE_OK, TIME_OK, TIME_OUTSIDE, UNKNOWN, EvidenceFlags, FlagRules, flags_for_visits
 
 
 class GpsSchema(Schema):
     lat = ma.fields.Float()
     lon = ma.fields.Float()
+
+
+class EvidenceFlagsSchema(Schema):
+    """What a reviewer should know before trusting a photo. "unknown" means not checked
+    (no EXIF capture time, no GPS, or a desk without coordinates), never "fine"."""
+
+    time = ma.fields.String(dump_only=True, validate=validate.OneOf((TIME_OK, TIME_OUTSIDE, UNKNOWN)), metadata={
+        "description": "The EXIF capture time against the visit's window (start .. end, or "
+                       "submission while no end is given), widened by "
+                       "EVIDENCE_TIME_GRACE_MINUTES on each side: ok, outside or unknown."})
+    minutes_outside = ma.fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "When `outside`: minutes before the window (negative) or after it "
+                       "(positive), grace excluded; else null."})
+    place = ma.fields.String(dump_only=True, validate=validate.OneOf((PLACE_OK, PLACE_FAR, UNKNOWN)), metadata={
+        "description": "The EXIF GPS against the desk's coordinates: `far` beyond "
+                       "EVIDENCE_MAX_DISTANCE_METERS; ok, far or unknown."})
+    distance_m = ma.fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Metres from the desk (great-circle); null when `place` is unknown."})
+    duplicate = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "The same bytes (SHA-256) are evidence in another visit."})
+    duplicate_of_visits = ma.fields.List(ma.fields.UUID(), dump_only=True, metadata={
+        "description": "Those other visits, the ones you may see."})
+    duplicates_hidden = ma.fields.Integer(dump_only=True, metadata={
+        "description": "How many other visits with the same bytes lie outside what you may see."})
+    attention = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "Any of: outside, far, duplicate."})
 
 
 class EvidenceSchema(Schema):
@@ -26,6 +55,23 @@ class EvidenceSchema(Schema):
     uploaded_at = AwareDateTime()
     content_url = ma.fields.Method("_content_url", metadata={"type": "string", "format": "uri-reference"})
     thumbnail_url = ma.fields.Method("_thumbnail_url", metadata={"type": "string", "format": "uri-reference"})
+    flags = ma.fields.Nested(EvidenceFlagsSchema, dump_only=True, metadata={
+        "description": "Can the photo be trusted at a glance: capture time, place, duplicates."})
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "flags":
+            return self._flags(obj)
+        return super().get_attribute(obj, attr, default)
+
+    def _flags(self, evidence) -> EvidenceFlags:
+        # Photos are dumped inside visits, findings and 409 bodies of packages that cannot
+        # import this one; so the flags are looked up here, a whole visit at a time and
+        # once per request (flask.g), never one query per photo.
+        cache = g.setdefault("evidence_flags", {})
+        if evidence.id not in cache:
+            rules = FlagRules.from_settings(current_app.config)
+            cache.update(flags_for_visits(current_user, [evidence.visit_id], rules))
+        return cache.get(evidence.id) or EvidenceFlags()
 
     def _content_url(self, evidence) -> str:
         return url_for("evidence.evidence_content", evidence_id=evidence.id)

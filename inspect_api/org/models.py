@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Time
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Synced, Timestamped
@@ -60,10 +61,16 @@ class OrgUnit(Synced, Timestamped, Base):
 
 
 class Desk(Synced, Timestamped, Base):
-    """A one-stop desk (Bộ phận Một cửa) of an org unit."""
+    """A one-stop desk (Bộ phận Một cửa) of an org unit.
+
+    `latitude`/`longitude` (WGS 84, both or neither) place it on the map, so a photo's
+    GPS can be checked against where the desk is (evidence/flags.py)."""
 
     __tablename__ = "desks"
     __table_args__ = (CheckConstraint(f"level IN {DESK_LEVELS!r}", name="level"),
+                      CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
+                      CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
+                      CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="location_pair"),
                       Index("ix_desks_sync", "sync_seq", "id"))
     sync_type = "desk"
     sync_scope = ("unit", "org_unit_id")
@@ -77,8 +84,17 @@ class Desk(Synced, Timestamped, Base):
     opens_at: Mapped[dt.time] = mapped_column(Time, default=DEFAULT_OPENS_AT)
     closes_at: Mapped[dt.time] = mapped_column(Time, default=DEFAULT_CLOSES_AT)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Six decimals: about 0.1 m, finer than any phone's GPS.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
     org_unit: Mapped[OrgUnit] = relationship()
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return {"lat": float(self.latitude), "lon": float(self.longitude)}
 
 
 class Staff(Synced, Timestamped, Base):

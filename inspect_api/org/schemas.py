@@ -36,6 +36,13 @@ class OrgUnitQueryArgsSchema(FeedArgsSchema):
     valid_on = Date(metadata={"description": "Only units valid on this date."})
 
 
+class LocationSchema(Schema):
+    """A point in WGS 84 degrees, as a phone's GPS gives it."""
+
+    lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
 class DeskSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     org_unit_id = id_field(required=True, strict=True)
@@ -46,6 +53,9 @@ class DeskSchema(Schema):
     opens_at = ma.fields.Time(load_default=None, metadata={"description": "Opening time, HH:MM."})
     closes_at = ma.fields.Time(load_default=None, metadata={"description": "Closing time, HH:MM."})
     active = ma.fields.Boolean(load_default=True)
+    location = ma.fields.Nested(LocationSchema, allow_none=True, metadata={
+        "description": "Where the desk is (WGS 84), to check each photo's GPS against; null "
+                       "when not known, and then photos are not checked for place."})
     updated_at = AwareDateTime(dump_only=True)
 
 
@@ -53,7 +63,9 @@ class DeskUpdateSchema(DeskSchema):
     """Any subset of the fields."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
+        # The top-level names, not partial=True: True would reach into `location` too and
+        # let {"lat": 1} through without its "lon".
+        super().__init__(*args, partial=tuple(DeskSchema._declared_fields), **kwargs)
 
 
 class DeskQueryArgsSchema(FeedArgsSchema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -23,7 +24,7 @@ def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
 
 def desk_snapshot(desk: Desk) -> dict[str, Any]:
     return snapshot(desk, "id", "org_unit_id", "code", "name", "address", "level", "opens_at",
-                    "closes_at", "active", "updated_at")
+                    "closes_at", "active", "location", "updated_at")
 
 
 def staff_snapshot(staff: Staff) -> dict[str, Any]:
@@ -151,7 +152,18 @@ def get_desk(actor: Actor, desk_id: int) -> Desk:
 
 
 def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if not (k in {"opens_at", "closes_at"} and v is None)}
+    values = {k: v for k, v in data.items()
+              if k != "location" and not (k in {"opens_at", "closes_at"} and v is None)}
+    if "location" in data:  # {"lat", "lon"} or None (clears both)
+        location = data["location"] or {}
+        values["latitude"] = _coordinate(location.get("lat"))
+        values["longitude"] = _coordinate(location.get("lon"))
+    return values
+
+
+def _coordinate(value: float | None) -> Decimal | None:
+    """Six decimals (about 0.1 m), as the column keeps them: a replay then compares equal."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
 def create_desk(actor: Actor | None, data: dict[str, Any], *, origin: Origin | None = None) -> Desk:

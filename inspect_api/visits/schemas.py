@@ -3,6 +3,7 @@ from marshmallow import validate
 
 from ..fields import ID_MAX, AwareDateTime, Date, id_field
 from ..messages import Schema
+from ..org.schemas import LocationSchema
 from ..pagination import FeedArgsSchema
 from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
 from .models import RESULTS, VISIT_STATUSES
@@ -13,11 +14,6 @@ from .models import RESULTS, VISIT_STATUSES
 # ways. The app imports every feature's schemas before any is used.
 EVIDENCE_SCHEMA = "inspect_api.evidence.schemas.EvidenceSchema"
 REVIEW_SCHEMA = "inspect_api.reviews.schemas.ReviewSchema"
-
-
-class LocationSchema(Schema):
-    lat = ma.fields.Float(required=True, validate=validate.Range(min=-90, max=90))
-    lon = ma.fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
 
 class VisitPutSchema(Schema):

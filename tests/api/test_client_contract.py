@@ -292,6 +292,26 @@ def test_bodies_and_answers_of_one_resource_are_separate_where_they_differ(docum
     assert "password" not in schemas["User"]["properties"]
 
 
+def test_evidence_flags_and_desk_location_are_typed(document):
+    """A generated client reads the flags as one typed object with closed choices, and
+    sends a desk's location in the shape a visit's already has."""
+    schemas = document["components"]["schemas"]
+    assert schemas["Evidence"]["properties"]["flags"]["$ref"] == "#/components/schemas/EvidenceFlags"
+    assert "flags" in schemas["Evidence"]["required"]
+    flags = schemas["EvidenceFlags"]
+    assert set(flags["required"]) == set(flags["properties"]) == {
+        "time", "minutes_outside", "place", "distance_m", "duplicate", "duplicate_of_visits",
+        "duplicates_hidden", "attention"}
+    assert set(flags["properties"]["time"]["enum"]) == {"ok", "outside", "unknown"}
+    assert set(flags["properties"]["place"]["enum"]) == {"ok", "far", "unknown"}
+    assert flags["properties"]["distance_m"]["type"] == ["integer", "null"]
+    assert flags["properties"]["duplicate_of_visits"]["items"]["format"] == "uuid"
+    for name in ("Desk", "DeskInput", "DeskUpdate"):
+        location = schemas[name]["properties"]["location"]
+        assert location["anyOf"] == [{"$ref": "#/components/schemas/Location"}, {"type": "null"}], name
+    assert set(schemas["Location"]["required"]) == {"lat", "lon"}
+
+
 def test_headers_the_server_reads_and_writes_are_documented(document):
     def parameters(path, method):
         return {(p["in"], p["name"]) for p in (_resolve(document, p) for p in

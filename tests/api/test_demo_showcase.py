@@ -133,3 +133,19 @@ def test_the_demo_photos_are_jpegs_stored_through_the_evidence_service(seeded, a
     thumbnail = as_user("reviewer1", f"/evidence/{photo['id']}/thumbnail")
     assert thumbnail.status_code == 200
     assert max(Image.open(io.BytesIO(thumbnail.data)).size) == 320
+
+
+def test_the_demo_shows_a_trusted_photo_and_a_flagged_one(seeded, as_user):
+    """The seeded desks are placed near where the showcase photos were taken, and one
+    photo of the reviewer's queue was taken the day before, elsewhere."""
+    approved = as_user("reviewer1", f"/visits/{TANTRAO_APPROVED}").get_json()
+    (photo,) = [e for f in approved["findings"] for e in f["evidence"]]
+    assert (photo["flags"]["time"], photo["flags"]["place"], photo["flags"]["attention"]) == ("ok", "ok", False)
+    assert photo["flags"]["distance_m"] < 100
+
+    queued = as_user("reviewer1", f"/visits/{MINHXUAN_SUBMITTED}").get_json()
+    flags = {f["criterion_code"]: e["flags"] for f in queued["findings"] for e in f["evidence"]}
+    assert (flags["DIS-01"]["time"], flags["DIS-01"]["place"]) == ("ok", "ok")
+    assert (flags["FAC-02"]["time"], flags["FAC-02"]["place"], flags["FAC-02"]["attention"]) == (
+        "outside", "far", True)
+    assert flags["FAC-02"]["minutes_outside"] < -12 * 60 and 1_500 < flags["FAC-02"]["distance_m"] < 3_000
