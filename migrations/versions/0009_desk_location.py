@@ -1,7 +1,7 @@
 """desks: latitude and longitude; evidence: index on sha256
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 00:30:00
 
 Adds `desks.latitude` / `desks.longitude` (WGS 84, Numeric(9,6), both or neither, ranges
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
