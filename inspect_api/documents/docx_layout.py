@@ -24,6 +24,8 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
+from ..exports.naming import ascii_fold
+
 FONT = "Times New Roman"  # LibreOffice prints it in Liberation Serif, same metrics
 BODY_PT = 14
 TABLE_PT = 12
@@ -43,6 +45,39 @@ PAGE_NUMBER = "Thể thức - số trang"
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except the
 # surrogates and U+FFFE/U+FFFF; python-docx refuses the rest with a ValueError.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# Child order the WordprocessingML schema prescribes (ECMA-376 Part 1, CT_TblPr and
+# CT_SectPr). LibreOffice reads any order; Word may call a file with another order
+# corrupt. python-docx and the helpers below append, so `put_in_schema_order` sorts.
+SCHEMA_ORDER = {
+    "w:tblPr": ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+                "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+                "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                "w:tblDescription", "w:tblPrChange"),
+    "w:sectPr": (("w:headerReference", "w:footerReference"), "w:footnotePr", "w:endnotePr", "w:type",
+                 "w:pgSz", "w:pgMar", "w:paperSrc", "w:pgBorders", "w:lnNumType", "w:pgNumType",
+                 "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection",
+                 "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange"),
+}
+
+
+def put_in_schema_order(document: Document) -> None:
+    """Sort the children of every table and section property element into schema order
+    (a stable sort: header and footer references keep theirs)."""
+    body = document.element.body
+    for tag, order in SCHEMA_ORDER.items():
+        rank = {}
+        for index, names in enumerate(order):
+            for name in (names if isinstance(names, tuple) else (names,)):
+                rank[qn(name)] = index
+        for parent in body.iter(qn(tag)):
+            children = list(parent)
+            ordered = sorted(children, key=lambda child: rank.get(child.tag, len(order)))
+            if ordered != children:
+                for child in children:
+                    parent.remove(child)
+                parent.extend(ordered)
 
 
 def xml_text(value: object) -> str:
@@ -77,6 +112,8 @@ def set_up_styles(document: Document) -> None:
 
     def plain(name: str, size: float, align=WD_ALIGN_PARAGRAPH.CENTER, after: float = 0):
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        # The name (Vietnamese) is what the clerk sees; the id stays ASCII, as Word's own are.
+        style.style_id = "TTr" + "".join(w.capitalize() for w in ascii_fold(name).split() if w.isalnum())
         style.base_style = normal
         _font(style, size)
         f = style.paragraph_format

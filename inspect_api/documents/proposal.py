@@ -327,6 +327,7 @@ def proposal_docx(actor: User, frozen: FrozenList) -> tuple[bytes, str]:
     layout.number_pages(section, restart=False)
     _write_proposal(document, frozen, who, text)
     _write_attachment(document, content)
+    layout.put_in_schema_order(document)
     buffer = io.BytesIO()
     document.save(buffer)
     log.info("Tờ trình of list %s for %s", frozen.id, actor.username)

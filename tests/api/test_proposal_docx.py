@@ -268,6 +268,19 @@ def test_the_docx_structure(printed):
         assert not section.header.is_linked_to_previous
         assert "PAGE" in "".join(section.header._element.itertext())
         assert "".join(section.first_page_header._element.itertext()).strip() == ""
+    # Children in the schema's order (Word may call a file corrupt otherwise).
+    for sect_pr in document.element.body.iter(qn("w:sectPr")):
+        tags = [child.tag for child in sect_pr]
+        ordered = [qn(t) for t in ("w:pgSz", "w:pgMar", "w:pgNumType", "w:cols", "w:titlePg", "w:docGrid")]
+        present = [t for t in ordered if t in tags]
+        assert [t for t in tags if t in present] == present
+        assert all(tags.index(t) > max(i for i, x in enumerate(tags) if x == qn("w:headerReference"))
+                   for t in present)
+    for tbl_pr in document.element.body.iter(qn("w:tblPr")):
+        tags = [child.tag for child in tbl_pr]
+        ordered = [qn(t) for t in ("w:tblW", "w:jc", "w:tblBorders", "w:tblLayout", "w:tblCellMar", "w:tblLook")]
+        assert [t for t in tags if t in ordered] == [t for t in ordered if t in tags]
+    assert all(style.style_id.isascii() for style in document.styles)
     numbering = attachment._sectPr.find(qn("w:pgNumType"))
     assert numbering is not None and numbering.get(qn("w:start")) == "1"
     assert proposal._sectPr.find(qn("w:pgNumType")) is None
