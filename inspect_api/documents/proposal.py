@@ -16,6 +16,7 @@ reviewer left it), so the Tờ trình and GET /reports/scores agree.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import logging
@@ -28,7 +29,7 @@ from docx import Document as new_document
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Mm, Pt
-from docx.table import Table
+from docx.table import Table, _Cell
 from sqlalchemy import func, select
 
 from ..auth.models import User
@@ -372,10 +373,11 @@ def _write_attachment(document: Document, content: ListContent) -> None:
     _masthead(document, content.supervising_body, content.issuing_body)
     _title(document, content.title, content.subject, content.attached_line)
     table = _grid(document, content.columns)
+    rows = _Rows(table)
     for group in content.groups:
         _group_row(table, group.heading)
         for row in group.rows:
-            _data_row(table, row.cells)
+            rows.add(row.cells)
     _after_table(document, content.total_line)
     for remark in content.remarks:
         _body(document, remark, italic=True)
@@ -387,9 +389,9 @@ def _write_attachment(document: Document, content: ListContent) -> None:
         layout.write(heading, content.detail_title)
         layout.write(document.add_paragraph(style=layout.SIGNATURE), content.detail_attached_line,
                      italic=True).paragraph_format.space_after = Pt(12)
-        detail = _grid(document, content.detail_columns)
+        detail = _Rows(_grid(document, content.detail_columns))
         for detail_row in content.detail_rows:
-            _data_row(detail, detail_row.cells)
+            detail.add(detail_row.cells)
         _after_table(document, content.detail_total_line)
 
 
@@ -485,18 +487,34 @@ def _column_widths(columns: Sequence[Column], width: int) -> list[int]:
 def _group_row(table: Table, heading: str) -> None:
     row = table.add_row()
     layout.keep_row_whole(row)
-    merged = row.cells[0].merge(row.cells[-1])
+    first, last = _Cell(row._tr.tc_lst[0], table), _Cell(row._tr.tc_lst[-1], table)
+    merged = first.merge(last)
     paragraph = layout.cell_text(merged, heading, layout.TABLE_TEXT, bold=True)
     paragraph.paragraph_format.keep_with_next = True
 
 
-def _data_row(table: Table, cells: Iterable[str]) -> None:
-    row = table.add_row()
-    layout.keep_row_whole(row)
-    for index, (cell, value) in enumerate(zip(row.cells, cells, strict=False)):
-        paragraph = layout.cell_text(cell, value, layout.TABLE_TEXT)
-        if index == 0:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+class _Rows:
+    """Data rows appended to a table from one prepared row (widths, cantSplit, styles),
+    copied and filled cell by cell: python-docx's `row.cells` walks the whole table, so
+    going through it for each row of a long list would take time growing with its square."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        row = table.add_row()
+        layout.keep_row_whole(row)
+        for index, cell in enumerate(row.cells):
+            paragraph = cell.paragraphs[0]
+            paragraph.style = layout.TABLE_TEXT
+            if index == 0:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        self.template = row._tr
+        table._tbl.remove(self.template)
+
+    def add(self, cells: Iterable[str]) -> None:
+        tr = copy.deepcopy(self.template)
+        self.table._tbl.append(tr)
+        for tc, value in zip(tr.tc_lst, cells, strict=False):
+            layout.write(_Cell(tc, self.table).paragraphs[0], value)
 
 
 def _after_table(document: Document, line: str) -> None:
