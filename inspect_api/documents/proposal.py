@@ -474,11 +474,17 @@ def _grid(document: Document, columns: Sequence[Column]) -> Table:
     return table
 
 
+# Cells that must not break inside: a date, a score (12 pt digits are 6 pt wide).
+UNBROKEN = {"date": "00/00/0000", "score": "100,0 %"}
+
+
 def _column_widths(columns: Sequence[Column], width: int) -> list[int]:
     """Each column at least as wide as the longest word of its heading in 12 pt bold
-    (with the cell's padding), the rest of the width shared by the width hints: a narrow
-    column such as STT never breaks inside a word."""
-    floor = [int(Pt(7.5 * max(len(word) for word in c.heading.split()) + 11)) for c in columns]
+    (and a date or score column as wide as a date or score), with the cell's padding;
+    the rest of the width shared by the width hints: a narrow column such as STT or a
+    date never breaks inside a word."""
+    floor = [int(Pt(max(7.5 * max(len(word) for word in c.heading.split()),
+                        6.5 * len(UNBROKEN.get(c.key, ""))) + 11)) for c in columns]
     spare = max(width - sum(floor), 0)
     total = sum(c.width for c in columns)
     return [low + int(spare * c.width / total) for low, c in zip(floor, columns, strict=True)]

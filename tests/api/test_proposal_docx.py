@@ -227,6 +227,9 @@ def test_criticism_body_cites_failures_and_keeps_unchecked_citations(made):
     assert "I. TẬP THỂ" in listed and "II. CÁ NHÂN" in listed
     for name in (LONG_NAME, "Trần Văn Bảy", FORMULA_NAME):
         assert name in cells, name
+    # The detail part: a cell per finding's date, never broken across lines.
+    dates = {f["visit_date"] for e in made.criticism.frozen["entries"] for f in e["findings"]}
+    assert dates and all(f"{d[8:10]}/{d[5:7]}/{d[:4]}" in cells for d in dates), sorted(dates)
     staff = made.criticism.frozen["staff_count"]
     assert f"Danh sách gồm {made.criticism.frozen['unit_count']} tập thể, {staff} cá nhân./." in listed
 
