@@ -296,6 +296,9 @@ OPS = [
     Op("GET", "/api/v1/reports/lists/{list_id}/export",
        lambda w: {"url": f"{API}/reports/lists/{w.ids['frozen']}/export"},
        only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
+    Op("GET", "/api/v1/reports/lists/{list_id}/export",
+       lambda w: {"url": f"{API}/reports/lists/{w.ids['frozen']}/export?format=docx"},
+       only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
     Op("POST", "/api/v1/reports/lists", lambda w: {"url": f"{API}/reports/lists", "json": {
         "kind": "commendation", "from": Q4["from"], "to": Q4["to"], "org_unit_id": w.ids["unit"],
         "signer_name": "Phạm Thị Hòa", "document_number": "02/TTr-SNV", "document_date": "2027-01-06"}},
