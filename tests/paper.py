@@ -1,0 +1,152 @@
+"""Reading documents the way a clerk reads paper: print an .xlsx/.docx to PDF with
+LibreOffice headless, then read any PDF back with pdfplumber and pypdf for what is
+printed: page sizes, page numbers in the top margin, type sizes, embedded fonts, table
+cells' text, and text printed over other text."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+from pypdf import PdfReader
+
+MM = 72 / 25.4
+A4 = (595.28, 841.89)  # points, portrait
+TOP_MARGIN = 20 * MM
+
+
+def soffice_pdf(source: Path, outdir: Path | None = None, timeout: int = 180) -> bytes:
+    """`source` (.xlsx, .docx) printed to PDF by LibreOffice headless, with a profile of
+    its own so that parallel runs do not clash."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed")
+    outdir = outdir or Path(tempfile.mkdtemp(prefix="paper-"))
+    profile = Path(tempfile.gettempdir()) / f"lo-{uuid.uuid4().hex}"
+    try:
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}",
+                        "--convert-to", "pdf", "--outdir", str(outdir), str(source)],
+                       check=True, capture_output=True, timeout=timeout)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return (outdir / (source.stem + ".pdf")).read_bytes()
+
+
+def normal(text: str) -> str:
+    """NFC with runs of whitespace as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class Page:
+    number: int  # 1-based, in the file
+    width: float
+    height: float
+    chars: list[dict]
+    words: list[dict]
+    text: str
+    tables: list[list[list[str]]]  # rows of cells, whitespace normalised
+    rects: list[dict]
+    curves: int  # filled or stroked paths that are not rectangles or lines
+    lines: list[dict]
+    rules: list[tuple[float, float, float]]  # horizontal rules: (y, x0, x1)
+    table_boxes: list[tuple[float, float, float, float]]  # (x0, top, x1, bottom)
+
+
+class Paper:
+    """A PDF read back."""
+
+    def __init__(self, pdf: bytes):
+        self.pdf = pdf
+        self.pages: list[Page] = []
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            for index, page in enumerate(document.pages, 1):
+                found = page.find_tables()
+                tables = [[[normal(cell or "") for cell in row] for row in table.extract()]
+                          for table in found]
+                self.pages.append(Page(
+                    index, float(page.width), float(page.height), list(page.chars),
+                    page.extract_words(keep_blank_chars=False),
+                    unicodedata.normalize("NFC", page.extract_text() or ""), tables,
+                    list(page.rects), len(page.curves), list(page.lines),
+                    [(e["top"], e["x0"], e["x1"]) for e in page.horizontal_edges],
+                    [table.bbox for table in found]))
+
+    @property
+    def text(self) -> str:
+        return normal("\n".join(page.text for page in self.pages))
+
+    def cells(self) -> list[str]:
+        return [cell for page in self.pages for table in page.tables for row in table
+                for cell in row]
+
+    def not_a4(self) -> list[tuple[int, float, float]]:
+        sizes = {(round(A4[0]), round(A4[1])), (round(A4[1]), round(A4[0]))}
+        return [(p.number, p.width, p.height) for p in self.pages
+                if (round(p.width), round(p.height)) not in sizes]
+
+    def header_text(self, page: Page, margin: float = TOP_MARGIN) -> str:
+        return "".join(c["text"] for c in page.chars if c["bottom"] <= margin).strip()
+
+    def header_centre_offset(self, page: Page, left: float = 30 * MM, right: float = 15 * MM,
+                             margin: float = TOP_MARGIN) -> float:
+        """How far the top-margin text sits from the centre between the side margins."""
+        chars = [c for c in page.chars if c["bottom"] <= margin]
+        centre = (min(c["x0"] for c in chars) + max(c["x1"] for c in chars)) / 2
+        return abs(centre - (left + page.width - right) / 2)
+
+    def in_table(self, char: dict) -> bool:
+        page = self.pages[char["page_number"] - 1]
+        return any(x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"]
+                   and char["bottom"] <= bottom + 1 for x0, top, x1, bottom in page.table_boxes)
+
+    def sizes(self, predicate=lambda char: True) -> list[float]:
+        return [c["size"] for p in self.pages for c in p.chars if c["text"].strip() and predicate(c)]
+
+    def fonts_not_embedded(self) -> set[str]:
+        missing = set()
+        for page in PdfReader(io.BytesIO(self.pdf)).pages:
+            fonts = (page.get("/Resources") or {}).get("/Font") or {}
+            for ref in fonts.values():
+                font = ref.get_object()
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                if descriptor is None or not any(
+                        key in descriptor.get_object()
+                        for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    missing.add(str(font.get("/BaseFont")))
+        return missing
+
+    def text_across_rules(self, tolerance: float = 1.0) -> list[tuple[int, str, float]]:
+        """Words a horizontal rule (a row border) runs through: text printed past the
+        bottom of its row."""
+        found = []
+        for page in self.pages:
+            for word in page.words:
+                for y, x0, x1 in page.rules:
+                    if x0 < word["x1"] and word["x0"] < x1 and \
+                            word["top"] + tolerance < y < word["bottom"] - tolerance:
+                        found.append((page.number, word["text"], y))
+                        break
+        return found
+
+    def overlapping_words(self, tolerance: float = 1.0) -> list[tuple[int, str, str]]:
+        """Pairs of words whose boxes overlap: two rows (or cells) printed over each other."""
+        found = []
+        for page in self.pages:
+            words = sorted(page.words, key=lambda w: (w["top"], w["x0"]))
+            for index, a in enumerate(words):
+                for b in words[index + 1:]:
+                    if b["top"] >= a["bottom"] - tolerance:
+                        break
+                    if a["x0"] < b["x1"] - tolerance and b["x0"] < a["x1"] - tolerance:
+                        found.append((page.number, a["text"], b["text"]))
+        return found
