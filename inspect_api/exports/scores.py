@@ -101,15 +101,15 @@ _FAILURE_COLUMNS = [
 ]
 UNIT_COLUMNS = [
     Column("rank", "Hạng", 7, "td_center"),
-    Column("name", "Đơn vị", 38),
+    Column("name", "Đơn vị", 36),
     Column("visits", "Số buổi kiểm tra đã duyệt", 12, "td_count"),
     Column("mean_score", "Điểm trung bình", 12, "td_score"),
     *_FAILURE_COLUMNS,
 ]
 DESK_COLUMNS = [
     Column("rank", "Hạng", 7, "td_center"),
-    Column("name", "Bộ phận Một cửa", 25),
-    Column("unit_name", "Đơn vị", 22),
+    Column("name", "Bộ phận Một cửa", 24),
+    Column("unit_name", "Đơn vị", 21),
     Column("visits", "Số buổi kiểm tra đã duyệt", 11, "td_count"),
     Column("mean_score", "Điểm trung bình", 11, "td_score"),
     *_FAILURE_COLUMNS,
@@ -255,7 +255,7 @@ def _height(lines: int, size: float = 12) -> float:
     return round(lines * size * _LINE + 4, 1)
 
 
-def _printed(value: Any, key: str) -> str | None:
+def _printed(value: Any, key: str) -> Any:
     """What the printed table shows: text in the Vietnamese way ("98,5 %", "1.250")."""
     if value is None or value == "":
         return None
@@ -267,7 +267,7 @@ def _printed(value: Any, key: str) -> str | None:
         return text.replace(",", "\0").replace(".", ",").replace("\0", ".") + " %"
     if key in ("visits", "critical", "major", "minor"):
         return vn_number(int(value))
-    return str(value)
+    return value
 
 
 def _write_table(sheet: Sheet, columns: list[Column], rows: Iterable[Mapping[str, Any]],
@@ -309,7 +309,8 @@ def _write_table(sheet: Sheet, columns: list[Column], rows: Iterable[Mapping[str
     for row in rows:
         count += 1
         texts = [_printed(row.get(c.key), c.key) for c in columns]
-        lines = max(_lines(text or "", c.width) for text, c in zip(texts, columns, strict=True))
+        lines = max(_lines(str(text or ""), c.width)
+                    for text, c in zip(texts, columns, strict=True))
         cells: list[Any] = [sheet.cell(text, c.style)
                             for text, c in zip(texts, columns, strict=True)]
         cells += gap + [sheet.cell(row.get(c.key), c.style) for c in NUMBER_COLUMNS]

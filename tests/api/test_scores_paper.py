@@ -90,7 +90,7 @@ def check_paper(paper: Paper, names: list[str], *, body: float) -> None:
     # Nothing under 12 pt, nor under the body size outside the tables, but the Nơi nhận
     # block (NĐ 30/2020: its head in 12 pt, its lines in 11).
     small = "".join(c["text"] for p in paper.pages for c in p.chars if c["text"].strip()
-                    and (c["size"] < 12 - 0.05 or c["size"] < body - 0.05 and not paper.in_table(c)))
+                    and (c["size"] < 12 - 0.05 or (c["size"] < body - 0.05 and not paper.in_table(c))))
     expected = "Nơi nhận:" + "".join(f"-{line}" for line in [*RECIPIENTS, "Lưu: VT, TTr."])
     # As characters: LibreOffice's PDF gives some combining marks out of order.
     assert not Counter(small.replace(" ", "")) - Counter(expected.replace(" ", "")), small
