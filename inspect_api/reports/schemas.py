@@ -32,7 +32,13 @@ class PeriodArgsSchema(Schema):
 
 
 class ScoresArgsSchema(PeriodArgsSchema):
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx", "pdf")))
+
+
+class ScoresExportArgsSchema(PeriodArgsSchema):
+    format = ma.fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "pdf")),
+                              metadata={"description": "xlsx: the workbook; pdf: the document "
+                                                       "with the chart, ready to print."})
 
 
 class FrozenListExportArgsSchema(Schema):

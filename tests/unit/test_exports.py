@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
+import re
 import tempfile
 import tracemalloc
 import unicodedata
@@ -443,17 +445,53 @@ def test_scores_header_title_and_table(scores):
     assert ws["A7"].value == "Quý IV/2026"
     assert [c.value for c in ws[9]][:5] == ["Hạng", "Đơn vị", "Số buổi kiểm tra đã duyệt",
                                             "Điểm trung bình", "Số lượt tiêu chí không đạt"]
-    assert [c.value for c in ws[10]][4:] == ["Nghiêm trọng", "Chính", "Nhỏ"]
-    assert {"A9:A10", "B9:B10", "E9:G9"} <= merged(ws)
-    assert [c.value for c in ws[11]] == [f"({i})" for i in range(1, 8)]
+    assert [c.value for c in ws[10]][4:7] == ["Nghiêm trọng", "Chính", "Nhỏ"]
+    assert {"A9:A10", "B9:B10", "E9:G9", "I9:M9"} <= merged(ws)
+    assert [c.value for c in ws[11]][:7] == [f"({i})" for i in range(1, 8)]
     assert ws.print_title_rows == "$9:$11"
-    assert [c.value for c in ws[12]] == [1, "UBND phường Minh Xuân", 3, 97.25, 0, 0, 1]
-    assert ws["C13"].value == 1250 and ws["C13"].number_format == "#,##0"
-    assert ws["D14"].value == 68.5 and ws["D14"].number_format == '0.0" %"'
+    # Printed: text the Vietnamese way in every locale; numbers beside, outside the print.
+    assert [c.value for c in ws[12]] == [1, "UBND phường Minh Xuân", "3", "97,2 %", "0", "0",
+                                         "1", None, 97.25, 3, 0, 0, 1]
+    assert ws["C13"].value == "1.250" and ws["J13"].value == 1250
+    assert ws["D14"].value == "68,5 %" and ws["I14"].number_format == '0.0" %"'
+    assert ws["I9"].value == "Số liệu để tính toán (không in)"
+    assert ws.print_area == "'Đơn vị'!$A$1:$G$" + str(ws.max_row) or ws.print_area.endswith(
+        f"$A$1:$G${ws.max_row}")
     assert ws["A16"].value == "Bảng điểm gồm 3 đơn vị./."
     start = find_row(ws, "Nơi nhận:")
     assert ws.cell(start, 3).value == "KT. GIÁM ĐỐC"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+
+
+def test_scores_rows_are_as_tall_as_their_wrapped_text(scores):
+    ws = scores["Đơn vị"]
+    # "Nghiêm trọng" wraps in its column: its row holds two lines (issue 9: cut at 20 pt).
+    assert ws.row_dimensions[10].height >= 2 * 12 * 1.2
+    # The headers over both rows get the lines they need between the two.
+    assert ws.row_dimensions[9].height + ws.row_dimensions[10].height >= 3 * 12 * 1.2
+    one_line = ws.row_dimensions[12].height
+    assert 15 <= one_line < 2 * 12 * 1.2
+    long_name = "Ủy ban nhân dân xã " + " ".join(["Thượng Lâm Hồng Quang"] * 6)
+    tall = build_scores(units=[dict(SCORE_UNITS[0], name=long_name)], desks=[])["Đơn vị"]
+    assert tall.row_dimensions[12].height >= 3 * 12 * 1.2
+
+
+def test_scores_tables_print_at_full_size(scores):
+    """At most 100 width units printed: 714 pt of landscape A4 at LibreOffice's 7 pt a
+    unit, so nothing is shrunk under 12 pt."""
+    from inspect_api.exports.scores import DESK_COLUMNS, UNIT_COLUMNS
+
+    assert sum(c.width for c in UNIT_COLUMNS) <= 100
+    assert sum(c.width for c in DESK_COLUMNS) <= 100
+
+
+def test_scores_page_numbers_top_centre_not_on_the_first_page(scores):
+    for name in ("Đơn vị", "Bộ phận Một cửa", "Biểu đồ"):
+        ws = scores[name]
+        assert ws.oddHeader.center.text == "&P"
+        assert not ws.oddFooter.center.text
+        assert ws.HeaderFooter.differentFirst and not ws.firstHeader.center.text
+        assert ws.page_setup.firstPageNumber == 1 and ws.page_setup.useFirstPageNumber
 
 
 def test_scores_desk_sheet(scores):
@@ -462,29 +500,55 @@ def test_scores_desk_sheet(scores):
     assert [c.value for c in ws[4]][:5] == ["Hạng", "Bộ phận Một cửa", "Đơn vị",
                                             "Số buổi kiểm tra đã duyệt", "Điểm trung bình"]
     assert [c.value for c in ws[7]] == [1, "Bộ phận Một cửa phường Minh Xuân",
-                                        "UBND phường Minh Xuân", 3, 97.25, 0, 0, 1]
-    assert ws["E8"].value is None  # no score without an approved visit
+                                        "UBND phường Minh Xuân", "3", "97,2 %", "0", "0", "1",
+                                        None, 97.25, 3, 0, 0, 1]
+    assert ws["E8"].value is None and ws["J8"].value is None  # no score without a visit
     assert ws["A10"].value == "Gồm 2 Bộ phận Một cửa./."
     assert ws.print_title_rows == "$4:$6"
 
 
-def test_scores_chart_reads_the_unit_table(scores):
+def test_scores_chart_draws_value_only_labels_in_times(scores):
     charts = scores["Biểu đồ"]._charts
     assert len(charts) == 1
     chart = charts[0]
     assert chart.tagname == "barChart" and chart.type == "bar"
     series = chart.series[0]
-    assert series.val.numRef.f == "'Đơn vị'!$D$12:$D$14"
-    assert series.cat.strRef.f == "'Đơn vị'!$B$12:$B$14"
+    assert series.val.numRef.f == "'Số liệu biểu đồ'!$B$2:$B$4"
+    assert series.cat.strRef.f == "'Số liệu biểu đồ'!$A$2:$A$4"
     title = "".join(run.t for p in chart.title.tx.rich.p for run in p.r)
     assert title == "Điểm trung bình các đơn vị, quý IV/2026"
+    labels = chart.dataLabels
+    assert labels.showVal and not (labels.showSerName or labels.showCatName
+                                   or labels.showLegendKey or labels.showPercent)
+    assert labels.txPr.p[0].pPr.defRPr.latin.typeface == "Times New Roman"
+    assert labels.txPr.p[0].pPr.defRPr.sz == 1200
+    # Tenths with a literal comma: "97,2 %" in every locale.
+    assert labels.numFmt == '0\\,0" %"'
+    data = scores["Số liệu biểu đồ"]
+    assert data.sheet_state == "hidden"
+    assert [(r[0].value, r[1].value) for r in data.iter_rows(min_row=2)] == [
+        ("UBND phường Minh Xuân", 972), ("UBND xã Yên Sơn", 810), ("UBND xã Thái Bình", 685)]
+    assert data["B2"].number_format == '0\\,0" %"'
 
 
 def test_scores_chart_stops_at_its_limit():
     chart = build_scores(chart_limit=2)["Biểu đồ"]._charts[0]
-    assert chart.series[0].val.numRef.f == "'Đơn vị'!$D$12:$D$13"
+    assert chart.series[0].val.numRef.f == "'Số liệu biểu đồ'!$B$2:$B$3"
     title = "".join(run.t for p in chart.title.tx.rich.p for run in p.r)
     assert title.endswith("(2 đơn vị đầu bảng xếp hạng / 3)")
+
+
+def test_scores_chart_takes_a_page_per_part():
+    units = [dict(SCORE_UNITS[0], rank=i + 1, name=f"Ủy ban nhân dân xã Thượng Lâm Hồng Quang {i}")
+             for i in range(60)]
+    wb = build_scores(units=units, desks=[])
+    sheets = [name for name in wb.sheetnames if name.startswith("Biểu đồ")]
+    assert len(sheets) >= 2
+    refs = [wb[name]._charts[0].series[0].val.numRef.f for name in sheets]
+    rows = [tuple(int(n) for n in re.findall(r"\$B\$(\d+)", ref)) for ref in refs]
+    assert rows[0][0] == 2 and rows[-1][1] == 61
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(rows))
+    assert all(wb[name]._charts[0].height <= 24 for name in sheets)
 
 
 def test_scores_without_units_has_no_chart():
