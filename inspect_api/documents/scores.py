@@ -7,11 +7,17 @@ percent points) and the same document header (exports/_layout.py's DocumentHeade
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
+from ..db import db
 from ..exports._layout import DocumentHeader, capitalise, place_date_line
+from ..exports.scores import scores_content_disposition
+from ..org.models import OrgUnit
+from ..reports.exports import document_header
+from ..reports.list_rules import ListSettings
 from .chart import Bar, Threshold, bar_chart_pages
 from .render import render_pdf, vn_number, vn_percent
 
@@ -85,3 +91,20 @@ def scores_pdf(doc: DocumentHeader, units: Iterable[Mapping[str, Any]],
     """The scores document as PDF bytes (A4, fonts embedded)."""
     return render_pdf("scores.html", scores_context(
         doc, units, desks, criticism_below=criticism_below, commendation_from=commendation_from))
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    content: bytes
+    content_disposition: str
+
+
+def scores_document(data: dict[str, Any], settings: ListSettings) -> PdfFile:
+    """The scores (reports.service.scores) as the PDF document, its chart marking the
+    thresholds of the list rules in force (a unit's head criticised under one, a unit
+    commended from the other)."""
+    unit = db.session.get_one(OrgUnit, data["org_unit_id"])
+    doc = document_header(unit, None, None, data["date_from"], data["date_to"])
+    pdf = scores_pdf(doc, data["units"], data["desks"], criticism_below=settings.unit_min_score,
+                     commendation_from=settings.commend_min_score)
+    return PdfFile(pdf, scores_content_disposition(doc, "pdf"))

@@ -15,12 +15,10 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..db import db
-from ..documents.scores import scores_pdf
 from ..exports._layout import DocumentHeader
 from ..exports.lists import ListDocument, ListKind, list_content_disposition, write_list_workbook
 from ..exports.scores import scores_content_disposition, write_scores_workbook
 from ..org.models import OrgUnit
-from .list_rules import ListSettings
 from .lists import period_label
 from .service import province_of
 from .models import FrozenList, FrozenListEntry
@@ -29,7 +27,7 @@ log = logging.getLogger(__name__)
 RECIPIENTS = ["UBND tỉnh (b/c);", "Các sở, ban, ngành;", "UBND các xã, phường;"]
 
 
-def _header(unit: OrgUnit, document_number: str | None, document_date: dt.date | None,
+def document_header(unit: OrgUnit, document_number: str | None, document_date: dt.date | None,
             date_from: dt.date, date_to: dt.date) -> DocumentHeader:
     province = province_of(unit)
     place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
@@ -119,7 +117,7 @@ def list_workbook(actor: User, frozen: FrozenList, public_base_url: str) -> Work
     """The frozen list as its Excel attachment, streamed from the database into a
     temporary file (write-only workbook); photos linked under `public_base_url`."""
     unit = db.session.get_one(OrgUnit, frozen.org_unit_id)
-    header = _header(unit, frozen.document_number, frozen.document_date, frozen.period_from,
+    header = document_header(unit, frozen.document_number, frozen.document_date, frozen.period_from,
                      frozen.period_to)
     # The kind is checked against the same two values where the list is frozen.
     doc = ListDocument(**header, kind=cast(ListKind, frozen.kind), subject=frozen.title)
@@ -136,7 +134,7 @@ def list_workbook(actor: User, frozen: FrozenList, public_base_url: str) -> Work
 
 def scores_workbook(data: dict[str, Any]) -> WorkbookFile:
     unit = db.session.get_one(OrgUnit, data["org_unit_id"])
-    doc = _header(unit, None, None, data["date_from"], data["date_to"])
+    doc = document_header(unit, None, None, data["date_from"], data["date_to"])
     path = _temp_path()
     try:
         write_scores_workbook(doc, data["units"], data["desks"], path)
@@ -144,19 +142,3 @@ def scores_workbook(data: dict[str, Any]) -> WorkbookFile:
         os.unlink(path)
         raise
     return WorkbookFile(path, scores_content_disposition(doc))
-
-
-@dataclass(frozen=True)
-class PdfFile:
-    content: bytes
-    content_disposition: str
-
-
-def scores_document(data: dict[str, Any], settings: ListSettings) -> PdfFile:
-    """The scores as the PDF document, its chart marking the thresholds of the list rules
-    in force (a unit's head criticised under one, a unit commended from the other)."""
-    unit = db.session.get_one(OrgUnit, data["org_unit_id"])
-    doc = _header(unit, None, None, data["date_from"], data["date_to"])
-    pdf = scores_pdf(doc, data["units"], data["desks"], criticism_below=settings.unit_min_score,
-                     commendation_from=settings.commend_min_score)
-    return PdfFile(pdf, scores_content_disposition(doc, "pdf"))

@@ -12,7 +12,9 @@ from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from ..requests import request_origin
 from . import service
-from .exports import PdfFile, WorkbookFile, list_workbook, scores_document, scores_workbook
+from ..documents.proposal import proposal_docx
+from ..documents.scores import PdfFile, scores_document
+from .exports import WorkbookFile, list_workbook, scores_workbook
 from .list_rules import ListSettings
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListExportArgsSchema,
@@ -24,12 +26,9 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Điểm đánh giá và danh sách đề nghị")
 
 READERS = require_role("leader", "reviewer", "admin")
-# The documents of a frozen list other than its workbook, by format: builders in the
-# documents package, which reads the reports (list_content.py) and so sits above them;
-# the app factory hands them in, so reports never imports documents. Each is called
-# with (actor, frozen list) and returns (bytes, Content-Disposition).
-LIST_DOCUMENTS = "list_documents"
-LIST_DOCUMENT_TYPES = {"docx": DOCX_MIMETYPE}
+# The documents of a frozen list besides its workbook, by format: each called with
+# (actor, frozen list), returning (bytes, Content-Disposition).
+LIST_DOCUMENTS = {"docx": (proposal_docx, DOCX_MIMETYPE)}
 
 
 def _workbook(description: str, pdf: bool = False) -> dict:
@@ -128,9 +127,10 @@ def export(args, list_id):
     """The frozen list as the Excel attachment a provincial office signs, or (format=docx)
     the draft Tờ trình it is attached to."""
     frozen = service.get_frozen_list(current_user, list_id)
-    if args["format"] in LIST_DOCUMENT_TYPES:
-        data, disposition = current_app.extensions[LIST_DOCUMENTS][args["format"]](current_user, frozen)
-        return Response(data, mimetype=LIST_DOCUMENT_TYPES[args["format"]],
+    if args["format"] in LIST_DOCUMENTS:
+        build, mimetype = LIST_DOCUMENTS[args["format"]]
+        data, disposition = build(current_user, frozen)
+        return Response(data, mimetype=mimetype,
                         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
     return _send_workbook(list_workbook(current_user, frozen, current_app.config["PUBLIC_BASE_URL"]))
 
