@@ -61,8 +61,9 @@ def current_user() -> User | None:
         user = service.load_token_user(claims)
         if user is not None and service.is_session_revoked(str(session["sid"])):
             user = None
-    if user is None and session:
-        session.clear()
+    if user is None:
+        for key in KEYS:  # the sign-in is over; a flash message waiting for the next page stays
+            session.pop(key, None)
     g.console_user = user
     return user
 

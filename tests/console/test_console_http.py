@@ -4,13 +4,17 @@ reviewer's actions, each checked against what the API then reports."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from sqlalchemy import select
 
 from inspect_api.app import create_app
 from inspect_api.console.setup import session_settings
 from inspect_api.db import db
+from inspect_api.reviews.models import Explanation
 from inspect_api.reviews.queue import QueueFilters, review_overview
+from inspect_api.timezone import VIETNAM_TZ
 from tests.api.review_support import Flow
 from tests.conftest import DEMO_PASSWORD, test_settings
 from tests.console.support import csrf_token, post_form, sign_in
@@ -28,6 +32,10 @@ def flow(client, demo, login):
 def failing_visit(flow):
     """A submitted visit with a critical unit failure (with its photo) and a staff failure."""
     return flow.visit("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail", "CON-01": "fail"})
+
+
+def today() -> dt.date:
+    return dt.datetime.now(VIETNAM_TZ).date()
 
 
 def visit_status(client, login, visit_id: str) -> dict:
@@ -81,8 +89,9 @@ def test_the_session_cookie_is_httponly_and_lax(client, demo):
 
 def test_the_cookie_is_secure_in_production_or_when_set(app, demo):
     base = dict(app.config)
-    assert session_settings({**base, "APP_ENV": "production", "CONSOLE_COOKIE_SECURE": None})["SESSION_COOKIE_SECURE"]
-    assert not session_settings({**base, "APP_ENV": "development", "CONSOLE_COOKIE_SECURE": None})["SESSION_COOKIE_SECURE"]
+    auto = {**base, "CONSOLE_COOKIE_SECURE": None}
+    assert session_settings({**auto, "APP_ENV": "production"})["SESSION_COOKIE_SECURE"]
+    assert not session_settings({**auto, "APP_ENV": "development"})["SESSION_COOKIE_SECURE"]
     secure = create_app(test_settings(CONSOLE_COOKIE_SECURE=True), environ={})
     try:
         response = sign_in(secure.test_client(), "reviewer1")
@@ -103,7 +112,8 @@ def test_wrong_password_shows_the_form_again(client, demo):
 
 def test_sign_in_shares_the_api_login_throttle(client, demo):
     for _ in range(5):
-        assert client.post("/api/v1/auth/login", json={"username": "reviewer1", "password": "wrong-one"}).status_code == 401
+        wrong = client.post("/api/v1/auth/login", json={"username": "reviewer1", "password": "wrong-one"})
+        assert wrong.status_code == 401
     response = sign_in(client, "reviewer1", expect=429)  # the right password, refused unread
     assert int(response.headers["Retry-After"]) > 0
     assert "Đăng nhập sai quá nhiều lần" in response.text
@@ -342,7 +352,7 @@ def test_explanations_request_receive_and_lapse(client, failing_visit, flow, app
     sign_in(client, "reviewer1")
     path = f"/console/visits/{failing_visit.id}"
     con = failing_visit.findings["CON-01"]
-    deadline = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    deadline = (today() + dt.timedelta(days=3)).isoformat()
     post_form(client, path, f"/console/findings/{con}/explanation",
               {"action": "request", "deadline": deadline, "next": path}, expect=303)
     pending = client.get("/console/explanations").text
@@ -359,14 +369,13 @@ def test_explanations_request_receive_and_lapse(client, failing_visit, flow, app
 def test_overdue_explanations_come_first(client, flow, app):
     first = flow.visit("TQ-MINHXUAN", "2026-11-10", {"CON-01": "fail"})
     second = flow.visit("TQ-MYLAM", "2026-11-11", {"CON-01": "fail"})
-    flow.explanation(first.findings["CON-01"], "request", deadline=(dt.date.today() + dt.timedelta(days=9)).isoformat())
-    flow.explanation(second.findings["CON-01"], "request", deadline=(dt.date.today() + dt.timedelta(days=1)).isoformat())
+    for made, days in ((first, 9), (second, 1)):
+        flow.explanation(made.findings["CON-01"], "request", deadline=(today() + dt.timedelta(days=days)).isoformat())
     # Make the second overdue, as time would.
-    from inspect_api.reviews.models import Explanation
-
     with app.app_context():
-        row = db.session.query(Explanation).filter_by(finding_id=__import__("uuid").UUID(second.findings["CON-01"])).one()
-        row.deadline = dt.date.today() - dt.timedelta(days=2)
+        row = db.session.scalars(select(Explanation).where(
+            Explanation.finding_id == uuid.UUID(second.findings["CON-01"]))).one()
+        row.deadline = today() - dt.timedelta(days=2)
         db.session.commit()
     sign_in(client, "reviewer1")
     page = client.get("/console/explanations").text
