@@ -115,7 +115,7 @@ def describe_event(event: Any) -> str:
 def conflict_message(visit: Visit) -> dict[str, Any]:
     """Who decided the visit (the last review), for a reviewer whose decision lost."""
     review = visit.last_review
-    if review is None or visit.status == "submitted":
+    if review is None:
         return {"who": None, "what": None, "when": None, "state": STATE_NAMES[visit.status]}
     return {"who": review.reviewer.full_name, "what": DECISION_NAMES[review.decision],
             "when": review.decided_at, "state": STATE_NAMES[visit.status]}

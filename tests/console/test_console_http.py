@@ -381,3 +381,20 @@ def test_overdue_explanations_come_first(client, flow, app):
     page = client.get("/console/explanations").text
     assert page.index(str(second.id)) < page.index(str(first.id))
     assert "Ghi nhận quá hạn, không giải trình" in page
+
+
+def test_a_stale_form_on_a_resubmitted_visit_can_decide_again(client, failing_visit, flow, login, demo):
+    sign_in(client, "reviewer1")
+    path = f"/console/visits/{failing_visit.id}"
+    token = csrf_token(client.get(path).text)  # opened at version 2
+    flow.review(failing_visit.id, "return", comment="Chụp lại")
+    r = client.post(f"/api/v1/visits/{failing_visit.id}/submit", headers=login("inspector1"))
+    assert r.status_code == 200, r.get_json()
+    response = client.post(f"{path}/decision", data={
+        "decision": "approve", "version": "2", "comment": "Đã xem", "csrf_token": token})
+    assert response.status_code == 409
+    assert "hãy xem lại kết quả bên dưới rồi quyết định lại" in response.text and "Đã xem" in response.text
+    version = visit_status(client, login, failing_visit.id)["version"]
+    assert f'name="version" value="{version}"' in response.text
+    client.post(f"{path}/decision", data={"decision": "approve", "version": str(version), "csrf_token": token})
+    assert visit_status(client, login, failing_visit.id)["status"] == "approved"
