@@ -178,7 +178,7 @@ def queue(user):
 def _render_visit(user, visit_id: uuid.UUID, *, typed: dict[str, Any] | None = None,
                   errors: dict[str, Any] | None = None, conflict: dict[str, Any] | None = None,
                   status: int = 200):
-    visit = get_visit(user, visit_id)
+    visit = review_queue.reviewable_visit(user, visit_id)
     explanations = review_queue.explanations_of(visit)
     history = [(event, pages.describe_event(event)) for event in review_queue.visit_history(user, visit)]
     body = render_template(

@@ -23,7 +23,7 @@ from ..org.models import Desk, OrgUnit
 from ..plans.models import Team
 from ..timezone import VIETNAM_TZ
 from ..visits.models import Finding, Visit
-from ..visits.service import visible_visits
+from ..visits.service import get_visit, visible_visits
 from .models import Explanation, Review
 
 # The states a reviewer works with; drafts are still on the tablet.
@@ -102,13 +102,14 @@ def review_overview(actor: User, filters: QueueFilters, page: int = 1, per_page:
     query = base if filters.state == ALL_STATES else base.where(Visit.status == filters.state)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    visits = list(db.session.scalars(
-        query.options(selectinload(Visit.desk).selectinload(Desk.org_unit), selectinload(Visit.team),
-                      selectinload(Visit.submitted_by), selectinload(Visit.reviews).selectinload(Review.reviewer))
-        .order_by(Visit.submitted_at, Visit.id).limit(per_page).offset((page - 1) * per_page)))
-    shown = [visit.id for visit in visits]
-    critical = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(shown), _has_critical_failure())))
-    waiting = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(shown), _awaits_explanation())))
+    rows = db.session.execute(
+        query.add_columns(_has_critical_failure().label("critical"), _awaits_explanation().label("waiting"))
+        .options(selectinload(Visit.desk).selectinload(Desk.org_unit), selectinload(Visit.team),
+                 selectinload(Visit.reviews))
+        .order_by(Visit.submitted_at, Visit.id).limit(per_page).offset((page - 1) * per_page)).all()
+    visits = [row[0] for row in rows]
+    critical = {row[0].id for row in rows if row.critical}
+    waiting = {row[0].id for row in rows if row.waiting}
     return QueuePage(visits, total, page, pages, counts, critical, waiting)
 
 
@@ -136,6 +137,22 @@ def pending_explanations(actor: User) -> list[tuple[Explanation, Finding]]:
                  selectinload(Finding.criterion))
         .order_by(Explanation.deadline, Explanation.id)).all()
     return [(explanation, finding) for explanation, finding in rows]
+
+
+def reviewable_visit(actor: User, visit_id: uuid.UUID) -> Visit:
+    """get_visit (404 outside the actor's scope), with everything a review page shows
+    loaded in a few queries rather than one per finding."""
+    visit = get_visit(actor, visit_id)
+    db.session.scalars(select(Visit).where(Visit.id == visit.id).options(
+        selectinload(Visit.desk).selectinload(Desk.org_unit),
+        selectinload(Visit.team).selectinload(Team.leader), selectinload(Visit.plan),
+        selectinload(Visit.staff_on_duty), selectinload(Visit.submitted_by),
+        selectinload(Visit.findings).selectinload(Finding.criterion),
+        selectinload(Visit.findings).selectinload(Finding.staff),
+        selectinload(Visit.findings).selectinload(Finding.evidence),
+        selectinload(Visit.reviews).selectinload(Review.reviewer),
+        selectinload(Visit.reviews).selectinload(Review.finding_notes))).all()
+    return visit
 
 
 def explanations_of(visit: Visit) -> dict[uuid.UUID, Explanation]:
