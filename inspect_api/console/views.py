@@ -24,7 +24,7 @@ from ..reviews import queue as review_queue
 from ..reviews import service as reviews
 from ..visits.service import get_visit
 from . import pages, session
-from .forms import decision_from_form, explanation_from_form, queue_filters
+from .forms import checked_text, decision_from_form, explanation_from_form, queue_filters
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,8 @@ def sign_in():
         if session.current_user() is not None:
             return redirect(target or url_for("console.home"))
         return render_template("console/sign_in.html", next=target, username="")
-    username = request.form.get("username", "")[:80]
-    password = request.form.get("password", "")[:1000]
+    username = checked_text(request.form.get("username"), "username", 80)
+    password = checked_text(request.form.get("password"), "password", 1000)
     if not username.strip() or not password:
         return render_template("console/sign_in.html", next=target, username=username,
                                error="Hãy nhập tên đăng nhập và mật khẩu."), 422

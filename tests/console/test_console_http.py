@@ -257,7 +257,7 @@ def test_the_queue_lists_oldest_first_with_counts_and_filters(client, flow, demo
 def test_bad_filters_get_a_page_not_a_500(client, demo):
     sign_in(client, "reviewer1")
     for query in ("state=draft", "unit=abc", "date_from=2026-13-01", "date_from=2026-11-10&date_to=2026-11-01",
-                  "page=0", "date_from=1900-01-01"):
+                  "page=0", "date_from=1800-01-01"):
         response = client.get(f"/console/queue?{query}")
         assert response.status_code == 422, query
         assert response.mimetype == "text/html"
@@ -398,3 +398,19 @@ def test_a_stale_form_on_a_resubmitted_visit_can_decide_again(client, failing_vi
     assert f'name="version" value="{version}"' in response.text
     client.post(f"{path}/decision", data={"decision": "approve", "version": str(version), "csrf_token": token})
     assert visit_status(client, login, failing_visit.id)["status"] == "approved"
+
+
+def test_characters_the_api_refuses_get_422_not_500(client, failing_visit, login):
+    page = client.get("/console/sign-in")
+    response = client.post("/console/sign-in", data={
+        "username": "reviewer\x00", "password": "x", "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    sign_in(client, "reviewer1")
+    path = f"/console/visits/{failing_visit.id}"
+    con = failing_visit.findings["CON-01"]
+    for data, action in (({"decision": "return", "version": "2", "comment": "nul\x00"}, f"{path}/decision"),
+                         ({"action": "receive", "content": "bell\x07"}, f"/console/findings/{con}/explanation"),
+                         ({"action": "request", "deadline": "3000-01-01"}, f"/console/findings/{con}/explanation")):
+        response = post_form(client, path, action, data)
+        assert response.status_code == 422, data
+    assert visit_status(client, login, failing_visit.id)["status"] == "submitted"
