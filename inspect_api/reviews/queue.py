@@ -102,14 +102,20 @@ def review_overview(actor: User, filters: QueueFilters, page: int = 1, per_page:
     query = base if filters.state == ALL_STATES else base.where(Visit.status == filters.state)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = db.session.execute(
-        query.add_columns(_has_critical_failure().label("critical"), _awaits_explanation().label("waiting"))
-        .options(selectinload(Visit.desk).selectinload(Desk.org_unit), selectinload(Visit.team),
-                 selectinload(Visit.reviews))
-        .order_by(Visit.submitted_at, Visit.id).limit(per_page).offset((page - 1) * per_page)).all()
-    visits = [row[0] for row in rows]
-    critical = {row[0].id for row in rows if row.critical}
-    waiting = {row[0].id for row in rows if row.waiting}
+    visits = list(db.session.scalars(
+        query.options(selectinload(Visit.desk).selectinload(Desk.org_unit), selectinload(Visit.team),
+                      selectinload(Visit.reviews))
+        .order_by(Visit.submitted_at, Visit.id).limit(per_page).offset((page - 1) * per_page)))
+    # The flags of the shown visits only, by their ids (findings.visit_id is indexed): as
+    # columns of the page query, PostgreSQL hashes every failing finding first (measured
+    # 160 of 206 ms on 10,000 visits).
+    shown = [visit.id for visit in visits]
+    critical = set(db.session.scalars(
+        select(Finding.visit_id).join(Criterion, Criterion.id == Finding.criterion_id)
+        .where(Finding.visit_id.in_(shown), Finding.result == "fail", Criterion.severity == "critical")))
+    waiting = set(db.session.scalars(
+        select(Finding.visit_id).join(Explanation, Explanation.finding_id == Finding.id)
+        .where(Finding.visit_id.in_(shown), Explanation.status == "requested")))
     return QueuePage(visits, total, page, pages, counts, critical, waiting)
 
 
