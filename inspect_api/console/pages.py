@@ -23,7 +23,7 @@ EXPLANATION_NAMES = {"requested": "Đang chờ giải trình", "received": "Đã
                      "lapsed": "Quá hạn, không giải trình"}
 ACTION_NAMES = {
     "create": "Tạo", "update": "Cập nhật", "submit": "Gửi duyệt", "approve": "Duyệt",
-    "return": "Trả lại", "sync_findings": "Đồng bộ kết quả", "upload": "Tải ảnh lên", "delete": "Xóa",
+    "return": "Trả lại", "sync_findings": "Đồng bộ kết quả", "upload": "Tải lên", "delete": "Xóa",
     "explanation_request": "Yêu cầu giải trình", "explanation_receive": "Nhận giải trình",
     "explanation_lapse": "Ghi nhận quá hạn giải trình",
 }
