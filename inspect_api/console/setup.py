@@ -26,7 +26,8 @@ def session_settings(config) -> dict:
         # auto: over HTTPS only, except where `make run` and the tests serve plain HTTP.
         "SESSION_COOKIE_SECURE": (config["APP_ENV"] == "production" if config["CONSOLE_COOKIE_SECURE"] is None
                                   else config["CONSOLE_COOKIE_SECURE"]),
-        "SESSION_COOKIE_PATH": "/",
+        # The API never reads it: it is not even sent there.
+        "SESSION_COOKIE_PATH": "/console",
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=config["CONSOLE_SESSION_HOURS"]),
         # CSRF is checked by the console's own before_request (views.py), never on the
         # API, whose bearer tokens are not sent by a browser on its own.

@@ -83,7 +83,7 @@ def test_the_session_cookie_is_httponly_and_lax(client, demo):
     response = sign_in(client, "reviewer1")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("console_session=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/console;" in cookie
     assert "Secure" not in cookie  # testing serves plain HTTP
 
 
@@ -139,10 +139,10 @@ def test_signing_in_returns_to_the_page_asked_for(client, failing_visit):
 
 def test_sign_out_revokes_the_session_even_for_a_kept_cookie(client, demo):
     sign_in(client, "reviewer1")
-    kept = client.get_cookie("console_session").value
+    kept = client.get_cookie("console_session", path="/console").value
     post_form(client, "/console/queue", "/console/sign-out", {}, expect=303)
     assert client.get("/console/queue").status_code == 302
-    client.set_cookie("console_session", kept)  # the old cookie, replayed
+    client.set_cookie("console_session", kept, path="/console")  # the old cookie, replayed
     assert client.get("/console/queue").headers["Location"].startswith("/console/sign-in")
 
 
