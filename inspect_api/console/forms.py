@@ -13,12 +13,13 @@ import marshmallow as ma
 from ..checklists.models import SEVERITIES
 from ..errors import Invalid
 from ..fields import Date, forbidden_character
+from ..messages import Schema
 from ..reviews.queue import ALL_STATES, QUEUE_STATES, QueueFilters
 
 MAX_TEXT = 4000
 
 
-class QueueArgsSchema(ma.Schema):
+class QueueArgsSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
