@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-reports bench-throttle bench-sync install clean
+.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-console screenshots install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ bench-reports: install
 ## passwords, per counter store (BENCH_DATABASE_URL for PostgreSQL; Redis on 127.0.0.1:6379).
 bench-throttle: install
 	$(BIN)/python benchmarks/bench_login_throttle.py
+
+## Server time of each web console page on PostgreSQL: the demo data, then a queue of 10,000
+## submitted visits. EMPTIES BENCH_CONSOLE_DATABASE_URL (default .../inspect_bench_console).
+bench-console: install
+	$(BIN)/python benchmarks/bench_console.py
+
+## The README's screenshots of the web console, from the demo data (needs chromium).
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 ## A fleet of tablets syncing against gunicorn on PostgreSQL: lost and duplicated changes (must be 0),
 ## latency percentiles. WIPES FLEET_DATABASE_URL (default .../bench_fleet); TABLETS=50 to choose the size.

@@ -157,6 +157,10 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
 
+    from .console.setup import init_console
+
+    init_console(app)
+
     from pathlib import Path
 
     import flask_swagger_ui

@@ -88,6 +88,11 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _auto_bool(value: str) -> bool | None:
+    """`auto` (None: decided from APP_ENV) or a boolean."""
+    return None if value.strip().lower() == "auto" else _bool(value)
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -215,6 +220,13 @@ SETTINGS: list[Setting] = [
             "Write a signed anchor of the audit chain head to the object store each time "
             "this many more events are recorded (after the commit, in the background); "
             "0 = only by `flask audit anchor`.", _non_negative_int),
+    Setting("CONSOLE_SESSION_HOURS", "8",
+            "How long a web console sign-in lasts (a working day); signing out, a password "
+            "or role change or a disabled account ends it sooner.", int),
+    Setting("CONSOLE_COOKIE_SECURE", "auto",
+            "Send the console's session cookie over HTTPS only: `true`, `false`, or `auto` "
+            "(true unless `APP_ENV` is `development` or `testing`, which `make run` serves "
+            "over plain HTTP).", _auto_bool),
     Setting("DEMO_PASSWORD", "",
             "Password of the demo users made by `flask seed demo`; generated and printed "
             "when empty."),

@@ -265,10 +265,12 @@ class Download:
     filename: str
 
 
-def download_target(evidence: Evidence, which: str, url_expires: dt.timedelta) -> Download:
+def download_target(evidence: Evidence, which: str, url_expires: dt.timedelta, *,
+                    presign: bool = True) -> Download:
     """The original ("content") or the thumbnail of a photo. The type is the one Pillow
     verified at upload (a JPEG+HTML polyglot is still served as image/jpeg), and the store
-    is asked to serve a presigned URL under that type and name too."""
+    is asked to serve a presigned URL under that type and name too. `presign=False`: always
+    the stream (the web console serves photos from its own origin)."""
     if which == "content":
         key = evidence.object_key
         media_type = evidence.content_type if evidence.content_type in EXTENSIONS else "application/octet-stream"
@@ -277,7 +279,7 @@ def download_target(evidence: Evidence, which: str, url_expires: dt.timedelta) -
         key, media_type, filename = evidence.thumbnail_key, "image/jpeg", f"{evidence.id}-thumbnail.jpg"
     store = get_store()
     try:
-        url = store.presigned_url(key, url_expires, filename=filename, content_type=media_type)
+        url = store.presigned_url(key, url_expires, filename=filename, content_type=media_type) if presign else None
         if url:
             return Download(url, None, media_type, filename)
         return Download(None, store.open(key), media_type, filename)

@@ -31,6 +31,9 @@ EDGE_MODULES = {
     "inspect_api.pagination",
     "inspect_api.auth.tokens", "inspect_api.auth.throttle",
     "inspect_api.audit.anchoring",
+    # The web console: session sign-in, pages, forms and their wiring.
+    "inspect_api.console.setup", "inspect_api.console.session", "inspect_api.console.views",
+    "inspect_api.console.forms", "inspect_api.console.pages",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
