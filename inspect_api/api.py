@@ -44,6 +44,7 @@ from .problems import ConflictProblemSchema, FieldErrors, ProblemSchema, Validat
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_MIMETYPE = "application/pdf"
 # Every generator reads a binary body or answer as bytes under this type; most know no other.
 OCTET_STREAM = "application/octet-stream"
 BINARY = {"type": "string", "format": "binary"}
@@ -406,6 +407,9 @@ class ContractPlugin(BasePlugin):
                 # ?format=xlsx answers the same 200 as a workbook.
                 ok = responses["200"]
                 ok.setdefault("content", {})[XLSX_MIMETYPE] = {"schema": BINARY}
+            if operation.pop("x-also-pdf", False):
+                # ?format=pdf answers the same 200 as a document.
+                responses["200"].setdefault("content", {})[PDF_MIMETYPE] = {"schema": BINARY}
             headers = operation.pop("x-request-headers", [])
             if not path.startswith("/api/v1/"):
                 continue

@@ -1,29 +1,17 @@
 """The scores (bảng điểm) as PDF: the units ranked, a bar chart of their scores with the
-criticism and commendation thresholds, and the desks ranked (templates/scores.html); and
-`scores_file`, the PDF or the workbook (exports/scores.py) for GET /reports/scores/export.
+criticism and commendation thresholds, and the desks ranked (templates/scores.html).
 
 The same rows as the workbook (exports/scores.py: units and desks by rank, scores in
 percent points) and the same document header (exports/_layout.py's DocumentHeader)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from ..auth.models import User
-from ..db import db
 from ..exports._layout import DocumentHeader, capitalise, place_date_line
-from ..exports.scores import scores_content_disposition, write_scores_workbook
-from ..org.models import OrgUnit
-from ..reports import service
-# The workbook's header, so that both files carry the same one.
-from ..reports.exports import _header as document_header
-from ..reports.list_rules import ListSettings
 from .chart import Bar, Threshold, bar_chart_pages
 from .render import render_pdf, vn_number, vn_percent
 
@@ -97,41 +85,3 @@ def scores_pdf(doc: DocumentHeader, units: Iterable[Mapping[str, Any]],
     """The scores document as PDF bytes (A4, fonts embedded)."""
     return render_pdf("scores.html", scores_context(
         doc, units, desks, criticism_below=criticism_below, commendation_from=commendation_from))
-
-
-SCORES_FORMATS = ("xlsx", "pdf")
-PDF_MIMETYPE = "application/pdf"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class ScoresFile:
-    """The document in a temporary file, which whoever sends it removes after."""
-
-    path: str
-    mimetype: str
-    content_disposition: str
-
-
-def scores_file(actor: User, args: dict[str, Any], settings: ListSettings,
-                file_format: str) -> ScoresFile:
-    """The scores the actor may read (404 outside their subtree, as GET /reports/scores)
-    as the workbook or the PDF, whose chart marks the thresholds of the list rules in
-    force (a unit's head criticised under one, a unit commended from the other)."""
-    data = service.scores(actor, args)
-    unit = db.session.get_one(OrgUnit, data["org_unit_id"])
-    doc = document_header(unit, None, None, data["date_from"], data["date_to"])
-    handle, path = tempfile.mkstemp(suffix=f".{file_format}", prefix="inspect-scores-")
-    try:
-        with os.fdopen(handle, "wb") as target:
-            if file_format == "pdf":
-                target.write(scores_pdf(doc, data["units"], data["desks"],
-                                        criticism_below=settings.unit_min_score,
-                                        commendation_from=settings.commend_min_score))
-            else:
-                write_scores_workbook(doc, data["units"], data["desks"], target)
-    except Exception:
-        os.unlink(path)
-        raise
-    return ScoresFile(path, PDF_MIMETYPE if file_format == "pdf" else XLSX_MIMETYPE,
-                      scores_content_disposition(doc, file_format))

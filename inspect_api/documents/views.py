@@ -1,18 +1,14 @@
-"""The documents over HTTP: the visit minutes as PDF, the scores as PDF or Excel."""
+"""The documents over HTTP: the visit minutes as PDF."""
 
-import os
 import uuid
 
-from flask import Response, current_app, send_file
+from flask import Response
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
+from ..api import BINARY, OCTET_STREAM, response_headers
 from ..guard import require_role
-from ..reports.list_rules import ListSettings
-from ..reports.schemas import ScoresExportArgsSchema
 from .minutes import visit_minutes_pdf
-from .scores import scores_file
 
 PDF_MIMETYPE = "application/pdf"
 
@@ -34,30 +30,3 @@ def get_visit_minutes(visit_id: uuid.UUID):
     pdf, disposition = visit_minutes_pdf(current_user, visit_id)
     return Response(pdf, mimetype=PDF_MIMETYPE, headers={"Content-Disposition": disposition,
                                                           "Cache-Control": "no-store"})
-
-
-# Served here rather than in reports/views.py: the PDF's rendering reads the reports
-# (documents -> reports), so the reports package may not import the documents. Tagged
-# "reports" so that generated clients keep it where they had it.
-@blp.route("/reports/scores/export", methods=["GET"], tags=["reports"])
-@require_role("leader", "reviewer", "admin")
-@blp.arguments(ScoresExportArgsSchema, location="query")
-@blp.alt_response(404, description="org_unit_id is not in your subtree")
-@blp.doc(responses={"200": {
-    "description": "The scores: format=xlsx (default) the workbook, format=pdf the document "
-                   "with its chart (A4, fonts embedded)",
-    # octet-stream beside them: the type generated clients read raw bytes under.
-    "content": {XLSX_MIMETYPE: {"schema": BINARY}, PDF_MIMETYPE: {"schema": BINARY},
-                OCTET_STREAM: {"schema": BINARY}},
-    "headers": response_headers("ContentDisposition")}})
-def export_scores(args):
-    """Ranked unit and desk scores as the Excel workbook (default, as
-    /reports/scores?format=xlsx) or as the PDF document with its chart (format=pdf)."""
-    document = scores_file(current_user, args, ListSettings.from_config(current_app.config),
-                           args["format"])
-    response = send_file(document.path, mimetype=document.mimetype, max_age=0)
-    # exports/naming.py's header: its ASCII fallback is the hyphenated name clients
-    # already save under, which send_file(download_name=...) would spell with spaces.
-    response.headers["Content-Disposition"] = document.content_disposition
-    response.call_on_close(lambda: os.unlink(document.path))
-    return response

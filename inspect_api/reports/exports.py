@@ -1,5 +1,5 @@
-"""From frozen lists and scores to the Excel files: the document header a province signs
-under, rows streamed from the database, and the HTTP response."""
+"""From frozen lists and scores to the Excel and PDF files: the document header a
+province signs under, rows streamed from the database, and the HTTP response."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..db import db
+from ..documents.scores import scores_pdf
 from ..exports._layout import DocumentHeader
 from ..exports.lists import ListDocument, ListKind, list_content_disposition, write_list_workbook
 from ..exports.scores import scores_content_disposition, write_scores_workbook
 from ..org.models import OrgUnit
+from .list_rules import ListSettings
 from .lists import period_label
 from .service import province_of
 from .models import FrozenList, FrozenListEntry
@@ -142,3 +144,19 @@ def scores_workbook(data: dict[str, Any]) -> WorkbookFile:
         os.unlink(path)
         raise
     return WorkbookFile(path, scores_content_disposition(doc))
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    content: bytes
+    content_disposition: str
+
+
+def scores_document(data: dict[str, Any], settings: ListSettings) -> PdfFile:
+    """The scores as the PDF document, its chart marking the thresholds of the list rules
+    in force (a unit's head criticised under one, a unit commended from the other)."""
+    unit = db.session.get_one(OrgUnit, data["org_unit_id"])
+    doc = _header(unit, None, None, data["date_from"], data["date_to"])
+    pdf = scores_pdf(doc, data["units"], data["desks"], criticism_below=settings.unit_min_score,
+                     commendation_from=settings.commend_min_score)
+    return PdfFile(pdf, scores_content_disposition(doc, "pdf"))

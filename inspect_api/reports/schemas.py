@@ -32,7 +32,7 @@ class PeriodArgsSchema(Schema):
 
 
 class ScoresArgsSchema(PeriodArgsSchema):
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx", "pdf")))
 
 
 class ScoresExportArgsSchema(PeriodArgsSchema):

@@ -2,21 +2,21 @@
 
 import os
 
-from flask import current_app, send_file
+from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
+from ..api import BINARY, OCTET_STREAM, PDF_MIMETYPE, XLSX_MIMETYPE, response_headers
 from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from ..requests import request_origin
 from . import service
-from .exports import WorkbookFile, list_workbook, scores_workbook
+from .exports import PdfFile, WorkbookFile, list_workbook, scores_document, scores_workbook
 from .list_rules import ListSettings
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
-    FrozenListSchema, ListArgsSchema, ScoresArgsSchema, ScoresSchema,
+    FrozenListSchema, ListArgsSchema, ScoresArgsSchema, ScoresExportArgsSchema, ScoresSchema,
 )
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -25,10 +25,13 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
 READERS = require_role("leader", "reviewer", "admin")
 
 
-def _workbook(description: str) -> dict:
+def _workbook(description: str, pdf: bool = False) -> dict:
     # octet-stream beside the workbook's type: the one generators read raw bytes under.
+    content = {XLSX_MIMETYPE: {"schema": BINARY}}
+    if pdf:
+        content[PDF_MIMETYPE] = {"schema": BINARY}
     return {"200": {"description": description,
-                    "content": {XLSX_MIMETYPE: {"schema": BINARY}, OCTET_STREAM: {"schema": BINARY}},
+                    "content": {**content, OCTET_STREAM: {"schema": BINARY}},
                     "headers": response_headers("ContentDisposition")}}
 
 
@@ -37,18 +40,33 @@ def _workbook(description: str) -> dict:
 @blp.arguments(ScoresArgsSchema, location="query")
 @blp.response(200, ScoresSchema)
 @blp.alt_response(404, description="org_unit_id is not in your subtree")
-@blp.doc(**{"x-also-xlsx": True})
+@blp.doc(**{"x-also-xlsx": True, "x-also-pdf": True})
 def scores(args):
-    """Ranked unit and desk scores over approved visits (format=xlsx for the workbook;
-    a generated client calls exportScores for it, which also gives the PDF)."""
+    """Ranked unit and desk scores over approved visits (format=xlsx for the workbook,
+    format=pdf for the document; a generated client calls exportScores for them)."""
     data = service.scores(current_user, args)
     if args["format"] == "xlsx":
         return _send_workbook(scores_workbook(data))
+    if args["format"] == "pdf":
+        return _send_pdf(scores_document(data, ListSettings.from_config(current_app.config)))
     return data
 
 
-# GET /scores/export (the workbook or the PDF) is served by documents/views.py: the PDF's
-# rendering reads the reports, so this package may not import the documents.
+# The files at their own address too: a client generated from the document reads one
+# type per answer, so JSON and a workbook under one operation defeat it.
+@blp.route("/scores/export", methods=["GET"])
+@READERS
+@blp.arguments(ScoresExportArgsSchema, location="query")
+@blp.alt_response(404, description="org_unit_id is not in your subtree")
+@blp.doc(responses=_workbook("The scores as an Excel workbook (format=xlsx, the default) or "
+                             "as the PDF document with its chart (format=pdf)", pdf=True))
+def export_scores(args):
+    """Ranked unit and desk scores as the Excel workbook or the PDF document (as
+    /scores?format=xlsx|pdf)."""
+    data = service.scores(current_user, args)
+    if args["format"] == "pdf":
+        return _send_pdf(scores_document(data, ListSettings.from_config(current_app.config)))
+    return _send_workbook(scores_workbook(data))
 
 
 @blp.route("/lists")
@@ -107,3 +125,9 @@ def _send_workbook(workbook: WorkbookFile):
     response.headers["Content-Disposition"] = workbook.content_disposition
     response.call_on_close(lambda: os.unlink(workbook.path))
     return response
+
+
+def _send_pdf(document: PdfFile):
+    return Response(document.content, mimetype=PDF_MIMETYPE,
+                    headers={"Content-Disposition": document.content_disposition,
+                             "Cache-Control": "no-store"})

@@ -60,13 +60,14 @@ def demo_files(app, tmp_path_factory):
         headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
         data = client.get(f"{API}/reports/scores?{Q4}", headers=headers).get_json()
         pdf = client.get(f"{API}/reports/scores/export?format=pdf&{Q4}", headers=headers)
+        same = client.get(f"{API}/reports/scores?format=pdf&{Q4}", headers=headers)
         xlsx = client.get(f"{API}/reports/scores/export?format=xlsx&{Q4}", headers=headers)
         bad = client.get(f"{API}/reports/scores/export?format=docx&{Q4}", headers=headers)
     finally:
         empty_database(app)
     path = tmp_path_factory.mktemp("scores-demo") / "scores.xlsx"
     path.write_bytes(xlsx.data)
-    return {"data": data, "pdf": pdf, "xlsx": xlsx, "bad": bad,
+    return {"data": data, "pdf": pdf, "same": same, "xlsx": xlsx, "bad": bad,
             "printed": Paper(soffice_pdf(path))}
 
 
@@ -122,6 +123,7 @@ def test_the_demo_scores_as_pdf_and_workbook_over_http(demo_files):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
     assert "Bang-diem-Bo-phan-Mot-cua-quy-IV-2026.pdf" in pdf.headers["Content-Disposition"]
+    assert demo_files["same"].status_code == 200 and demo_files["same"].mimetype == "application/pdf"
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     bad = demo_files["bad"]
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
