@@ -12,7 +12,7 @@ from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from ..requests import request_origin
 from . import service
-from .exports import WorkbookFile, list_workbook, scores_workbook
+from .exports import WorkbookFile, scores_workbook
 from .list_rules import ListSettings
 from .schemas import (
     ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
@@ -96,15 +96,6 @@ def frozen(args):
 def frozen_list(list_id):
     """One frozen list with its entries as signed."""
     return service.get_frozen_list(current_user, list_id)
-
-
-@blp.route("/lists/<int:list_id>/export", methods=["GET"])
-@READERS
-@blp.doc(responses=_workbook("The list as an Excel workbook"))
-def export(list_id):
-    """The frozen list as the Excel attachment a provincial office signs."""
-    frozen = service.get_frozen_list(current_user, list_id)
-    return _send_workbook(list_workbook(current_user, frozen, current_app.config["PUBLIC_BASE_URL"]))
 
 
 def _send_workbook(workbook: WorkbookFile):
