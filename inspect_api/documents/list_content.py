@@ -161,15 +161,16 @@ def list_columns(kind: str) -> tuple[Column, ...]:
     commendation = kind == "commendation"
     return (
         Column("stt", "STT", 7),
-        Column("name", "Tên tập thể, họ và tên cá nhân", 20),
-        Column("role", "Người đứng đầu (tập thể); chức vụ, chức danh (cá nhân)", 18),
-        Column("org", "Cơ quan, đơn vị (cá nhân)", 17),
+        Column("name", "Tên tập thể, họ và tên cá nhân", 17),
+        Column("role", "Người đứng đầu (tập thể); chức vụ, chức danh (cá nhân)", 16),
+        Column("org", "Cơ quan, đơn vị (cá nhân)", 14),
         Column("score", "Điểm (tập thể)", 9),
         Column("content", "Thành tích tiêu biểu" if commendation
-               else "Nội dung vi phạm (mã tiêu chí, ngày)", 33),
+               else "Nội dung vi phạm (mã tiêu chí, ngày)", 27),
         Column("form", "Hình thức đề nghị", 18),
-        Column("basis", "Căn cứ", 18),
-        Column("note", "Ghi chú", 18),
+        # The legal basis and the notes run long: wide enough that a row stays short.
+        Column("basis", "Căn cứ", 26),
+        Column("note", "Ghi chú", 22),
     )
 
 

@@ -44,7 +44,7 @@ LIST_SHEET = "Danh sách"
 DETAIL_SHEET = DETAIL_TITLE
 TABLE_SIZE = 12
 # The issuing body spans the first columns, the national motto the rest.
-HEADER_SPLIT = 4
+HEADER_SPLIT = 5
 # Points of width the columns share: the room between the margins of a landscape A4
 # page, less a little for the borders and what each program rounds.
 PRINT_WIDTH = 700.0

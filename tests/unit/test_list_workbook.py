@@ -100,9 +100,9 @@ def row_of(ws, text, column=1) -> int:
 
 
 def test_an_attachment_has_no_number_and_no_recipients(sheet):
-    assert (sheet["A1"].value, sheet["E1"].value) == ("ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+    assert (sheet["A1"].value, sheet["F1"].value) == ("ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
                                                       "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
-    assert (sheet["A2"].value, sheet["E2"].value) == ("SỞ NỘI VỤ", "Độc lập - Tự do - Hạnh phúc")
+    assert (sheet["A2"].value, sheet["F2"].value) == ("SỞ NỘI VỤ", "Độc lập - Tự do - Hạnh phúc")
     texts = [str(v) for v in values(sheet)]
     assert not any(t.startswith("Số:") or "Nơi nhận" in t for t in texts)
     assert "(Kèm theo Tờ trình số 125/TTr-SNV ngày 05 tháng 01 năm 2027 của Sở Nội vụ)" in texts
@@ -114,8 +114,8 @@ def test_the_signature_only_when_the_attachment_is_signed():
     assert "PHÓ GIÁM ĐỐC" not in values(build()["Danh sách"])
     signed = build(make_content(signature=Signature(("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), "Phạm Thị Hòa")))
     ws = signed["Danh sách"]
-    start = row_of(ws, "KT. GIÁM ĐỐC", 5)
-    assert ws.cell(start + 1, 5).value == "PHÓ GIÁM ĐỐC"
+    start = row_of(ws, "KT. GIÁM ĐỐC", 6)
+    assert ws.cell(start + 1, 6).value == "PHÓ GIÁM ĐỐC"
     assert "Phạm Thị Hòa" in values(ws) and "Nơi nhận:" not in values(ws)
 
 
