@@ -157,7 +157,7 @@ OPERATION_IDS = {
     ("reports.Lists", "post"): "freezeList",
     ("reports.frozen", "get"): "listFrozenLists",
     ("reports.frozen_list", "get"): "getFrozenList",
-    ("reports.export", "get"): "exportFrozenList",
+    ("documents.export_frozen_list", "get"): "exportFrozenList",
     ("audit.verify", "get"): "verifyAuditChain",
 }
 _ITEM_VERBS = {"get": "get", "put": "put", "patch": "update", "delete": "delete"}
