@@ -47,15 +47,38 @@ def finding_rows(count: int):
 
 
 def run_builder(count: int, path: str) -> None:
-    from inspect_api.exports.lists import write_list_workbook
+    """The list attachment's workbook (documents/list_xlsx.py) from its content, with the
+    rows as list_content gives them: display strings, streamed."""
+    from inspect_api.documents.list_content import (
+        DetailRow, ListContent, ListGroup, ListRow, Photo, attached_line, detail_columns, list_columns,
+        total_line,
+    )
+    from inspect_api.documents.list_xlsx import write_list_workbook
 
-    doc = {"kind": "criticism", "supervising_body": "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
-           "issuing_body": "SỞ NỘI VỤ", "place": "Tuyên Quang", "document_number": "125/TTr-SNV",
-           "document_date": dt.date(2026, 12, 20), "subject": "Tập thể, cá nhân đề nghị phê bình",
-           "attached_to": "Tờ trình số 125/TTr-SNV ngày 20 tháng 12 năm 2026 của Sở Nội vụ",
-           "signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "signer_name": None,
-           "recipients": ["UBND tỉnh (b/c);"], "archive": "Lưu: VT.", "period_label": "năm 2026"}
-    write_list_workbook(doc, [], staff_rows(count), finding_rows(count), path)
+    def rows():
+        for number, row in enumerate(staff_rows(count), start=1):
+            yield ListRow(number, (str(number), row["name"], row["position_title"], row["org_name"], "",
+                                   row["content"], row["form_name"], "Luật Cán bộ, công chức số 80/2025/QH15",
+                                   ""), False)
+
+    def details():
+        for number, row in enumerate(finding_rows(count), start=1):
+            photo = Photo(f"e{number}", f"{number:08d}-57eb-45ae-9f2d-4d5e85de87b7.jpg", "b29f23fbea5f")
+            yield DetailRow(number, (str(number), row["entry_name"], "20/11/2026", row["desk"],
+                                     f"{row['criterion_code']}: {row['criterion_text']}", "Không đạt (chính)",
+                                     row["note"], row["inspector"], photo.label), (photo,))
+
+    content = ListContent(
+        kind="criticism", supervising_body="ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG", issuing_body="SỞ NỘI VỤ",
+        title="DANH SÁCH", subject="Tập thể, cá nhân đề nghị phê bình",
+        attached_line=attached_line("125/TTr-SNV", dt.date(2026, 12, 20)), period_label="năm 2026",
+        document_number="125/TTr-SNV", columns=list_columns("criticism"),
+        groups=(ListGroup("I", "CÁ NHÂN", count, rows()),), unit_count=0, staff_count=count,
+        pending_count=0, total_line=total_line(0, count), remarks=(), signature=None,
+        detail_title="CHI TIẾT KẾT QUẢ KIỂM TRA VÀ MINH CHỨNG", detail_attached_line="(Kèm theo Danh sách)",
+        detail_columns=detail_columns("criticism"), detail_rows=details(), detail_count=count,
+        photo_count=count, detail_total_line=f"Tổng số: {count} kết quả kiểm tra không đạt./.")
+    write_list_workbook(content, path)
 
 
 def run_bare(count: int, path: str) -> None:

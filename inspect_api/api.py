@@ -44,7 +44,6 @@ from .problems import ConflictProblemSchema, FieldErrors, ProblemSchema, Validat
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Every generator reads a binary body or answer as bytes under this type; most know no other.
 OCTET_STREAM = "application/octet-stream"
 BINARY = {"type": "string", "format": "binary"}
@@ -156,7 +155,7 @@ OPERATION_IDS = {
     ("reports.Lists", "post"): "freezeList",
     ("reports.frozen", "get"): "listFrozenLists",
     ("reports.frozen_list", "get"): "getFrozenList",
-    ("reports.export", "get"): "exportFrozenList",
+    ("documents.export_frozen_list", "get"): "exportFrozenList",
     ("audit.verify", "get"): "verifyAuditChain",
 }
 _ITEM_VERBS = {"get": "get", "put": "put", "patch": "update", "delete": "delete"}

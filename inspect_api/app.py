@@ -156,12 +156,6 @@ def register_blueprints(app: Flask) -> None:
                       reports_blp, documents_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
-    # The documents a frozen list exports besides its workbook (reports/views.py): wired
-    # here, as documents reads the reports and reports may not import it back.
-    from .documents.proposal import proposal_docx
-    from .reports.views import LIST_DOCUMENTS
-
-    app.extensions[LIST_DOCUMENTS] = {"docx": proposal_docx}
 
     from pathlib import Path
 

@@ -1,11 +1,12 @@
-"""Reading documents the way a clerk reads paper: print an .xlsx/.docx to PDF with
+"""Reading documents the way a clerk reads paper: render an .xlsx/.docx to PDF with
 LibreOffice headless, then read any PDF back with pdfplumber and pypdf for what is
 printed: page sizes, page numbers in the top margin, type sizes, embedded fonts, table
-cells' text, and text printed over other text."""
+cells' text, and text printed over a row border or over other text."""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,7 +25,7 @@ TOP_MARGIN = 20 * MM
 
 def soffice_pdf(source: Path, outdir: Path | None = None, timeout: int = 180) -> bytes:
     """`source` (.xlsx, .docx) printed to PDF by LibreOffice headless, with a profile of
-    its own so that parallel runs do not clash."""
+    its own so parallel runs do not clash."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
@@ -53,11 +54,7 @@ class Page:
     words: list[dict]
     text: str
     tables: list[list[list[str]]]  # rows of cells, whitespace normalised
-    rects: list[dict]
-    curves: int  # filled or stroked paths that are not rectangles or lines
-    lines: list[dict]
     rules: list[tuple[float, float, float]]  # horizontal rules: (y, x0, x1)
-    table_boxes: list[tuple[float, float, float, float]]  # (x0, top, x1, bottom)
 
 
 class Paper:
@@ -68,24 +65,36 @@ class Paper:
         self.pages: list[Page] = []
         with pdfplumber.open(io.BytesIO(pdf)) as document:
             for index, page in enumerate(document.pages, 1):
-                found = page.find_tables()
-                tables = [[[normal(cell or "") for cell in row] for row in table.extract()]
-                          for table in found]
+                rules = [(edge["top"], edge["x0"], edge["x1"]) for edge in page.horizontal_edges]
+                tables = [[[normal(cell or "") for cell in row] for row in table]
+                          for table in page.extract_tables()]
                 self.pages.append(Page(
                     index, float(page.width), float(page.height), list(page.chars),
-                    page.extract_words(keep_blank_chars=False),
-                    unicodedata.normalize("NFC", page.extract_text() or ""), tables,
-                    list(page.rects), len(page.curves), list(page.lines),
-                    [(e["top"], e["x0"], e["x1"]) for e in page.horizontal_edges],
-                    [table.bbox for table in found]))
+                    page.extract_words(keep_blank_chars=False, use_text_flow=True),
+                    unicodedata.normalize("NFC", page.extract_text() or ""), tables, rules))
+
+    # what a clerk reads
 
     @property
     def text(self) -> str:
         return normal("\n".join(page.text for page in self.pages))
 
     def cells(self) -> list[str]:
-        return [cell for page in self.pages for table in page.tables for row in table
-                for cell in row]
+        return [cell for page in self.pages for table in page.tables for row in table for cell in row]
+
+    def rows(self) -> list[list[str]]:
+        return [row for page in self.pages for table in page.tables for row in table]
+
+    def cell_text(self) -> str:
+        """Every table cell, one after the other."""
+        return " | ".join(self.cells())
+
+    def squeezed_cells(self) -> list[str]:
+        """Each cell's text without any whitespace: for strings a narrow cell wraps
+        mid-word (a file name, a checksum)."""
+        return [re.sub(r"\s+", "", cell) for cell in self.cells()]
+
+    # the page
 
     def not_a4(self) -> list[tuple[int, float, float]]:
         sizes = {(round(A4[0]), round(A4[1])), (round(A4[1]), round(A4[0]))}
@@ -102,13 +111,9 @@ class Paper:
         centre = (min(c["x0"] for c in chars) + max(c["x1"] for c in chars)) / 2
         return abs(centre - (left + page.width - right) / 2)
 
-    def in_table(self, char: dict) -> bool:
-        page = self.pages[char["page_number"] - 1]
-        return any(x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"]
-                   and char["bottom"] <= bottom + 1 for x0, top, x1, bottom in page.table_boxes)
-
-    def sizes(self, predicate=lambda char: True) -> list[float]:
-        return [c["size"] for p in self.pages for c in p.chars if c["text"].strip() and predicate(c)]
+    def smallest(self, predicate=lambda char: True) -> float:
+        sizes = [c["size"] for p in self.pages for c in p.chars if c["text"].strip() and predicate(c)]
+        return min(sizes) if sizes else 0.0
 
     def fonts_not_embedded(self) -> set[str]:
         missing = set()
@@ -119,11 +124,15 @@ class Paper:
                 descriptor = font.get("/FontDescriptor")
                 if descriptor is None and "/DescendantFonts" in font:
                     descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
-                if descriptor is None or not any(
-                        key in descriptor.get_object()
-                        for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                if descriptor is None:
+                    missing.add(str(font.get("/BaseFont")))
+                    continue
+                descriptor = descriptor.get_object()
+                if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                     missing.add(str(font.get("/BaseFont")))
         return missing
+
+    # text printed over text
 
     def text_across_rules(self, tolerance: float = 1.0) -> list[tuple[int, str, float]]:
         """Words a horizontal rule (a row border) runs through: text printed past the
@@ -142,11 +151,12 @@ class Paper:
         """Pairs of words whose boxes overlap: two rows (or cells) printed over each other."""
         found = []
         for page in self.pages:
-            words = sorted(page.words, key=lambda w: (w["top"], w["x0"]))
-            for index, a in enumerate(words):
-                for b in words[index + 1:]:
-                    if b["top"] >= a["bottom"] - tolerance:
+            words = sorted(page.words, key=lambda w: w["x0"])
+            for i, a in enumerate(words):
+                for b in words[i + 1:]:
+                    if b["x0"] >= a["x1"] - tolerance:
                         break
-                    if a["x0"] < b["x1"] - tolerance and b["x0"] < a["x1"] - tolerance:
+                    if (min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > tolerance
+                            and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > tolerance):
                         found.append((page.number, a["text"], b["text"]))
         return found

@@ -160,13 +160,13 @@ def list_columns(kind: str) -> tuple[Column, ...]:
     to the group stays empty), so one header repeats on every page."""
     commendation = kind == "commendation"
     return (
-        Column("stt", "STT", 5),
+        Column("stt", "STT", 7),
         Column("name", "Tên tập thể, họ và tên cá nhân", 20),
         Column("role", "Người đứng đầu (tập thể); chức vụ, chức danh (cá nhân)", 18),
         Column("org", "Cơ quan, đơn vị (cá nhân)", 17),
-        Column("score", "Điểm (tập thể)", 8),
+        Column("score", "Điểm (tập thể)", 9),
         Column("content", "Thành tích tiêu biểu" if commendation
-               else "Nội dung vi phạm (mã tiêu chí, ngày)", 34),
+               else "Nội dung vi phạm (mã tiêu chí, ngày)", 33),
         Column("form", "Hình thức đề nghị", 18),
         Column("basis", "Căn cứ", 18),
         Column("note", "Ghi chú", 18),
@@ -174,23 +174,23 @@ def list_columns(kind: str) -> tuple[Column, ...]:
 
 
 CRITICISM_DETAIL_COLUMNS = (
-    Column("stt", "STT", 6),
-    Column("entry", "Tập thể, cá nhân", 18),
-    Column("date", "Ngày kiểm tra", 11),
+    Column("stt", "STT", 7),
+    Column("entry", "Tập thể, cá nhân", 17),
+    Column("date", "Ngày kiểm tra", 17),
     Column("desk", "Bộ phận Một cửa", 18),
-    Column("criterion", "Tiêu chí (mã, nội dung)", 30),
-    Column("result", "Kết quả, mức độ", 12),
+    Column("criterion", "Tiêu chí (mã, nội dung)", 26),
+    Column("result", "Kết quả, mức độ", 13),
     Column("note", "Ghi chú của đoàn kiểm tra", 20),
     Column("inspector", "Người kiểm tra", 14),
     Column("photos", "Ảnh minh chứng (tệp, SHA-256)", 26),
 )
 COMMENDATION_DETAIL_COLUMNS = (
-    Column("stt", "STT", 6),
+    Column("stt", "STT", 7),
     Column("entry", "Tập thể, cá nhân", 20),
-    Column("date", "Ngày kiểm tra", 11),
+    Column("date", "Ngày kiểm tra", 17),
     Column("desk", "Bộ phận Một cửa", 22),
-    Column("result", "Kết quả kiểm tra", 26),
-    Column("note", "Ghi chú của đoàn kiểm tra", 26),
+    Column("result", "Kết quả kiểm tra", 24),
+    Column("note", "Ghi chú của đoàn kiểm tra", 24),
     Column("inspector", "Người kiểm tra", 16),
     Column("photos", "Ảnh minh chứng (tệp, SHA-256)", 28),
 )

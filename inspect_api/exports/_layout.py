@@ -26,11 +26,13 @@ The document header dict shared by the list and the scores workbooks::
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
@@ -165,8 +167,9 @@ STYLES: dict[str, Style] = {
                       number_format=COUNT_FORMAT),
     "td_link": Style(size=12, border=True, horizontal="left", vertical="top",
                      underline=True),
-    "total": Style(size=13, horizontal="left", wrap=False),
-    "remark": Style(size=12, italic=True, horizontal="left", wrap=False),
+    # Wrapped: a line longer than the page breaks within it (its row is sized for that).
+    "total": Style(size=13, horizontal="left"),
+    "remark": Style(size=13, italic=True, horizontal="left"),
     "recipients_head": Style(size=12, bold=True, italic=True, horizontal="left", wrap=False),
     "recipient": Style(size=11, horizontal="left", wrap=False),
     "signer_title": Style(size=13, bold=True),
@@ -217,8 +220,10 @@ class Column:
 class Sheet:
     """A write-only worksheet that knows its row number and makes safe cells."""
 
-    def __init__(self, wb: Workbook, styles: Styles, title: str, widths: Sequence[float]):
+    def __init__(self, wb: Workbook, styles: Styles, title: str, widths: Sequence[float],
+                 digit_px: int = 7):
         self.ws = wb.create_sheet(title)
+        self.digit_px = digit_px  # of the workbook's default font: see column_points()
         self.styles = styles
         self.widths = list(widths)
         self.ncols = len(self.widths)
@@ -263,6 +268,9 @@ class Sheet:
         if height is not None:
             self.ws.row_dimensions[self.row].height = height
         self.ws.append(list(cells))
+        # The row is written out as it is appended: its height need not stay in memory
+        # (a dimension per row would grow with the list).
+        self.ws.row_dimensions.pop(self.row, None)
         return self.row
 
     def blank(self, height: float | None = None) -> int:
@@ -283,7 +291,7 @@ class Sheet:
         last = last or self.ncols
         if height is None and text:
             height = text_height(str(text), sum(self.widths[first - 1:last]),
-                                 STYLES[style].size)
+                                 STYLES[style].size, STYLES[style].bold, self.digit_px)
         self.append([None] * (first - 1) + [self.cell(text, style)], height)
         self.merge(first, last)
         return self.row
@@ -319,27 +327,165 @@ class Sheet:
         ws.oddFooter.center.font = FONT_NAME
         ws.oddFooter.center.size = 10
 
+    def setup_print(self, *, landscape: bool = True) -> None:
+        """A4 at 100 % (NĐ 30/2020: tables at least 12 pt as printed, so never shrunk to
+        the page width: the columns are sized to fit it), the page number centred in the
+        top margin from page 2, each sheet numbered from 1. Call before the first row."""
+        ws = self.ws
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.scale = 100
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = MARGINS_MM["left"] / 25.4
+        ws.page_margins.right = MARGINS_MM["right"] / 25.4
+        ws.page_margins.top = MARGINS_MM["top"] / 25.4
+        ws.page_margins.bottom = MARGINS_MM["bottom"] / 25.4
+        ws.page_margins.header = 10 / 25.4
+        ws.page_margins.footer = 10 / 25.4
+        # Excel and LibreOffice number every sheet from the first page of the workbook
+        # unless the sheet says where it starts.
+        ws.page_setup.firstPageNumber = 1
+        ws.page_setup.useFirstPageNumber = True
+        ws.HeaderFooter.differentFirst = True
+        ws.oddHeader.center.text = "&P"
+        ws.oddHeader.center.font = FONT_NAME
+        ws.oddHeader.center.size = 13
+        ws.firstHeader.center.text = None
+
+    def printable_width(self, landscape: bool = True) -> float:
+        """Points between the margins of an A4 page."""
+        page = A4_MM[1] if landscape else A4_MM[0]
+        return (page - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
+
     def repeat_rows(self, first: int, last: int) -> None:
         """Print rows first..last at the top of every page (the table header)."""
         self.ws.print_title_rows = f"{first}:{last}"
 
 
-def text_height(text: str, width: float, size: float) -> float:
-    """Row height (points) for wrapped text in merged cells, which Excel never autofits."""
-    # A column width unit holds about one 11-point character; larger type holds fewer.
-    per_line = max(1.0, width * 11 / size * 1.05)
-    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
-    return round(lines * size * 1.35 + 3, 1)
+def text_height(text: str, width: float, size: float, bold: bool = False, digit_px: int = 7) -> float:
+    """Row height (points) for `text` wrapped in `width` column units, which neither
+    Excel nor LibreOffice autofits for merged cells or for rows written with a height:
+    the lines are counted with the metrics of a Times-metric font (TeX Gyre Termes, as
+    Times New Roman and Liberation Serif), word by word as both programs wrap."""
+    return lines_height(wrapped_lines(text, column_points(width, digit_px), size, bold), size)
 
 
-def header_height(columns: Sequence[Column], size: float = 12) -> float:
-    return max(text_height(c.header, c.width, size) for c in columns)
+def lines_height(lines: int, size: float) -> float:
+    # Excel gives a 12 pt Times New Roman line 15.75 pt, LibreOffice about 14: the larger.
+    return round(max(1, lines) * size * LINE_SPACING + 3, 1)
+
+
+def column_points(width: float, digit_px: int = 7) -> float:
+    """The room for text in a column `width` units wide. A unit is the digit width of the
+    workbook's default font (Calibri 11: 7 px; Times New Roman 12: 8 px), and a column
+    has 5 px more, at 96 px an inch; less the cell's inner margins. LibreOffice draws a
+    column up to 8 % narrower than Excel: lines are counted in the narrower."""
+    return (width * digit_px + 5) * 0.75 * 0.92 - CELL_PADDING
+
+
+def width_units(points: float, digit_px: int = 7) -> float:
+    """The column width (units) of a column `points` wide, borders to borders."""
+    return round((points / 0.75 - 5) / digit_px, 2)
+
+
+# Times New Roman 12, the workbook's default font after use_document_font(): the font
+# Excel and LibreOffice measure column widths in. With Calibri (openpyxl's default)
+# LibreOffice on a machine without Calibri or Carlito measures in a wider substitute and
+# prints every column a third wider than Excel does.
+DOCUMENT_DIGIT_PX = 8
+
+
+def use_document_font(wb: Workbook) -> None:
+    """Make Times New Roman 12 the workbook's default font (its "Normal" style). Call
+    right after creating the workbook, before any style is bound."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    font = Font(name=FONT_NAME, size=12)
+    # openpyxl keeps the default as the first font and in the Normal named style.
+    wb._fonts = IndexedList([font])  # type: ignore[attr-defined]
+    wb._named_styles["Normal"].font = font  # type: ignore[attr-defined]
+
+
+# The sheets' margins (NĐ 30/2020: top, bottom 20-25 mm, left 30-35, right 15-20) and A4.
+MARGINS_MM = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
+A4_MM = (210.0, 297.0)
+LINE_SPACING = 1.32
+CELL_PADDING = 6.0  # points both sides together
+# Times-metric outlines shipped for the PDFs (inspect_api/documents/fonts), read by path.
+_FONT_DIR = Path(__file__).resolve().parent.parent / "documents" / "fonts"
+_FONT_FILES = {False: "texgyretermes-regular.otf", True: "texgyretermes-bold.otf"}
+_HYPHENATED = re.compile(r"[^-]*-|[^-]+")
+
+
+@lru_cache(maxsize=2)
+def _font(bold: bool) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(str(_FONT_DIR / _FONT_FILES[bold]), 1000)
+    except OSError:  # no font: an average Times character, half an em
+        return None
+
+
+_CHAR_EM: dict[tuple[str, bool], float] = {}
+
+
+def _char_em(char: str, bold: bool) -> float:
+    """A character's advance in ems; the table grows with the alphabet, not the rows."""
+    key = (char, bold)
+    if key not in _CHAR_EM:
+        font = _font(bold)
+        _CHAR_EM[key] = 0.5 if font is None else float(font.getlength(char)) / 1000
+    return _CHAR_EM[key]
+
+
+def _uncached_em(word: str, bold: bool) -> float:
+    """A word's width in ems (the same at every size), kerning aside."""
+    return sum(_char_em(char, bold) for char in word)
+
+
+# Bounded: names and words repeat, but a national list has millions of them.
+_word_em = lru_cache(maxsize=4096)(_uncached_em)
+_DIGITS = re.compile(r"\d")
+
+
+def wrapped_lines(text: str, room: float, size: float, bold: bool = False) -> int:
+    """How many lines `text` takes in `room` points at `size`: greedy word wrap (after a
+    space or a hyphen), a piece longer than a line broken where it overflows, as Excel
+    and LibreOffice do."""
+    space = _word_em(" ", bold) * size
+    count = 0
+    for paragraph in str(text).split("\n"):
+        count += 1
+        used = 0.0
+        for word in paragraph.split():
+            for index, piece in enumerate(_HYPHENATED.findall(word)):
+                gap = space if index == 0 else 0.0
+                # Numbers, dates and ids differ row by row: summed, not cached.
+                em = _uncached_em(piece, bold) if _DIGITS.search(piece) else _word_em(piece, bold)
+                width = em * size
+                if used and used + gap + width <= room:
+                    used += gap + width
+                    continue
+                if used:
+                    count += 1
+                # A piece wider than the line fills whole lines, the rest starts the next.
+                while width > room:
+                    width -= room
+                    count += 1
+                used = width
+    return count
+
+
+def header_height(columns: Sequence[Column], size: float = 12, digit_px: int = 7) -> float:
+    return max(text_height(c.header, c.width, size, bold=True, digit_px=digit_px) for c in columns)
 
 
 def write_table_header(sheet: Sheet, columns: Sequence[Column]) -> None:
     """The column headers, then the italic (1)…(n) row; both repeated on every page."""
     first = sheet.append([sheet.cell(c.header, "th") for c in columns],
-                         height=header_height(columns))
+                         height=header_height(columns, digit_px=sheet.digit_px))
     write_column_numbers(sheet, len(columns))
     sheet.repeat_rows(first, sheet.row)
 
@@ -350,8 +496,10 @@ def write_column_numbers(sheet: Sheet, count: int) -> None:
 
 # --- the header and footer blocks --------------------------------------------------
 
-def write_document_header(sheet: Sheet, doc: DocumentHeader, split: int) -> None:
-    """Issuing body and national motto, then the number and the place-date line."""
+def write_document_header(sheet: Sheet, doc: DocumentHeader, split: int, *,
+                          number_line: bool = True) -> None:
+    """Issuing body and national motto, then the number and the place-date line (not on
+    an attachment, `number_line=False`: the Tờ trình it goes with carries them)."""
     supervising = doc.get("supervising_body")
     issuing = doc.get("issuing_body") or ""
     sheet.pair(supervising.upper() if supervising else issuing.upper(),
@@ -360,6 +508,8 @@ def write_document_header(sheet: Sheet, doc: DocumentHeader, split: int) -> None
     sheet.pair(issuing.upper() if supervising else None, "issuing",
                "Độc lập - Tự do - Hạnh phúc", "motto", split, height=20)
     sheet.blank(height=8)
+    if not number_line:
+        return
     number = doc.get("document_number")
     sheet.pair(f"Số: {number}" if number else "Số: ………", "number",
                place_date_line(doc.get("place"), doc.get("document_date")), "place_date",

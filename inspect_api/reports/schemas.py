@@ -35,12 +35,6 @@ class ScoresArgsSchema(PeriodArgsSchema):
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
 
 
-class FrozenListExportArgsSchema(Schema):
-    format = ma.fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "docx")), metadata={
-        "description": "xlsx: the list as the Excel attachment (default); docx: the draft Tờ trình "
-                       "with the list attached, for a clerk to edit before signing."})
-
-
 class ListArgsSchema(PeriodArgsSchema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
 

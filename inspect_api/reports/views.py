@@ -2,33 +2,27 @@
 
 import os
 
-from flask import Response, current_app, send_file
+from flask import current_app, send_file
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..api import BINARY, DOCX_MIMETYPE, OCTET_STREAM, XLSX_MIMETYPE, response_headers
+from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
 from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from ..requests import request_origin
 from . import service
-from .exports import WorkbookFile, list_workbook, scores_workbook
+from .exports import WorkbookFile, scores_workbook
 from .list_rules import ListSettings
 from .schemas import (
-    ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListExportArgsSchema,
-    FrozenListQueryArgsSchema, FrozenListSchema, ListArgsSchema, PeriodArgsSchema, ScoresArgsSchema, ScoresSchema,
+    ComputedListSchema, FreezeListSchema, FrozenListDetailSchema, FrozenListQueryArgsSchema,
+    FrozenListSchema, ListArgsSchema, PeriodArgsSchema, ScoresArgsSchema, ScoresSchema,
 )
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Điểm đánh giá và danh sách đề nghị")
 
 READERS = require_role("leader", "reviewer", "admin")
-# The documents of a frozen list other than its workbook, by format: builders in the
-# documents package, which reads the reports (list_content.py) and so sits above them;
-# the app factory hands them in, so reports never imports documents. Each is called
-# with (actor, frozen list) and returns (bytes, Content-Disposition).
-LIST_DOCUMENTS = "list_documents"
-LIST_DOCUMENT_TYPES = {"docx": DOCX_MIMETYPE}
 
 
 def _workbook(description: str) -> dict:
@@ -102,26 +96,6 @@ def frozen(args):
 def frozen_list(list_id):
     """One frozen list with its entries as signed."""
     return service.get_frozen_list(current_user, list_id)
-
-
-@blp.route("/lists/<int:list_id>/export", methods=["GET"])
-@READERS
-@blp.arguments(FrozenListExportArgsSchema, location="query")
-@blp.doc(responses={"200": {
-    "description": "format=xlsx: the list as an Excel workbook; format=docx: the draft Tờ trình "
-                   "(Word) with the list attached",
-    "content": {XLSX_MIMETYPE: {"schema": BINARY}, DOCX_MIMETYPE: {"schema": BINARY},
-                OCTET_STREAM: {"schema": BINARY}},
-    "headers": response_headers("ContentDisposition")}})
-def export(args, list_id):
-    """The frozen list as the Excel attachment a provincial office signs, or (format=docx)
-    the draft Tờ trình it is attached to."""
-    frozen = service.get_frozen_list(current_user, list_id)
-    if args["format"] in LIST_DOCUMENT_TYPES:
-        data, disposition = current_app.extensions[LIST_DOCUMENTS][args["format"]](current_user, frozen)
-        return Response(data, mimetype=LIST_DOCUMENT_TYPES[args["format"]],
-                        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
-    return _send_workbook(list_workbook(current_user, frozen, current_app.config["PUBLIC_BASE_URL"]))
 
 
 def _send_workbook(workbook: WorkbookFile):
