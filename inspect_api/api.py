@@ -44,7 +44,6 @@ from .problems import ConflictProblemSchema, FieldErrors, ProblemSchema, Validat
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIMETYPE = "application/pdf"
 # Every generator reads a binary body or answer as bytes under this type; most know no other.
 OCTET_STREAM = "application/octet-stream"

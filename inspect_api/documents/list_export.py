@@ -17,13 +17,16 @@ from ..exports.naming import ascii_filename, content_disposition, safe_filename
 from ..reports.models import FrozenList
 from .list_content import KIND_NAMES, ListContent, list_content
 from .list_xlsx import write_list_workbook
+from .proposal import proposal_docx
 from .render import render_pdf
 
 log = logging.getLogger(__name__)
 
 PDF_MIMETYPE = "application/pdf"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LIST_FORMATS = ("xlsx", "pdf")
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# docx: not the attachment alone but the draft Tờ trình with the list attached (proposal.py).
+LIST_FORMATS = ("xlsx", "pdf", "docx")
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,12 @@ def _temp_path(extension: str) -> str:
 
 
 def list_file(actor: User, frozen: FrozenList, file_format: str) -> ListFile:
-    """The frozen list's attachment as `file_format` ("xlsx" or "pdf")."""
+    """The frozen list's attachment as `file_format` ("xlsx" or "pdf"), or ("docx") the
+    draft Tờ trình it is attached to."""
     if file_format not in LIST_FORMATS:
         raise ValueError(f"unknown list format: {file_format!r}")
+    if file_format == "docx":
+        return _proposal_file(actor, frozen)
     content = list_content(frozen)
     path = _temp_path(file_format)
     try:
@@ -71,3 +77,15 @@ def list_file(actor: User, frozen: FrozenList, file_format: str) -> ListFile:
         raise
     log.info("exported list %s as %s for %s", frozen.id, file_format, actor.username)
     return ListFile(path, mimetype, content_disposition(list_display_filename(content, file_format)))
+
+
+def _proposal_file(actor: User, frozen: FrozenList) -> ListFile:
+    data, disposition = proposal_docx(actor, frozen)
+    path = _temp_path("docx")
+    try:
+        with open(path, "wb") as target:
+            target.write(data)
+    except Exception:
+        os.unlink(path)
+        raise
+    return ListFile(path, DOCX_MIMETYPE, disposition)

@@ -1,5 +1,5 @@
-"""The documents over HTTP: the visit minutes as PDF, a frozen list's attachment as PDF
-or Excel."""
+"""The documents over HTTP: the visit minutes as PDF; a frozen list's attachment as PDF
+or Excel, or its draft Tờ trình as Word."""
 
 import os
 import uuid
@@ -8,14 +8,13 @@ from flask import Response, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from ..api import BINARY, OCTET_STREAM, XLSX_MIMETYPE, response_headers
+from ..api import BINARY, OCTET_STREAM, PDF_MIMETYPE, XLSX_MIMETYPE, response_headers
 from ..guard import require_role
 from ..reports.service import get_frozen_list
-from .list_export import list_file
+from .list_export import DOCX_MIMETYPE, list_file
 from .minutes import visit_minutes_pdf
 from .schemas import ListExportArgsSchema
 
-PDF_MIMETYPE = "application/pdf"
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Văn bản in (PDF)")
 
@@ -46,13 +45,15 @@ def get_visit_minutes(visit_id: uuid.UUID):
 @blp.alt_response(404, description="The list does not exist or is outside your subtree")
 @blp.doc(responses={"200": {
     "description": "The list attached to its Tờ trình: format=xlsx (default) the workbook, "
-                   "format=pdf the PDF (A4 landscape, fonts embedded)",
+                   "format=pdf the PDF (A4 landscape, fonts embedded); format=docx the draft "
+                   "Tờ trình (Word) with the list attached",
     # octet-stream beside them: the type generated clients read raw bytes under.
     "content": {XLSX_MIMETYPE: {"schema": BINARY}, PDF_MIMETYPE: {"schema": BINARY},
-                OCTET_STREAM: {"schema": BINARY}},
+                DOCX_MIMETYPE: {"schema": BINARY}, OCTET_STREAM: {"schema": BINARY}},
     "headers": response_headers("ContentDisposition")}})
 def export_frozen_list(args, list_id: int):
-    """The frozen list as the attachment a provincial office signs: Excel (default) or PDF."""
+    """The frozen list as the attachment a provincial office signs: Excel (default) or PDF;
+    or the draft Tờ trình it is attached to, as Word (docx)."""
     document = list_file(current_user, get_frozen_list(current_user, list_id), args["format"])
     response = send_file(document.path, mimetype=document.mimetype, max_age=0)
     # exports/naming.py's header: its ASCII fallback is the hyphenated name clients

@@ -41,12 +41,6 @@ class ScoresExportArgsSchema(PeriodArgsSchema):
                                                        "with the chart, ready to print."})
 
 
-class FrozenListExportArgsSchema(Schema):
-    format = ma.fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "docx")), metadata={
-        "description": "xlsx: the list as the Excel attachment (default); docx: the draft Tờ trình "
-                       "with the list attached, for a clerk to edit before signing."})
-
-
 class ListArgsSchema(PeriodArgsSchema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(LIST_KINDS))
 
