@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-console screenshots install clean
+.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-console screenshots doc-images install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ screenshots: install
 TABLETS ?= 50
 bench-sync: install
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)
+
+## Page images of every document (PDF, and .xlsx/.docx printed by LibreOffice) from the demo
+## data, for the README: docs/images/*.png.
+doc-images: install
+	$(BIN)/python docs/make_images.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-PASSWORD = "screenshot-demo-password"  # noqa: S105 - a throwaway database
+PASSWORD = "screenshot-demo-password"
 
 
 def main() -> int:
