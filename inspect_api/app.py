@@ -44,7 +44,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     register_extensions(app)
     register_error_handlers(app, _current_schemas())
     # Photos arrive as raw bytes, not JSON; the upload checks its own content type.
-    register_request_hooks(app, raw_body_endpoints=frozenset({"evidence.upload"}))
+    register_request_hooks(app, raw_body_endpoints=frozenset({"evidence.upload",
+                                                              "corrections.upload_correction_photo"}))
     register_blueprints(app)
     cli.register_commands(app)
     return app
@@ -54,6 +55,8 @@ def _current_schemas() -> dict[type, type]:
     """How the current state a 409 carries is shown: each as its resource's GET shows it."""
     from .checklists.models import ChecklistTemplate
     from .checklists.schemas import ChecklistDetailSchema
+    from .corrections.models import Correction, CorrectionPhoto
+    from .corrections.schemas import CorrectionDetailSchema, CorrectionPhotoSchema
     from .evidence.models import Evidence
     from .evidence.schemas import EvidenceSchema
     from .reviews.models import Explanation
@@ -62,7 +65,8 @@ def _current_schemas() -> dict[type, type]:
     from .visits.schemas import VisitDetailSchema
 
     return {Visit: VisitDetailSchema, Evidence: EvidenceSchema,
-            ChecklistTemplate: ChecklistDetailSchema, Explanation: ExplanationSchema}
+            ChecklistTemplate: ChecklistDetailSchema, Explanation: ExplanationSchema,
+            Correction: CorrectionDetailSchema, CorrectionPhoto: CorrectionPhotoSchema}
 
 
 def _refuse_untrusted_host() -> None:
@@ -142,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import blp as audit_blp
     from .auth.views import blp as auth_blp, users_blp
     from .checklists.views import blp as checklists_blp
+    from .corrections.views import blp as corrections_blp
     from .documents.views import blp as documents_blp
     from .evidence.views import blp as evidence_blp
     from .org.views import desks_blp, org_units_blp, staff_blp
@@ -153,7 +158,7 @@ def register_blueprints(app: Flask) -> None:
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
                       checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp,
-                      reports_blp, documents_blp, audit_blp):
+                      corrections_blp, reports_blp, documents_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
 

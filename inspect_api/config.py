@@ -195,6 +195,12 @@ SETTINGS: list[Setting] = [
             "health checks send. Empty (development only) = any host.", _hosts),
     Setting("EXPLANATION_DAYS", "5",
             "Default days an official has to explain (giải trình) when the reviewer sets no deadline.", int),
+    Setting("CORRECTION_DAYS_CRITICAL", "7",
+            "Days a unit has to correct a critical failure, from the day its visit is approved.", int),
+    Setting("CORRECTION_DAYS_MAJOR", "15",
+            "Days a unit has to correct a major failure, from the day its visit is approved.", int),
+    Setting("CORRECTION_DAYS_MINOR", "30",
+            "Days a unit has to correct a minor failure, from the day its visit is approved.", int),
     Setting("LIST_STAFF_CRITICISM_MAJOR", "1",
             "Major failures of one official in a period that put them on the criticism list.", int),
     Setting("LIST_STAFF_CRITICISM_MINOR", "2",
@@ -209,6 +215,9 @@ SETTINGS: list[Setting] = [
     Setting("LIST_UNIT_DOS03_MIN", "100",
             "Apology-slip rate for overdue dossiers (DOS-03, %) below this criticises the "
             "unit's head.", float),
+    Setting("LIST_UNIT_CORRECTIONS_MISSED", "1",
+            "Corrections a unit missed in a period (not reported by the deadline, or found not "
+            "fixed when re-checked) that criticise its head.", int),
     Setting("LIST_COMMEND_MIN_VISITS", "2",
             "Approved visits a unit (or official on duty) needs in a period to be commended.", int),
     Setting("LIST_COMMEND_MIN_SCORE", "95", "A unit's mean score (%) needed for commendation.", float),

@@ -29,6 +29,7 @@ from .auth.passwords import password_hasher
 from .auth.service import create_user
 from .checklists.models import ChecklistTemplate, Criterion
 from .checklists.service import create_checklist, publish_checklist
+from .corrections.service import CorrectionDays
 from .db import db
 from .evidence.service import UploadLimits, upload_evidence
 from .org.models import Desk, OrgUnit, Staff
@@ -284,7 +285,8 @@ class DemoLoader:
                           "comment": review.get("finding_comment")})
         decision = "approve" if spec["status"] == "approved" else "return"
         decide(self.user(review["by"]), visit_id,
-               {"decision": decision, "comment": review.get("comment"), "findings": notes})
+               {"decision": decision, "comment": review.get("comment"), "findings": notes},
+               correction_days=CorrectionDays.from_settings(current_app.config))
 
 
 def _named(model: type[T], column: InstrumentedAttribute[str], value: str, what: str) -> T:

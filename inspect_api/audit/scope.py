@@ -21,7 +21,7 @@ from ..db import db
 # Entity types whose events a reviewer reads (in their subtree): the visits they review
 # and what hangs off them, and the lists built from them. Accounts, reference data,
 # checklists and plans are an admin's business.
-REVIEWER_ENTITY_TYPES = ("visit", "finding", "evidence", "list")
+REVIEWER_ENTITY_TYPES = ("visit", "finding", "evidence", "list", "correction")
 
 
 def _table(name: str) -> Table:
@@ -115,6 +115,8 @@ RESOLVERS: dict[str, Callable[[Any, dict[str, Any]], int | None]] = {
     "plan": _column_of("inspection_plans", "org_unit_id", _as_int),
     "team": _unit_of_team,
     "list": _column_of("frozen_lists", "org_unit_id", _as_int),
+    # The unit responsible for the fix.
+    "correction": _column_of("corrections", "org_unit_id", _as_int),
     # A synthetic national dataset is recorded against its root unit.
     "dataset": _the_unit_itself,
 }

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, Timestamped, UTCDateTime
 from ..org.models import OrgUnit
 
-ROLES = ("inspector", "reviewer", "leader", "admin")
+# unit_officer: the inspected unit's leader, or an officer it names; sees and reports on
+# its own unit's corrections (and reads its approved visits), nothing else.
+ROLES = ("inspector", "reviewer", "leader", "admin", "unit_officer")
 
 
 class User(Timestamped, Base):

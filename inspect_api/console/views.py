@@ -14,6 +14,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..corrections.service import CorrectionDays
 from ..db import db
 from ..documents.minutes import SEVERITY_NAMES, visit_minutes_pdf
 from ..errors import AppError, Conflict, Invalid, NotFound
@@ -201,7 +202,8 @@ def visit_page(user, visit_id: uuid.UUID):
 def decide(user, visit_id: uuid.UUID):
     data, typed = decision_from_form(request.form)
     try:
-        reviews.decide(user, visit_id, data, origin=request_origin())
+        reviews.decide(user, visit_id, data, correction_days=CorrectionDays.from_settings(current_app.config),
+                       origin=request_origin())
     except Conflict:
         db.session.rollback()
         visit = get_visit(user, visit_id)

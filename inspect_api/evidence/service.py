@@ -19,8 +19,8 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
-from collections.abc import Mapping
-from typing import IO, Any, BinaryIO
+from collections.abc import Callable, Mapping
+from typing import IO, Any, BinaryIO, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -34,7 +34,7 @@ from ..errors import (
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
-from .images import EXTENSIONS, FORMATS, ImageRejected, ImageTooLarge, inspect_image, media_type_of
+from .images import EXTENSIONS, FORMATS, ImageFacts, ImageRejected, ImageTooLarge, inspect_image, media_type_of
 from .models import Evidence
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,60 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
                                facts, origin)
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo checked and written to the store (original and thumbnail), not yet
+    recorded in any row: what `store_photo` hands to the feature that records it."""
+
+    sha256: str
+    size: int
+    media_type: str
+    facts: ImageFacts
+    keys: dict[str, str]
+
+
+def store_photo(stream: IO[bytes], media_type: str, declared_sha256: str | None, *,
+                limits: UploadLimits, key_base: Callable[[str], str]) -> StoredPhoto:
+    """Steps 1-3 of an upload (see the top of this module) for a photo that is not a
+    finding's (a correction's): stream and hash the body, check it is a whole image of
+    its type within the limits, make its thumbnail, write both objects. `key_base(sha256)`
+    names where they go; the caller writes its row next, and on failure calls
+    `remove_photo(stored)`. No transaction may be open: the body can take minutes."""
+    if media_type not in FORMATS and media_type != OCTET_STREAM:
+        raise _unsupported()
+    with tempfile.TemporaryFile() as body:
+        sha256, size = _receive(stream, body, limits.max_bytes)
+        if declared_sha256 and declared_sha256.strip().lower() != sha256:
+            raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
+                          "trên đường truyền. Hãy gửi lại.",
+                          errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
+        if size == 0:
+            raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
+        if media_type == OCTET_STREAM:
+            body.seek(0)
+            detected = media_type_of(body.read(16))
+            if detected is None:
+                raise _unsupported()
+            media_type = detected
+        body.seek(0)
+        try:
+            facts = inspect_image(body, media_type, limits.max_pixels, limits.max_decode_bytes)
+        except ImageTooLarge as exc:
+            raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
+        except ImageRejected as exc:
+            raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
+        base = key_base(sha256)
+        keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
+        body.seek(0)
+        _put_objects(keys, body, size, facts.media_type, facts.thumbnail)
+    return StoredPhoto(sha256, size, facts.media_type, facts, keys)
+
+
+def remove_photo(stored: StoredPhoto) -> None:
+    """Undo `store_photo` when its row could not be written."""
+    _remove_objects(stored.keys.values())
+
+
 def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
                         facts, origin: Origin | None) -> tuple[Evidence, bool]:
     """The row for objects already stored. If it cannot be written the objects are removed
@@ -265,7 +319,20 @@ class Download:
     filename: str
 
 
-def download_target(evidence: Evidence, which: str, url_expires: dt.timedelta, *,
+class StoredImage(Protocol):
+    """What serving a photo reads of its row (a finding's Evidence, a correction's photo)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def object_key(self) -> str: ...
+    @property
+    def thumbnail_key(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+
+
+def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta, *,
                     presign: bool = True) -> Download:
     """The original ("content") or the thumbnail of a photo. The type is the one Pillow
     verified at upload (a JPEG+HTML polyglot is still served as image/jpeg), and the store

@@ -32,6 +32,8 @@ class ListSettings:
     unit_dos03_min: float
     commend_min_visits: int
     commend_min_score: float
+    # Last, with a default: lists frozen before it existed keep their settings as stored.
+    unit_corrections_missed: int = 1
 
     @staticmethod
     def setting_name(field_name: str) -> str:
@@ -157,6 +159,20 @@ class Ground:
 
 
 @dataclass(frozen=True)
+class MissedCorrection:
+    """A required correction (yêu cầu khắc phục) the unit missed in the period: not
+    reported by its deadline ("late"), or found not fixed when re-checked ("not_fixed")."""
+
+    correction_id: int
+    org_unit_id: int
+    criterion_code: str
+    desk: str
+    deadline: dt.date
+    missed: str  # "late" or "not_fixed"
+    on: dt.date  # the deadline missed, or the day of the re-check
+
+
+@dataclass(frozen=True)
 class UnitFacts:
     """What the unit rules read about one unit in one period."""
 
@@ -164,6 +180,7 @@ class UnitFacts:
     score: UnitScore | None
     failures: tuple[FailingFinding, ...]
     lowest: Mapping[str, float]  # lowest recorded value per dossier-rate code
+    missed: tuple[MissedCorrection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -337,18 +354,41 @@ def low_dossier_rate(rate: DossierRate, unit: UnitFacts, settings: ListSettings)
     return None
 
 
+def describe_missed(missed: MissedCorrection) -> str:
+    if missed.missed == "late":
+        return (f"{missed.criterion_code} tại {missed.desk} chưa báo cáo khắc phục đúng hạn "
+                f"{missed.deadline:%d/%m/%Y} (yêu cầu khắc phục số {missed.correction_id})")
+    return (f"{missed.criterion_code} tại {missed.desk} kiểm tra lại ngày {missed.on:%d/%m/%Y} chưa khắc phục "
+            f"(yêu cầu khắc phục số {missed.correction_id})")
+
+
+def missed_corrections(unit: UnitFacts, settings: ListSettings) -> Ground | None:
+    """At least LIST_UNIT_CORRECTIONS_MISSED required corrections not reported by their
+    deadline, or found not fixed when re-checked; each one is cited."""
+    if not unit.missed or len(unit.missed) < settings.unit_corrections_missed:
+        return None
+    return Ground(f"Không thực hiện yêu cầu khắc phục ({len(unit.missed)}): "
+                  + "; ".join(describe_missed(m) for m in unit.missed))
+
+
 # In the order their reasons are shown.
 UNIT_CRITICISM_RULES: tuple[Callable[[UnitFacts, ListSettings], Ground | None], ...] = (
-    critical_unit_failure, low_mean_score, *(partial(low_dossier_rate, rate) for rate in DOSSIER_RATES))
+    critical_unit_failure, low_mean_score, *(partial(low_dossier_rate, rate) for rate in DOSSIER_RATES),
+    missed_corrections)
 
 
 def unit_facts(failures: Sequence[FailingFinding], scores: Mapping[int, UnitScore],
-               lowest: Mapping[int, Mapping[str, float]]) -> list[UnitFacts]:
-    """One record per unit that any unit rule could list: scored, failing, or with a
-    dossier rate recorded."""
+               lowest: Mapping[int, Mapping[str, float]],
+               missed: Iterable[MissedCorrection] = ()) -> list[UnitFacts]:
+    """One record per unit that any unit rule could list: scored, failing, with a
+    dossier rate recorded, or with a correction missed."""
     failing = by_unit(failures)
-    unit_ids = set(failing) | set(scores) | set(lowest)
-    return [UnitFacts(unit_id, scores.get(unit_id), tuple(failing.get(unit_id, ())), lowest.get(unit_id, {}))
+    missed_by_unit: dict[int, list[MissedCorrection]] = defaultdict(list)
+    for item in missed:
+        missed_by_unit[item.org_unit_id].append(item)
+    unit_ids = set(failing) | set(scores) | set(lowest) | set(missed_by_unit)
+    return [UnitFacts(unit_id, scores.get(unit_id), tuple(failing.get(unit_id, ())), lowest.get(unit_id, {}),
+                      tuple(missed_by_unit.get(unit_id, ())))
             for unit_id in sorted(unit_ids)]
 
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..checklists.models import Criterion
-from ..db import db
+from ..corrections.models import Correction, CorrectionVerification
+from ..db import db, utcnow
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -305,6 +306,36 @@ class AwardAuthorities:
         return self._units[unit_id]
 
 
+def _missed_corrections(scope: Scope) -> list[rules.MissedCorrection]:
+    """Corrections of the scope's units missed in the period: due in it (and already
+    past) with no report on or before the deadline, or found not fixed by a re-check
+    made in it. Withdrawn ones never count; only a past deadline can have been missed."""
+    units = select(OrgUnit.id).where(OrgUnit.path.startswith(scope.org_unit.path))
+    yesterday = utcnow().astimezone(VIETNAM_TZ).date() - dt.timedelta(days=1)
+    missed = []
+    due = db.session.execute(
+        select(Correction, Desk.name).join(Desk, Desk.id == Correction.desk_id)
+        .where(Correction.org_unit_id.in_(units), Correction.status != "withdrawn",
+               Correction.deadline >= scope.date_from, Correction.deadline <= min(scope.date_to, yesterday))
+        .options(selectinload(Correction.reports)).order_by(Correction.deadline, Correction.id))
+    for correction, desk in due:
+        if not any(_visit_day(r.reported_at) <= correction.deadline for r in correction.reports):
+            missed.append(rules.MissedCorrection(correction.id, correction.org_unit_id, correction.criterion_code,
+                                                 desk, correction.deadline, "late", correction.deadline))
+    rechecked = db.session.execute(
+        select(Correction, Desk.name, CorrectionVerification.verified_at)
+        .join(Desk, Desk.id == Correction.desk_id)
+        .join(CorrectionVerification, CorrectionVerification.correction_id == Correction.id)
+        .where(Correction.org_unit_id.in_(units), Correction.status != "withdrawn",
+               CorrectionVerification.outcome == "not_fixed",
+               CorrectionVerification.verified_at >= scope.start, CorrectionVerification.verified_at < scope.end)
+        .order_by(CorrectionVerification.verified_at, Correction.id))
+    for correction, desk, verified_at in rechecked:
+        missed.append(rules.MissedCorrection(correction.id, correction.org_unit_id, correction.criterion_code,
+                                             desk, correction.deadline, "not_fixed", _visit_day(verified_at)))
+    return missed
+
+
 def _staff_rows(ids: set[int]) -> dict[int, Staff]:
     rows = {}
     for chunk in chunked(sorted(ids)):
@@ -324,10 +355,12 @@ class Period:
     failures: list[FailingFinding]
     scores: dict[int, UnitScore]
     lowest: dict[int, dict[str, float]]
+    missed: list[rules.MissedCorrection] = field(default_factory=list)
 
     @classmethod
     def load(cls, scope: Scope) -> Period:
-        return cls(scope, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope))
+        return cls(scope, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope),
+                   _missed_corrections(scope))
 
     @cached_property
     def visits(self) -> list[ApprovedVisit]:
@@ -338,7 +371,8 @@ class Period:
         return _open_failures(self.scope)
 
     def unit_criticism(self, settings: ListSettings) -> dict[int, list[Ground]]:
-        return rules.unit_criticism(rules.unit_facts(self.failures, self.scores, self.lowest), settings)
+        return rules.unit_criticism(rules.unit_facts(self.failures, self.scores, self.lowest, self.missed),
+                                    settings)
 
     def staff_criticism(self, settings: ListSettings) -> dict[int, rules.StaffCriticism]:
         staff_failures = [f for f in self.failures if f.staff_id is not None]

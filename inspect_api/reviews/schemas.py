@@ -25,7 +25,9 @@ class ReviewInSchema(Schema):
                                metadata={"description": "Required to return."})
     findings = ma.fields.List(ma.fields.Nested(FindingNoteInSchema), load_default=list,
                               validate=validate.Length(max=1000))
-    version = id_field(metadata={"description": "The version the reviewer looked at (optional)."})
+    version = id_field(metadata={"description": "The version the reviewer looked at (optional). "
+                                                "Required to decide an approved visit again (void a "
+                                                "finding later, or return it): its current version."})
 
 
 class FindingNoteSchema(Schema):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
+from ..corrections.service import Adjustment, CorrectionDays, follow_decision
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..visits.models import Finding, Visit
@@ -55,13 +56,21 @@ def _notes(visit: Visit, items: list[dict[str, Any]]) -> list[FindingReview]:
     return notes
 
 
-def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, origin: Origin | None = None) -> Visit:
+def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction_days: CorrectionDays,
+           origin: Origin | None = None) -> Visit:
     """Approve or return a submitted visit. Of two reviewers deciding at once, the row
-    lock lets exactly one win; the other finds it no longer submitted (409)."""
+    lock lets exactly one win; the other finds it no longer submitted (409).
+
+    An approved visit can be decided again (a later round: void a finding the unit
+    contested, or return it) only by a reviewer who names the approved `version`, so a
+    second reviewer racing the first still gets 409. The notes of the round before stay
+    in force unless the new round says otherwise. The visit's corrections follow each
+    decision (`correction_days`: CORRECTION_DAYS_* by severity)."""
     if actor.role not in REVIEWER_ROLES:
         raise Forbidden("Chỉ thẩm định viên được duyệt hoặc trả lại buổi kiểm tra.")
     visit = get_visit(actor, visit_id, for_update=True)
-    if visit.status != "submitted":
+    amending = visit.status == "approved" and data.get("version") == visit.version
+    if visit.status != "submitted" and not amending:
         raise Conflict("Buổi kiểm tra không ở trạng thái chờ thẩm định (có thể người khác vừa quyết định).",
                        current=visit)
     if data.get("version") is not None and data["version"] != visit.version:
@@ -72,6 +81,8 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, origin: Or
         raise Invalid("Trả lại phải ghi rõ lý do để đoàn kiểm tra bổ sung.",
                       errors={"json": {"comment": ["Bắt buộc khi trả lại."]}})
     notes = _notes(visit, data.get("findings") or [])
+    if amending:
+        notes += _carried_notes(visit, {n.finding_id for n in notes})
     rounds = db.session.scalar(select(func.count()).where(Review.visit_id == visit.id)) or 0
     before = visit_snapshot(visit)
     review = Review(visit_id=visit.id, round=rounds + 1, decision=data["decision"], comment=comment,
@@ -89,8 +100,22 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, origin: Or
                    "findings": [{"finding_id": n.finding_id, "comment": n.comment, "severity": n.severity,
                                  "void": n.voided, "void_reason": n.void_reason} for n in notes]},
     }, origin=origin)
+    follow_decision(actor, visit, data["decision"],
+                    {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
+                    origin=origin)
     db.session.commit()
     return visit
+
+
+def _carried_notes(visit: Visit, named: set[uuid.UUID]) -> list[FindingReview]:
+    """The approving round's notes on findings the amending round does not name: copied
+    forward, since what counts is the latest round's."""
+    last = visit.last_review
+    if last is None:
+        return []
+    return [FindingReview(finding_id=n.finding_id, comment=n.comment, severity=n.severity, voided=n.voided,
+                          void_reason=n.void_reason)
+            for n in last.finding_notes if n.finding_id not in named]
 
 
 # --- explanations --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import response_headers
+from ..corrections.service import CorrectionDays
 from ..guard import require_role
 from ..pagination import PageArgsSchema, keyset_page, page_of
 from ..requests import request_origin
@@ -42,7 +43,9 @@ def queue(args):
 def review(data, visit_id: uuid.UUID):
     """Approve, or return with a comment; per-finding comments, severity changes and voids
     are kept beside the inspector's findings."""
-    visit = service.decide(current_user, visit_id, data, origin=request_origin())
+    visit = service.decide(current_user, visit_id, data,
+                           correction_days=CorrectionDays.from_settings(current_app.config),
+                           origin=request_origin())
     return visit, 200, {"ETag": etag_of(visit)}
 
 

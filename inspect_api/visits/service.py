@@ -56,13 +56,14 @@ def _my_team_ids(actor: User):
 
 
 def visible_visits(actor: User) -> Select:
-    """Inspectors: their teams' visits. Reviewers, admins: their subtree. Leaders: the
-    approved visits of their subtree (they read results, not drafts)."""
+    """Inspectors: their teams' visits. Reviewers, admins: their subtree. Leaders and
+    unit officers: the approved visits of their subtree (they read results, not drafts;
+    an inspected unit reads what its corrections come from)."""
     query = select(Visit)
     if actor.role == "inspector":
         return query.where(Visit.team_id.in_(_my_team_ids(actor)))
     query = query.join(Desk, Desk.id == Visit.desk_id).where(in_subtree(Desk.org_unit_id, actor))
-    if actor.role == "leader":
+    if actor.role in ("leader", "unit_officer"):
         query = query.where(Visit.status == "approved")
     return query
 

@@ -2,8 +2,9 @@
 kind of caller, answers what that caller may get.
 
 Callers: the province's admin, reviewer and leader; the inspector whose team owns the
-visits ("owner") and the other team's inspector ("stranger"); and an admin, a reviewer and
-a leader of one commune (Hà Giang 1), outside which every object here lies. Bodies are
+visits ("owner") and the other team's inspector ("stranger"); an admin, a reviewer and
+a leader of one commune (Hà Giang 1), outside which every object here lies; and the unit
+officers of the inspected commune ("officer", Tân Trào) and of Hà Giang 1 ("c_officer"). Bodies are
 chosen so that an allowed caller mostly gets a refusal on the merits (409, 422) or a
 no-op, never a change that would alter the next caller's answer; what must change
 something (log out, freeze, delete a photo, publish) runs with the allowed callers last.
@@ -23,12 +24,15 @@ from typing import Any
 import pytest
 
 from tests.api.review_support import Q4, Flow, _PHOTO
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, new_id
 
 API = "/api/v1"
 # Denied callers first, the allowed ones last (see the module docstring).
-CALLERS = ("stranger", "c_leader", "c_reviewer", "c_admin", "leader", "reviewer", "owner", "admin")
+CALLERS = ("c_officer", "stranger", "c_leader", "c_reviewer", "c_admin", "officer", "leader", "reviewer", "owner",
+           "admin")
 PROVINCE = ("admin", "reviewer", "leader", "owner", "stranger")
+# Who sees what lies in Tân Trào: the province, and Tân Trào's own officer.
+TANTRAO = (*PROVINCE, "officer")
 COMMUNE = ("c_admin", "c_reviewer", "c_leader")
 ADMINS = ("admin", "c_admin")
 REVIEWERS = ("admin", "reviewer", "c_admin", "c_reviewer")
@@ -99,17 +103,26 @@ def world(client, demo, login) -> World:
     accounts = {"admin": ("admin", DEMO_PASSWORD), "reviewer": ("reviewer1", DEMO_PASSWORD),
                 "leader": ("leader1", DEMO_PASSWORD), "owner": (owner, DEMO_PASSWORD),
                 "stranger": (stranger, DEMO_PASSWORD)}
-    for caller, role in (("c_admin", "admin"), ("c_reviewer", "reviewer"), ("c_leader", "leader")):
-        username = f"{role}.hagiang1"
+    for caller, role, at in (("c_admin", "admin", "TQ-HAGIANG1"), ("c_reviewer", "reviewer", "TQ-HAGIANG1"),
+                             ("c_leader", "leader", "TQ-HAGIANG1"), ("c_officer", "unit_officer", "TQ-HAGIANG1"),
+                             ("officer", "unit_officer", unit)):
+        username = f"{role}.{at.lower()}"
         password = DEMO_PASSWORD + "-" + username
         made = client.post(f"{API}/users", headers=admin, json={
             "username": username, "full_name": f"Người dùng {username}", "role": role,
-            "org_unit_id": demo.units["TQ-HAGIANG1"], "password": password})
+            "org_unit_id": demo.units[at], "password": password})
         assert made.status_code == 201, made.get_json()
         accounts[caller] = (username, password)
     headers = {}
     for caller, (username, password) in accounts.items():
         headers[caller] = login(username, password)
+
+    # The approved visit's CON-01 failure is a correction, with a photo the officer sent.
+    correction = client.get(f"{API}/corrections", headers=admin).get_json()["items"][0]
+    photo_id = new_id()
+    photo = client.put(f"{API}/corrections/{correction['id']}/photos/{photo_id}", data=_PHOTO,
+                       headers={**headers["officer"], "Content-Type": "image/jpeg"})
+    assert photo.status_code == 201, photo.get_json()
 
     desk_body = client.get(f"{API}/desks/{desk}", headers=admin).get_json()
     staff_body = client.get(f"{API}/staff/{staff_id}", headers=admin).get_json()
@@ -127,6 +140,7 @@ def world(client, demo, login) -> World:
         "team_name": client.get(f"{API}/teams/{team_id}", headers=admin).get_json()["name"],
         "approved": approved, "submitted": submitted, "draft": draft,
         "draft_body": draft_body, "draft_finding": draft_finding, "frozen": frozen.get_json()["id"],
+        "correction": correction["id"], "correction_photo": photo_id,
     }
     return World(flow, headers, ids)
 
@@ -165,8 +179,18 @@ def _evidence(w: World, tail: str = "") -> dict:
     return {"url": f"{API}/evidence/{w.ids['approved'].evidence['CON-01']}{tail}"}
 
 
+def _correction(w: World, tail: str = "") -> dict:
+    return {"url": f"{API}/corrections/{w.ids['correction']}{tail}"}
+
+
+def _correction_photo(w: World, tail: str = "") -> dict:
+    return _correction(w, f"/photos/{w.ids['correction_photo']}{tail}")
+
+
 PERIOD = f"from={Q4['from']}&to={Q4['to']}"
-TQ_SEES_VISIT = only(("admin", "reviewer", "leader", "owner"), 200, 404)
+TQ_SEES_VISIT = only(("admin", "reviewer", "leader", "owner", "officer"), 200, 404)
+# A correction: the province, the inspectors who re-check its desk, and its unit's officer.
+SEES_CORRECTION = only(("admin", "reviewer", "leader", "owner", "officer"), 200, 404)
 OPS = [
     Op("POST", "/api/v1/auth/login", lambda w: {"url": f"{API}/auth/login", "json": {}}, expect(200), token="login"),
     Op("POST", "/api/v1/auth/refresh", lambda w: {"url": f"{API}/auth/refresh"}, expect(200), token="refresh"),
@@ -187,7 +211,7 @@ OPS = [
         "code": "TQ", "name": "Trùng mã", "kind": "commune", "parent_id": w.ids["province"]}},
        only(ADMINS, 409, c_admin=422)),
     Op("GET", "/api/v1/org-units/{unit_id}", lambda w: {"url": f"{API}/org-units/{w.ids['unit']}"},
-       only(PROVINCE, 200, 404)),
+       only(TANTRAO, 200, 404)),
     Op("PATCH", "/api/v1/org-units/{unit_id}", lambda w: {"url": f"{API}/org-units/{w.ids['unit']}",
                                                            "json": {"name": w.ids["unit_body"]["name"]}},
        only(ADMINS, 200, c_admin=404)),
@@ -196,7 +220,7 @@ OPS = [
         "org_unit_id": w.ids["unit"], "code": w.ids["desk_body"]["code"], "name": "Trùng mã",
         "level": "commune"}}, only(ADMINS, 409, c_admin=422)),
     Op("GET", "/api/v1/desks/{desk_id}", lambda w: {"url": f"{API}/desks/{w.ids['desk']}"},
-       only(PROVINCE, 200, 404)),
+       only(TANTRAO, 200, 404)),
     Op("PATCH", "/api/v1/desks/{desk_id}", lambda w: {"url": f"{API}/desks/{w.ids['desk']}",
                                                        "json": {"name": w.ids["desk_body"]["name"]}},
        only(ADMINS, 200, c_admin=404)),
@@ -205,7 +229,7 @@ OPS = [
         "org_unit_id": w.ids["unit"], "employee_code": w.ids["staff_body"]["employee_code"],
         "full_name": "Trùng mã"}}, only(ADMINS, 409, c_admin=422)),
     Op("GET", "/api/v1/staff/{staff_id}", lambda w: {"url": f"{API}/staff/{w.ids['staff']}"},
-       only(PROVINCE, 200, 404)),
+       only(TANTRAO, 200, 404)),
     Op("PATCH", "/api/v1/staff/{staff_id}", lambda w: {"url": f"{API}/staff/{w.ids['staff']}",
                                                         "json": {"full_name": w.ids["staff_body"]["full_name"]}},
        only(ADMINS, 200, c_admin=404)),
@@ -303,6 +327,26 @@ OPS = [
         "kind": "commendation", "from": Q4["from"], "to": Q4["to"], "org_unit_id": w.ids["unit"],
         "signer_name": "Phạm Thị Hòa", "document_number": "02/TTr-SNV", "document_date": "2027-01-06"}},
        only(("admin", "leader", "c_admin", "c_leader"), 201, c_admin=404, c_leader=404)),
+    Op("GET", "/api/v1/corrections", lambda w: {"url": f"{API}/corrections"}, expect(200)),
+    Op("GET", "/api/v1/corrections/sync", lambda w: {"url": f"{API}/corrections/sync"}, expect(200)),
+    Op("GET", "/api/v1/corrections/{correction_id}", _correction, SEES_CORRECTION),
+    Op("GET", "/api/v1/corrections/{correction_id}/photos/{photo_id}/content",
+       lambda w: _correction_photo(w, "/content"), SEES_CORRECTION),
+    Op("GET", "/api/v1/corrections/{correction_id}/photos/{photo_id}/thumbnail",
+       lambda w: _correction_photo(w, "/thumbnail"), SEES_CORRECTION),
+    # The photo again (a retry): the same record, for whoever may add photos here.
+    Op("PUT", "/api/v1/corrections/{correction_id}/photos/{photo_id}", lambda w: {
+        **_correction_photo(w), "data": _PHOTO, "headers": {"Content-Type": "image/jpeg"}},
+       only(("officer", "owner"), 200, c_officer=404, stranger=404)),
+    # A photo never sent: 422 for the unit that reports.
+    Op("POST", "/api/v1/corrections/{correction_id}/reports", lambda w: {
+        **_correction(w, "/reports"), "json": {"id": "6f1c1a52-8a43-4c4e-9d0e-4f1f0c1d2e3f", "note": "Đã sửa",
+                                               "photo_ids": ["0b8f5d0c-55a4-4d5e-8f0a-1c2d3e4f5a6b"]}},
+       only(("officer",), 422, c_officer=404)),
+    # Accepting a report that was never sent: 409 for the reviewers who see it.
+    Op("POST", "/api/v1/corrections/{correction_id}/verification", lambda w: {
+        **_correction(w, "/verification"), "json": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "outcome": "accept"}},
+       only(REVIEWERS, 409, c_admin=404, c_reviewer=404)),
     Op("GET", "/api/v1/audit", lambda w: {"url": f"{API}/audit"}, only(REVIEWERS, 200)),
     Op("GET", "/api/v1/audit/verify", lambda w: {"url": f"{API}/audit/verify"}, only(("admin",), 200)),
     # Last: what changes state for good.

@@ -46,8 +46,10 @@ from inspect_api.api import ID_MAX
 from inspect_api.app import create_app
 from inspect_api.db import db
 from inspect_api.auth.throttle import login_throttle
+from inspect_api.corrections.models import Correction
 from inspect_api.plans.models import InspectionPlan
 from tests import conftest
+from tests.api.review_support import Flow
 from tests.api.input_support import PROBLEM, RawJSON, encode, row_counts
 from tests.api.visit_support import create_visit, my_team, passing_answer, visit_body
 
@@ -210,10 +212,11 @@ class Ids:
     """Rows that exist, by the names of the fields that refer to them, so plausible ids
     reach the services."""
 
-    def __init__(self, demo, visit_id: str, finding_id: str, plan_ids: list[int]):
+    def __init__(self, demo, visit_id: str, finding_id: str, plan_ids: list[int], correction_ids: list[int]):
         units, users = list(demo.units.values()), list(demo.users.values())
         self.by_name = {
             "visit_id": [visit_id], "finding_id": [finding_id], "plan_id": plan_ids,
+            "correction_id": correction_ids,
             "desk_id": list(demo.desk_unit), "desk_ids": list(demo.desk_unit),
             "team_id": list(demo.teams.values()), "org_unit_id": units, "parent_id": units,
             "successor_id": units, "unit_id": units, "user_id": users, "actor_id": users,
@@ -528,10 +531,16 @@ def world(app, seed_snapshot):
     synced = client.put(f"/api/v1/visits/{visit_id}/findings", json={"findings": [answer]},
                         headers=inspector)
     assert synced.status_code == 200, synced.get_json()
+    # An approved visit with a failure, so the corrections' operations reach a real one.
+    headers = {name: {"Authorization": f"Bearer {_login(client, name)['access_token']}"}
+               for name in ("inspector1", "inspector2", "reviewer1")}
+    Flow(client, demo, headers.__getitem__).approved("TQ-TANTRAO", "2026-11-10", {"SEAT-02": "fail"})
     with app.app_context():
         plan_ids = list(db.session.scalars(select(InspectionPlan.id)))
+        correction_ids = list(db.session.scalars(select(Correction.id)))
         db.session.remove()
-    yield Ids(demo, visit_id, answer["id"], plan_ids)
+    assert correction_ids
+    yield Ids(demo, visit_id, answer["id"], plan_ids, correction_ids)
     conftest.empty_database(app)
 
 

@@ -46,11 +46,12 @@ def score(mean, visits=2, critical=0, major=0, minor=0, unit_id=1) -> UnitScore:
 def test_settings_read_and_show_the_config_names():
     config = {"LIST_STAFF_CRITICISM_MAJOR": 1, "LIST_STAFF_CRITICISM_MINOR": 2, "LIST_REPEAT_MONTHS": 12,
               "LIST_UNIT_MIN_SCORE": 70.0, "LIST_UNIT_DOS01_MIN": 90.0, "LIST_UNIT_DOS03_MIN": 100.0,
-              "LIST_COMMEND_MIN_VISITS": 2, "LIST_COMMEND_MIN_SCORE": 95.0, "OTHER": "x"}
+              "LIST_COMMEND_MIN_VISITS": 2, "LIST_COMMEND_MIN_SCORE": 95.0, "LIST_UNIT_CORRECTIONS_MISSED": 1,
+              "OTHER": "x"}
     settings = ListSettings.from_config(config)
     assert settings == SETTINGS
     assert settings.as_settings() == {k: v for k, v in config.items() if k != "OTHER"}
-    assert list(settings.as_settings()) == list(config)[:8]
+    assert list(settings.as_settings()) == list(config)[:9]
 
 
 def test_the_list_modules_know_nothing_of_http():
