@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from ..documents.minutes import RESULT_NAMES, SECTION_NAMES, SEVERITY_NAMES
-from ..documents.render import vn_number
+from ..documents.minutes import RESULT_NAMES, SECTION_NAMES, SEVERITY_NAMES, finding_value
 from ..visits.models import Finding, Visit
 
 STATE_NAMES = {"draft": "Nháp", "submitted": "Chờ thẩm định", "returned": "Đã trả lại",
@@ -61,17 +60,6 @@ class FindingRow:
         return self.failed and self.finding.staff_id is not None
 
 
-def _value(finding: Finding) -> str:
-    value = finding.value
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if finding.criterion.answer_type == "percent":
-        return f"{vn_number(value)} %"
-    return vn_number(value)
-
-
 def _review_notes(visit: Visit) -> dict[uuid.UUID, list[dict[str, Any]]]:
     notes: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for review in visit.reviews:
@@ -97,7 +85,7 @@ def finding_sections(visit: Visit, explanations: dict[uuid.UUID, Any]) -> list[d
             criterion = finding.criterion
             rows.append(FindingRow(
                 finding=finding, number=number, code=criterion.code, text=criterion.text,
-                result=finding.result, result_label=RESULT_NAMES[finding.result], value=_value(finding),
+                result=finding.result, result_label=RESULT_NAMES[finding.result], value=finding_value(finding),
                 severity=criterion.severity, severity_label=SEVERITY_NAMES.get(criterion.severity, ""),
                 official=finding.staff.full_name if finding.staff else "",
                 legal_basis=criterion.legal_basis or "", note=finding.note or "",

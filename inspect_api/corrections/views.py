@@ -1,22 +1,20 @@
 """Corrections: the unit's list and reports, the reviewer's and the inspector's checks,
 the tablet's sync feed, and the photos behind them."""
 
-import datetime as dt
 import uuid
-from typing import BinaryIO, cast
 
 import marshmallow as ma
-from flask import current_app, redirect, request, send_file
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from werkzeug.exceptions import ClientDisconnected
 
-from ..api import BINARY, OCTET_STREAM, request_headers, response_headers
+from ..api import BINARY, OCTET_STREAM, request_headers
 from ..errors import IncompleteUpload
 from ..evidence.images import FORMATS
-from ..evidence.service import UploadLimits, download_target
-from ..evidence.views import SANDBOX_POLICY
+from ..evidence.service import UploadLimits
+from ..evidence.views import PHOTO_RESPONSES, send_photo
 from ..guard import require_role
 from ..pagination import feed_of, feed_response, keyset_page, page_of
 from ..requests import request_origin
@@ -122,31 +120,12 @@ def upload_correction_photo(correction_id: int, photo_id: uuid.UUID):
 
 
 def _download(correction_id: int, photo_id: uuid.UUID, which: str):
-    photo = service.get_photo(current_user, correction_id, photo_id)
-    target = download_target(photo, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
-    if target.url:
-        return redirect(target.url, code=302)
-    response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
-                         download_name=target.filename)
-    response.headers["Content-Security-Policy"] = SANDBOX_POLICY
-    return response
-
-
-def _bytes(*media_types: str) -> dict:
-    return {media: {"schema": BINARY} for media in (*media_types, OCTET_STREAM)}
-
-
-_REDIRECT = {"description": "Redirect to a short-lived presigned URL (object store)",
-             "headers": response_headers("Location")}
+    return send_photo(service.get_photo(current_user, correction_id, photo_id), which)
 
 
 @blp.route("/<int:correction_id>/photos/<uuid:photo_id>/content", methods=["GET"])
 @require_role()
-@blp.doc(responses={
-    "200": {"description": "The photo (local store)", "content": _bytes(*FORMATS),
-            "headers": response_headers("ContentDisposition")},
-    "302": _REDIRECT,
-})
+@blp.doc(responses=PHOTO_RESPONSES["content"])
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def download_correction_photo(correction_id: int, photo_id: uuid.UUID):
     """A correction photo itself: a redirect to a presigned URL valid a few minutes, or the bytes."""
@@ -155,11 +134,7 @@ def download_correction_photo(correction_id: int, photo_id: uuid.UUID):
 
 @blp.route("/<int:correction_id>/photos/<uuid:photo_id>/thumbnail", methods=["GET"])
 @require_role()
-@blp.doc(responses={
-    "200": {"description": "The thumbnail (local store)", "content": _bytes("image/jpeg"),
-            "headers": response_headers("ContentDisposition")},
-    "302": _REDIRECT,
-})
+@blp.doc(responses=PHOTO_RESPONSES["thumbnail"])
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def download_correction_photo_thumbnail(correction_id: int, photo_id: uuid.UUID):
     """The 320 px JPEG thumbnail of a correction photo."""

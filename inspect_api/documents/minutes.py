@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
-def _value(finding: Finding) -> str:
+def finding_value(finding: Finding) -> str:
+    """A finding's answer as printed and shown: text as typed, numbers the Vietnamese
+    way, percentages with their sign."""
     value = finding.value
     if value is None:
         return ""
@@ -77,7 +79,7 @@ def _row(number: int, finding: Finding) -> dict[str, Any]:
         "text": criterion.text,
         "result": RESULT_NAMES[finding.result],
         "failed": finding.result == "fail",
-        "value": _value(finding),
+        "value": finding_value(finding),
         "severity": SEVERITY_NAMES.get(criterion.severity, criterion.severity) if finding.result == "fail" else "",
         "official": finding.staff.full_name if finding.staff else "",
         "legal_basis": criterion.legal_basis or "",

@@ -86,9 +86,14 @@ SANDBOX_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def _download(evidence_id: uuid.UUID, which: str):
-    evidence = service.get_evidence(current_user, evidence_id)
+    return send_photo(service.get_evidence(current_user, evidence_id), which)
+
+
+def send_photo(photo: service.StoredImage, which: str):
+    """The answer for a stored photo (a finding's or a correction's) the caller may read:
+    a redirect to a presigned URL, or the bytes under the sandbox policy."""
     target = service.download_target(
-        evidence, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
+        photo, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
     if target.url:
         return redirect(target.url, code=302)
     # No URL: download_target gave the stream.
@@ -105,15 +110,20 @@ def _bytes(*media_types: str) -> dict:
 
 _REDIRECT = {"description": "Redirect to a short-lived presigned URL (object store)",
              "headers": response_headers("Location")}
+# The OpenAPI answers of a photo's two downloads (the corrections' photos reuse them).
+PHOTO_RESPONSES = {
+    "content": {"200": {"description": "The photo (local store)", "content": _bytes(*FORMATS),
+                        "headers": response_headers("ContentDisposition")},
+                "302": _REDIRECT},
+    "thumbnail": {"200": {"description": "The thumbnail (local store)", "content": _bytes("image/jpeg"),
+                          "headers": response_headers("ContentDisposition")},
+                  "302": _REDIRECT},
+}
 
 
 @blp.route("/evidence/<uuid:evidence_id>/content", methods=["GET"])
 @require_role()
-@blp.doc(responses={
-    "200": {"description": "The photo (local store)", "content": _bytes(*FORMATS),
-            "headers": response_headers("ContentDisposition")},
-    "302": _REDIRECT,
-})
+@blp.doc(responses=PHOTO_RESPONSES["content"])
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def evidence_content(evidence_id: uuid.UUID):
     """The photo itself: a redirect to a presigned URL valid a few minutes, or the bytes."""
@@ -122,11 +132,7 @@ def evidence_content(evidence_id: uuid.UUID):
 
 @blp.route("/evidence/<uuid:evidence_id>/thumbnail", methods=["GET"])
 @require_role()
-@blp.doc(responses={
-    "200": {"description": "The thumbnail (local store)", "content": _bytes("image/jpeg"),
-            "headers": response_headers("ContentDisposition")},
-    "302": _REDIRECT,
-})
+@blp.doc(responses=PHOTO_RESPONSES["thumbnail"])
 @blp.alt_response(503, description="The object store is unavailable; retry later")
 def evidence_thumbnail(evidence_id: uuid.UUID):
     """The 320 px JPEG thumbnail: a redirect to a presigned URL, or the bytes."""
