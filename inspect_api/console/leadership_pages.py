@@ -5,6 +5,7 @@ entries (computed or frozen) in one shape. No queries of their own."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,11 +25,17 @@ ENTRY_TYPE_NAMES = {"unit": "Tập thể", "staff": "Cá nhân"}
 CHART_FONT_SIZE = 11.0
 
 
+def _shown(score: float) -> Decimal:
+    """A score as the page prints it (vn_percent: one decimal, the Decimal's rounding)."""
+    return Decimal(str(score)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+
+
 def trend(current: float | None, previous: float | None) -> dict[str, Any]:
-    """▲/▼ and the difference in points; "mới" when either period has no score."""
+    """▲/▼ and the difference in points; "mới" when either period has no score. The
+    difference of the two scores as printed, so that 100 % and 92,6 % read ▼ 7,4."""
     if current is None or previous is None:
         return {"direction": "new", "text": "mới", "label": "Không có số liệu kỳ trước"}
-    difference = round(current - previous, 1)
+    difference = _shown(current) - _shown(previous)
     points = vn_number(abs(difference))
     if difference > 0:
         return {"direction": "up", "text": f"▲ {points}", "label": f"Tăng {points} điểm so với kỳ trước"}

@@ -7,14 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from docx import Document
 
 from inspect_api.console.leadership_forms import previous_period, quarter_of
+from inspect_api.console.leadership_pages import trend
 from inspect_api.console.pages import today_in_vietnam
-from inspect_api.documents.render import vn_percent
+from inspect_api.documents.render import vn_number, vn_percent
 from tests.api.review_support import Flow
 from tests.conftest import DEMO_PASSWORD
 from tests.console.support import csrf_token, post_form, sign_in
@@ -72,13 +74,21 @@ def test_scores_rank_units_with_trend_chart_and_counts(app, flow, quarter):
     assert vn_percent(minhxuan["mean_score"]) in text  # "9x,x %", a comma before the decimals
     assert "quý IV/2026" in text and "quý III/2026" in text
     # Minh Xuân fell from 100 % in Q3 by exactly the points the API gives; Mỹ Lâm is new.
-    fall = vn_percent(100 - minhxuan["mean_score"]).removesuffix(" %")
+    shown = Decimal(vn_percent(minhxuan["mean_score"]).removesuffix(" %").replace(",", "."))
+    fall = vn_number(Decimal(100) - shown)
     assert f"▼ {fall}" in text and f"Giảm {fall} điểm so với kỳ trước" in text
     assert "mới" in text
     # The chart is drawn on the server, as SVG, with no style attribute for the CSP to refuse.
     assert "<svg" in page and 'role="img"' in page and "Điểm trung bình các đơn vị quý IV/2026" in page
     assert not re.search(r"\sstyle=", page) and "<style" not in page and "<script" not in page
     assert "/console/scores/export.pdf?from=01/10/2026&amp;to=31/12/2026" in page
+
+
+def test_the_trend_is_the_difference_of_the_printed_scores():
+    assert trend(92.65, 100.0)["text"] == "▼ 7,4"  # 92,6 % printed: not 7,35 rounded to 7,3
+    assert trend(98.5, 95.25)["text"] == "▲ 3,3"
+    assert trend(80.0, 80.04)["text"] == "= 0" and trend(80.0, None)["text"] == "mới"
+    assert trend(None, 80.0)["direction"] == "new"
 
 
 def test_quarter_presets_and_the_previous_period():
