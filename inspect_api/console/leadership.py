@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 
 from ..db import db
-from ..documents.list_export import LIST_FORMATS, list_file
+from ..documents.list_export import LIST_FORMATS, PDF_MIMETYPE, XLSX_MIMETYPE, list_file
 from ..documents.scores import scores_document
 from ..errors import Invalid, NotFound
 from ..org.service import get_desk, get_org_unit
@@ -28,7 +28,7 @@ from ..reports.models import LIST_KINDS
 from ..requests import request_origin
 from ..reviews.queue import QueueFilters, review_overview
 from . import session
-from .leadership_forms import (PeriodError, day_text, freeze_form, list_kind, period_from_args,
+from .leadership_forms import (Period, PeriodError, day_text, freeze_form, list_kind, period_from_args,
                                previous_period)
 from .leadership_pages import LIST_KIND_TITLES, kind_name, list_entries, ranked_with_trend, scores_chart
 from .pages import today_in_vietnam
@@ -51,6 +51,14 @@ def _settings() -> ListSettings:
     return ListSettings.from_config(current_app.config)
 
 
+def _with_previous(user, period: Period, org_unit_id: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The period's scores and those of the period before it (same length), each from
+    the service call the API makes, for the trend."""
+    before_from, before_to = previous_period(period.date_from, period.date_to)
+    return (service.scores(user, period.service_args(org_unit_id=org_unit_id)),
+            service.scores(user, {"date_from": before_from, "date_to": before_to, "org_unit_id": org_unit_id}))
+
+
 def _period_or_page(template: str, **context: Any):
     """The period from the query string; on a bad one, `template` with the chooser's
     errors and what was typed (422), never an error page for a mistyped date."""
@@ -70,9 +78,7 @@ def scores(user):
     period, failed = _period_or_page("console/scores.html")
     if period is None:
         return failed
-    data = service.scores(user, period.service_args())
-    before_from, before_to = previous_period(period.date_from, period.date_to)
-    before = service.scores(user, {"date_from": before_from, "date_to": before_to})
+    data, before = _with_previous(user, period)
     return render_template(
         "console/scores.html", period=period, data=data, typed=period.args(), period_errors={},
         units=ranked_with_trend(data["units"], before["units"]),
@@ -89,11 +95,10 @@ def scores_export(user, file_format: str):
     data = service.scores(user, period.service_args())
     if file_format == "pdf":
         document = scores_document(data, _settings())
-        return current_app.response_class(document.content, mimetype="application/pdf",
+        return current_app.response_class(document.content, mimetype=PDF_MIMETYPE,
                                           headers={"Content-Disposition": document.content_disposition})
     workbook = scores_workbook(data)
-    return _send_path(workbook.path, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      workbook.content_disposition)
+    return _send_path(workbook.path, XLSX_MIMETYPE, workbook.content_disposition)
 
 
 def _row(rows: list[dict[str, Any]], row_id: int) -> dict[str, Any] | None:
@@ -103,24 +108,16 @@ def _row(rows: list[dict[str, Any]], row_id: int) -> dict[str, Any] | None:
 @blp.get("/scores/units/<int:unit_id>")
 @session.signed_in(*READERS)
 def unit_scores(user, unit_id: int):
-    period, failed = _period_or_page("console/scores_unit.html", unit=None)
+    org_unit = get_org_unit(user, unit_id)  # 404 outside the subtree, whatever the period
+    period, failed = _period_or_page("console/scores_unit.html", org_unit=org_unit, unit=None)
     if period is None:
         return failed
-    # org_unit_id outside the user's subtree: the service's 404, as the API's.
-    data = service.scores(user, period.service_args(org_unit_id=unit_id))
-    before_from, before_to = previous_period(period.date_from, period.date_to)
-    before = service.scores(user, {"date_from": before_from, "date_to": before_to, "org_unit_id": unit_id})
+    data, before = _with_previous(user, period, unit_id)
     units = ranked_with_trend(data["units"], before["units"])
-    unit = _row(units, unit_id)
     return render_template(
         "console/scores_unit.html", period=period, data=data, typed=period.args(), period_errors={},
-        unit=unit, unit_name=_unit_name(user, unit_id, unit), children=[u for u in units if u["id"] != unit_id],
+        org_unit=org_unit, unit=_row(units, unit_id), children=[u for u in units if u["id"] != unit_id],
         desks=ranked_with_trend(data["desks"], before["desks"]), previous_label=before["period"])
-
-
-def _unit_name(user, unit_id: int, row: dict[str, Any] | None) -> str:
-    # A unit without approved visits in the period has no score row.
-    return row["name"] if row is not None else get_org_unit(user, unit_id).name
 
 
 @blp.get("/scores/desks/<int:desk_id>")
@@ -130,10 +127,7 @@ def desk_scores(user, desk_id: int):
     period, failed = _period_or_page("console/scores_desk.html", desk=desk, score=None, overview=None)
     if period is None:
         return failed
-    data = service.scores(user, period.service_args(org_unit_id=desk.org_unit_id))
-    before_from, before_to = previous_period(period.date_from, period.date_to)
-    before = service.scores(user, {"date_from": before_from, "date_to": before_to,
-                                   "org_unit_id": desk.org_unit_id})
+    data, before = _with_previous(user, period, desk.org_unit_id)
     score = _row(ranked_with_trend(data["desks"], before["desks"]), desk_id)
     try:
         page = max(1, int(request.args.get("page", "1")))

@@ -179,6 +179,8 @@ def test_another_subtree_is_a_404_page(app, flow, demo, quarter):
         response = console.get(path, query_string=Q4)
         assert response.status_code == 404, path
         assert "Không tìm thấy" in response.text and '<html lang="vi">' in response.text
+    # Scope before the period: a mistyped date shows no form for another subtree's unit.
+    assert console.get(f"/console/scores/units/{demo.units['TQ-MINHXUAN']}?from=x&to=y").status_code == 404
     # Their own scores hold only their own unit.
     page = _text(console.get("/console/scores", query_string=Q4).text)
     assert "Phường Mỹ Lâm" in page and "Phường Minh Xuân" not in page
