@@ -118,6 +118,16 @@ def main() -> int:
              "/console/queue?state=all&critical=true", f"/console/visits/{waiting}",
              f"/console/visits/{visits['mylam-2026-11-05']}", f"/console/evidence/{photo}",
              "/console/explanations"]
+    # The leadership pages (reviewers read them too): a quarter of the showcase visits.
+    with app.app_context():
+        from inspect_api.org.models import Desk, OrgUnit
+
+        unit = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "TQ-MINHXUAN"))
+        desk = db.session.scalar(select(Desk.id).where(Desk.org_unit_id == unit))
+    quarter = "from=01/10/2026&to=31/12/2026"
+    pages += [f"/console/scores?{quarter}", f"/console/scores/units/{unit}?{quarter}",
+              f"/console/scores/desks/{desk}?{quarter}", f"/console/lists?kind=criticism&{quarter}",
+              f"/console/lists?kind=commendation&{quarter}", "/console/lists/frozen"]
     print(f"demo data, PostgreSQL, {args.repeat} requests each, as reviewer1:")
     rows = [("/console/sign-in", *measure(app.test_client(), "/console/sign-in", args.repeat))]
     ok = report(rows + [(path, *measure(client, path, args.repeat)) for path in pages], 150)

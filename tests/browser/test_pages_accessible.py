@@ -31,6 +31,24 @@ def seeded(client, demo, login):
     return waiting
 
 
+@pytest.fixture
+def reported(client, demo, login):
+    """Called once the reviewer's pages are checked (one of which is the empty approved
+    queue): an approved visit with failures in Q4/2026 and a criticism list frozen from
+    it; the ids the leadership pages need."""
+
+    def make() -> dict:
+        flow = Flow(client, demo, login)
+        visit = flow.approved("TQ-HAGIANG1", "2026-11-12", {"SEAT-02": "fail", "CON-01": "fail"})
+        r = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
+            "kind": "criticism", "from": "2026-10-01", "to": "2026-12-31", "document_number": "125/TTr-SNV",
+            "document_date": "2026-12-21", "signer_name": "Nguyễn Văn An"})
+        assert r.status_code == 201, r.get_json()
+        return {"unit": demo.units["TQ-HAGIANG1"], "desk": visit.desk_id, "list": r.get_json()["id"]}
+
+    return make
+
+
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [f"{page.url} {v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
@@ -43,7 +61,7 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("viewport", [OFFICE_PC, TABLET], ids=["1366x768", "768x1024"])
-def test_every_page_passes_axe_and_fits(new_page, seeded, viewport):
+def test_every_page_passes_axe_and_fits(new_page, seeded, reported, viewport):
     page = new_page(viewport)
     blocked: list[str] = []
     page.on("console", lambda message: blocked.append(message.text)
@@ -72,7 +90,21 @@ def test_every_page_passes_axe_and_fits(new_page, seeded, viewport):
     sign_in(page, "inspector1")
     check("/console/")
     page.get_by_role("button", name="Đăng xuất").click()
+    made = reported()
     sign_in(page, "leader.view", DEMO_PASSWORD + "-leader.view")
     check("/console/queue")
+    q4 = "from=01/10/2026&to=31/12/2026"
+    check(f"/console/scores?{q4}")  # the chart, the ranking, the trend
+    check("/console/scores?from=31/02/2026&to=01/01/2026")  # the chooser's errors
+    check(f"/console/scores/units/{made['unit']}?{q4}")
+    check(f"/console/scores/desks/{made['desk']}?{q4}")
+    check(f"/console/lists?kind=criticism&{q4}")
+    page.get_by_text("Kết quả kiểm tra làm căn cứ").first.click()  # an entry's findings open
+    page.get_by_role("button", name="Chốt danh sách").click()  # the freeze form's errors
+    page.get_by_text("Hãy nhập họ tên người ký.").wait_for()
+    check()
+    check(f"/console/lists?kind=commendation&{q4}")  # the empty list
+    check("/console/lists/frozen")
+    check(f"/console/lists/frozen/{made['list']}")
     assert problems == []
     assert blocked == []

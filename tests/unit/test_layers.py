@@ -34,6 +34,8 @@ EDGE_MODULES = {
     # The web console: session sign-in, pages, forms and their wiring.
     "inspect_api.console.setup", "inspect_api.console.session", "inspect_api.console.views",
     "inspect_api.console.forms", "inspect_api.console.pages",
+    "inspect_api.console.leadership", "inspect_api.console.leadership_forms",
+    "inspect_api.console.leadership_pages",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
