@@ -34,6 +34,7 @@ EDGE_MODULES = {
     # The web console: session sign-in, pages, forms and their wiring.
     "inspect_api.console.setup", "inspect_api.console.session", "inspect_api.console.views",
     "inspect_api.console.forms", "inspect_api.console.pages",
+    "inspect_api.console.administration", "inspect_api.console.admin_forms",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
