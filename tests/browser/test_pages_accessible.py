@@ -42,8 +42,23 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
+def check_administration(page, demo, check) -> None:
+    """The administration pages (console/administration.py), a refused form among them."""
+    desk = next(iter(demo.staff_by_desk))
+    for path in ("/console/admin/accounts", "/console/admin/accounts/new",
+                 f"/console/admin/accounts/{demo.users['inspector1']}", "/console/admin/teams",
+                 f"/console/admin/teams/{demo.teams['Đoàn kiểm tra số 1']}", "/console/admin/staff",
+                 "/console/admin/staff/new", f"/console/admin/staff/{demo.staff_by_desk[desk][0]}",
+                 "/console/admin/desks", "/console/admin/desks/new", f"/console/admin/desks/{desk}"):
+        check(path)
+    page.get_by_label("Vĩ độ").fill("200")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.get_by_text("Vĩ độ phải từ -90 đến 90.").wait_for()
+    check()
+
+
 @pytest.mark.parametrize("viewport", [OFFICE_PC, TABLET], ids=["1366x768", "768x1024"])
-def test_every_page_passes_axe_and_fits(new_page, seeded, viewport):
+def test_every_page_passes_axe_and_fits(new_page, seeded, viewport, demo):
     page = new_page(viewport)
     blocked: list[str] = []
     page.on("console", lambda message: blocked.append(message.text)
@@ -74,5 +89,8 @@ def test_every_page_passes_axe_and_fits(new_page, seeded, viewport):
     page.get_by_role("button", name="Đăng xuất").click()
     sign_in(page, "leader.view", DEMO_PASSWORD + "-leader.view")
     check("/console/queue")
+    page.get_by_role("button", name="Đăng xuất").click()
+    sign_in(page, "admin")
+    check_administration(page, demo, check)
     assert problems == []
     assert blocked == []
