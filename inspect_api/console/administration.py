@@ -212,6 +212,19 @@ def team_member_remove(user, team_id: int, member_id: int):
     return redirect(url_for("console.team", team_id=team_id), code=303)
 
 
+@blp.post("/admin/teams/<int:team_id>/leader")
+@ADMIN
+def team_leader(user, team_id: int):
+    try:
+        data = load_form(TeamMemberSchema(), request.form)
+        plans_service.update_team(user, plans_service.get_team(user, team_id), {"leader_id": data["user_id"]},
+                                  origin=request_origin())
+    except REFUSED as error:
+        return _team_page(user, team_id, errors=_refused(error), status=error.status)
+    flash("Đã đổi trưởng đoàn.", "success")
+    return redirect(url_for("console.team", team_id=team_id), code=303)
+
+
 # --- staff ---------------------------------------------------------------------------
 
 @blp.get("/admin/staff")

@@ -326,13 +326,21 @@ def test_add_and_remove_an_inspector(admin, demo, client, login):
     bearer = {"Authorization": f"Bearer {me.get_json()['access_token']}"}
     assert [t["id"] for t in client.get("/api/v1/auth/me", headers=bearer).get_json()["teams"]] == [team]
 
-    # The leader cannot be removed while leading; the new member can.
+    # The leader cannot be removed while leading.
     refused = post_form(admin, path, f"{path}/members/{demo.users['inspector1']}/remove", {}, expect=422)
     assert "Trưởng đoàn phải là thành viên của đoàn." in refused.text
-    post_form(admin, path, f"{path}/members/{new_id}/remove", {}, expect=303)
-    assert client.get(f"/api/v1/teams/{team}", headers=login("admin")).get_json()["member_ids"] == [
-        demo.users["inspector1"]]
-    assert [e["action"] for e in audit(client, login, "team", team)][:2] == ["update", "update"]
+    # Once another member leads, the former leader can go.
+    post_form(admin, path, f"{path}/leader", {"user_id": new_id}, expect=303)
+    assert "Đã đổi trưởng đoàn." in admin.get(path).text
+    post_form(admin, path, f"{path}/members/{demo.users['inspector1']}/remove", {}, expect=303)
+    api_team = client.get(f"/api/v1/teams/{team}", headers=login("admin")).get_json()
+    assert (api_team["member_ids"], api_team["leader_id"]) == ([new_id], new_id)
+    refused = post_form(admin, path, f"{path}/members/{new_id}/remove", {}, expect=422)
+    assert "Đoàn phải còn ít nhất một thành viên." in refused.text
+    events = audit(client, login, "team", team)
+    assert [e["action"] for e in events][:3] == ["update", "update", "update"]
+    assert events[0]["before"]["member_ids"] == [demo.users["inspector1"], new_id]
+    assert events[0]["after"]["member_ids"] == [new_id]
     # Someone who is not an inspector in scope is refused.
     refused = post_form(admin, path, f"{path}/members", {"user_id": demo.users["reviewer1"]}, expect=422)
     assert "Không phải kiểm tra viên trong phạm vi" in refused.text
