@@ -116,8 +116,12 @@ def account_new(user):
 def _account_page(user, account_id: int, *, typed: dict[str, str] | None = None,
                   errors: dict[str, str] | None = None, status: int = 200):
     account = accounts_service.get_user(user, account_id)
+    units = _unit_choices(user)
+    if account.org_unit_id not in {unit_id for unit_id, _ in units}:
+        # A unit abolished since: offered as it is, or saving the name would move the account.
+        units.insert(0, (account.org_unit_id, f"{account.org_unit.name} (đã hết hiệu lực)"))
     return render_template("console/admin/account.html", account=account, typed=typed or {}, errors=errors or {},
-                           units=_unit_choices(user)), status
+                           units=units), status
 
 
 @blp.get("/admin/accounts/<int:account_id>")

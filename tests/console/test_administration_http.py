@@ -255,6 +255,18 @@ def test_change_role_and_unit(admin, demo, client, login):
     assert event["after"]["token_version"] == event["before"]["token_version"] + 1
 
 
+def test_an_account_of_an_abolished_unit_keeps_its_unit_when_renamed(admin, demo, client, login):
+    user_id = demo.users["inspector2"]
+    former = demo.units["TQ-OLD-SONDUONG-TANTRAO"]
+    assert client.patch(f"/api/v1/users/{user_id}", headers=login("admin"), json={"org_unit_id": former}
+                        ).status_code == 200
+    path = f"/console/admin/accounts/{user_id}"
+    assert f'<option value="{former}" selected>' in admin.get(path).text
+    assert f'<option value="{former}"' not in admin.get("/console/admin/accounts/new").text
+    post_form(admin, path, path, {"full_name": "Tên Mới", "role": "inspector", "org_unit_id": former}, expect=303)
+    assert client.get(f"/api/v1/users/{user_id}", headers=login("admin")).get_json()["org_unit_id"] == former
+
+
 def test_disabling_an_account_ends_its_console_session_and_api_token(admin, demo, app, client, login):
     reviewer = app.test_client()
     sign_in(reviewer, "reviewer1")
