@@ -128,6 +128,17 @@ def test_other_roles_get_403(client, demo, username):
     assert count(client.application, User, User.active.is_(False)) == 0
 
 
+def test_every_administration_route_is_for_admins_only(client, demo, app):
+    sign_in(client, "reviewer1")
+    token = csrf_token(client.get("/console/queue").text)
+    routes = [(method, re.sub(r"<int:\w+>", "1", rule.rule)) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/console/admin/") for method in rule.methods - {"HEAD", "OPTIONS"}]
+    assert len(routes) >= 20
+    for method, path in routes:
+        response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+        assert response.status_code == 403, (method, path, response.status_code)
+
+
 def test_another_subtrees_records_are_404_pages(ward_admin, demo, app):
     other_desk = desk_id(demo, "TQ-MYLAM")
     other_staff = demo.staff_by_desk[other_desk][0]
