@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from argon2 import PasswordHasher
 from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import Origin, record, username_tag
 from ..db import db, utcnow
@@ -141,7 +142,8 @@ def list_users(actor: User, *, role: str | None = None, org_unit_id: int | None 
     if active is not None:
         query = query.where(User.active.is_(active))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    users = db.session.scalars(query.join(User.org_unit).order_by(OrgUnit.path, User.username)
+    users = db.session.scalars(query.join(User.org_unit).options(selectinload(User.org_unit))
+                               .order_by(OrgUnit.path, User.username)
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(users), total
 

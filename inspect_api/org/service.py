@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import Origin, record, snapshot
 from ..scoping import Actor, in_subtree, unit_in_subtree
@@ -167,7 +168,7 @@ def list_desks(actor: Actor, *, org_unit_id: int | None = None, active: bool | N
         query = query.where(Desk.org_unit_id == org_unit_id)
     if active is not None:
         query = query.where(Desk.active.is_(active))
-    return list(db.session.scalars(query.order_by(OrgUnit.path, Desk.name)))
+    return list(db.session.scalars(query.options(selectinload(Desk.org_unit)).order_by(OrgUnit.path, Desk.name)))
 
 
 def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
@@ -254,6 +255,7 @@ def list_staff(actor: Actor, *, desk_id: int | None = None, org_unit_id: int | N
         query = query.where(Staff.active.is_(active))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     staff = db.session.scalars(query.outerjoin(Staff.desk).order_by(Desk.name, Staff.full_name, Staff.id)
+                               .options(selectinload(Staff.desk), selectinload(Staff.org_unit))
                                .offset((page - 1) * per_page).limit(per_page))
     return list(staff), total
 
