@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_PASSWORD_LENGTH = 10
+# Letters and digits a person reads off a screen and types without mixing them up
+# (no 0/O, 1/l/I).
+_READABLE = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def password_hasher(config: Mapping[str, Any]) -> PasswordHasher:
@@ -38,3 +42,9 @@ def needs_rehash(hasher: PasswordHasher, password_hash: str) -> bool:
 def burn_time(hasher: PasswordHasher, password: str) -> None:
     """Spend one hash's time on an unknown username, so timing does not reveal it."""
     hasher.hash(password)
+
+
+def generated_password() -> str:
+    """A new random password (about 83 bits) in three groups of five, for an administrator
+    to hand over once: the person changes it after signing in."""
+    return "-".join("".join(secrets.choice(_READABLE) for _ in range(5)) for _ in range(3))

@@ -6,16 +6,18 @@ from datetime import timedelta
 from typing import Any, cast
 
 from argon2 import PasswordHasher
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import Origin, record, username_tag
 from ..db import db, utcnow
 from ..errors import Invalid, NotFound, Unauthorized
 from ..org.models import OrgUnit
 from ..services import flush_or_conflict, invalid_field
-from ..scoping import unit_in_subtree
+from ..scoping import in_subtree, unit_in_subtree
 from .models import RevokedSession, User
-from .passwords import MIN_PASSWORD_LENGTH, burn_time, hash_password, needs_rehash, verify_password
+from .passwords import (MIN_PASSWORD_LENGTH, burn_time, generated_password, hash_password, needs_rehash,
+                        verify_password)
 
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."
 
@@ -128,6 +130,24 @@ def create_user(actor: User | None, data: dict[str, Any], *, hasher: PasswordHas
     return user
 
 
+def list_users(actor: User, *, role: str | None = None, org_unit_id: int | None = None,
+               active: bool | None = None, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
+    """One page of the accounts in the actor's subtree (by unit, then name) and how many
+    match in all; None filters nothing."""
+    query = select(User).where(in_subtree(User.org_unit_id, actor))
+    if role is not None:
+        query = query.where(User.role == role)
+    if org_unit_id is not None:
+        query = query.where(User.org_unit_id == org_unit_id)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    users = db.session.scalars(query.join(User.org_unit).options(selectinload(User.org_unit))
+                               .order_by(OrgUnit.path, User.username)
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(users), total
+
+
 def get_user(actor: User, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not unit_in_subtree(user.org_unit, actor):
@@ -139,6 +159,7 @@ def update_user(actor: User | None, user: User, data: dict[str, Any], *, hasher:
                 origin: Origin | None = None) -> User:
     """Change an account. Disabling it, or changing its role or password, ends every
     session it has (token_version goes up)."""
+    _check_not_locking_out(actor, user, data)
     before = user_snapshot(user)
     ends_sessions = False
     if "full_name" in data:
@@ -165,6 +186,27 @@ def update_user(actor: User | None, user: User, data: dict[str, Any], *, hasher:
                actor_username=None if actor else "cli", origin=origin)
     db.session.commit()
     return user
+
+
+def _check_not_locking_out(actor: User | None, user: User, data: dict[str, Any]) -> None:
+    """An administrator may not disable their own account nor change its role or unit:
+    one slip would leave them (or, for the last admin of a unit, everyone) without
+    administration. Another admin of the same or a higher unit can do it."""
+    if actor is None or actor.id != user.id:
+        return
+    for field, current in (("active", True), ("role", user.role), ("org_unit_id", user.org_unit_id)):
+        if field in data and data[field] != current:
+            raise invalid_field(field, "Không thể thay đổi với chính tài khoản của mình.",
+                                detail="Bạn không thể tự khóa, tự đổi vai trò hay đơn vị của tài khoản "
+                                       "mình; hãy nhờ một quản trị viên khác.")
+
+
+def reset_password(actor: User, user: User, *, hasher: PasswordHasher, origin: Origin | None = None) -> str:
+    """Give the account a new generated password, returned once for the administrator to
+    hand over; every session of the account ends."""
+    password = generated_password()
+    update_user(actor, user, {"password": password}, hasher=hasher, origin=origin)
+    return password
 
 
 def change_own_password(user: User, current_password: str, new_password: str, *,

@@ -46,5 +46,10 @@ def init_console(app: Flask) -> None:
     from . import leadership  # noqa: F401 - its routes join blp before it is registered
     from .views import blp
 
+    # Feature modules add their routes to the blueprint before it is registered. Imported
+    # here, not at the bottom of views.py: they import views (for `blp`), and the wiring
+    # step is where the app is assembled anyway.
+    from . import administration  # noqa: F401
+
     app.register_blueprint(blp)
     app.add_url_rule("/", "console_root", lambda: redirect(url_for("console.home")))

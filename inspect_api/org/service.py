@@ -6,13 +6,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..audit.service import Origin, record, snapshot
 from ..scoping import Actor, in_subtree, unit_in_subtree
 from ..db import db
 from ..errors import NotFound
 from ..services import apply_changes, flush_or_conflict, invalid_field
+from ..timezone import VIETNAM_TZ
 from ..sync import Cursor, Feed, FeedPage, lock_before_move, pull
 from .models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
 
@@ -60,6 +62,14 @@ def pull_org_units(actor: Actor, filters: dict[str, Any], cursor: Cursor | None,
         conditions += [or_(OrgUnit.valid_from.is_(None), OrgUnit.valid_from <= day),
                        or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day)]
     return pull(ORG_UNIT_FEED, actor, conditions, filters, cursor, per_page)
+
+
+def current_units(actor: Actor, on: dt.date | None = None) -> list[OrgUnit]:
+    """The units of the actor's subtree in force on `on` (default today), in tree order:
+    what an administrator may pick as an account's, desk's or staff member's unit."""
+    day = on or dt.datetime.now(VIETNAM_TZ).date()
+    return list(db.session.scalars(org_unit_scope(actor).where(
+        or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day)).order_by(OrgUnit.path)))
 
 
 def get_org_unit(actor: Actor, unit_id: int) -> OrgUnit:
@@ -151,6 +161,16 @@ def get_desk(actor: Actor, desk_id: int) -> Desk:
     return desk
 
 
+def list_desks(actor: Actor, *, org_unit_id: int | None = None, active: bool | None = None) -> list[Desk]:
+    """The desks of the actor's subtree (one unit's when given), by unit, then name."""
+    query = desk_scope(actor).join(Desk.org_unit)
+    if org_unit_id is not None:
+        query = query.where(Desk.org_unit_id == org_unit_id)
+    if active is not None:
+        query = query.where(Desk.active.is_(active))
+    return list(db.session.scalars(query.options(selectinload(Desk.org_unit)).order_by(OrgUnit.path, Desk.name)))
+
+
 def _desk_defaults(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items()
               if k != "location" and not (k in {"opens_at", "closes_at"} and v is None)}
@@ -222,6 +242,24 @@ def get_staff(actor: Actor, staff_id: int) -> Staff:
     return staff
 
 
+def list_staff(actor: Actor, *, desk_id: int | None = None, org_unit_id: int | None = None,
+               active: bool | None = True, page: int = 1, per_page: int = 50) -> tuple[list[Staff], int]:
+    """One page of the staff of the actor's subtree (serving ones by default), by desk,
+    then name, and how many match in all."""
+    query = staff_scope(actor)
+    if desk_id is not None:
+        query = query.where(Staff.desk_id == desk_id)
+    if org_unit_id is not None:
+        query = query.where(Staff.org_unit_id == org_unit_id)
+    if active is not None:
+        query = query.where(Staff.active.is_(active))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    staff = db.session.scalars(query.outerjoin(Staff.desk).order_by(Desk.name, Staff.full_name, Staff.id)
+                               .options(selectinload(Staff.desk), selectinload(Staff.org_unit))
+                               .offset((page - 1) * per_page).limit(per_page))
+    return list(staff), total
+
+
 def _check_staff_desk(actor: Actor | None, desk_id: int | None) -> None:
     """A desk in scope. It may belong to another unit than the person's: departments
     second staff to the provincial service centre's counters."""
@@ -254,5 +292,21 @@ def update_staff(actor: Actor, staff: Staff, data: dict[str, Any], *, origin: Or
         flush_or_conflict("employee_code", "Mã cán bộ đã tồn tại.")
         record("update", "staff", staff.id, actor=actor, before=before,
                after=staff_snapshot(staff), origin=origin)
+    db.session.commit()
+    return staff
+
+
+def mark_staff_left(actor: Actor, staff: Staff, left_on: dt.date, *, origin: Origin | None = None) -> Staff:
+    """Record that a staff member left on `left_on` (not in the future): they stop being
+    offered to the tablets (which get a tombstone), and the audit event keeps the date."""
+    if left_on > dt.datetime.now(VIETNAM_TZ).date():
+        raise invalid_field("left_on", "Ngày nghỉ không được sau hôm nay.")
+    if not staff.active:
+        raise invalid_field("left_on", "Cán bộ này đã được ghi nhận nghỉ.")
+    before = staff_snapshot(staff)
+    staff.active = False
+    db.session.flush()
+    record("update", "staff", staff.id, actor=actor, before=before,
+           after={**staff_snapshot(staff), "left_on": left_on.isoformat()}, origin=origin)
     db.session.commit()
     return staff

@@ -173,6 +173,38 @@ def update_team(actor: User, team: Team, data: dict[str, Any], *, origin: Origin
     return team
 
 
+def teams_in_scope(actor: User) -> list[Team]:
+    """The teams of every plan the actor sees (plans of a higher unit included, which the
+    actor may read but not change), newest plan first."""
+    return list(db.session.scalars(
+        select(Team).join(Team.plan).where(InspectionPlan.id.in_(plan_scope(actor).with_only_columns(
+            InspectionPlan.id))).options(selectinload(Team.members), selectinload(Team.plan))
+        .order_by(InspectionPlan.starts_on.desc(), InspectionPlan.id, Team.name, Team.id)))
+
+
+def can_manage_team(actor: User, team: Team) -> bool:
+    return unit_in_subtree(team.plan.org_unit, actor)
+
+
+def add_team_member(actor: User, team: Team, user_id: int, *, origin: Origin | None = None) -> Team:
+    """Add an inspector of the actor's subtree to the team (update_team's rules)."""
+    _require_manageable(actor, team.plan)
+    if user_id in team.member_ids:
+        raise invalid_field("member_ids", "Người này đã là thành viên của đoàn.")
+    return update_team(actor, team, {"member_ids": [*team.member_ids, user_id]}, origin=origin)
+
+
+def remove_team_member(actor: User, team: Team, user_id: int, *, origin: Origin | None = None) -> Team:
+    """Take a member off the team; the leader must first be replaced, and a team keeps at
+    least one member (as the API's schema requires)."""
+    _require_manageable(actor, team.plan)
+    if user_id not in team.member_ids:
+        raise invalid_field("member_ids", "Người này không phải thành viên của đoàn.")
+    if len(team.members) == 1:
+        raise invalid_field("member_ids", "Đoàn phải còn ít nhất một thành viên.")
+    return update_team(actor, team, {"member_ids": [m for m in team.member_ids if m != user_id]}, origin=origin)
+
+
 def teams_of(user: User) -> list[dict[str, Any]]:
     """The teams a user belongs to, with what the tablet needs to sync."""
     teams = db.session.scalars(

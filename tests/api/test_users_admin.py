@@ -207,3 +207,22 @@ def test_anonymous_gets_401(client, demo):
     for response in (client.get(USERS), client.post(USERS, json=new_user(demo)),
                      client.get(f"{USERS}/{demo.users['admin']}")):
         assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "leader"}, {"org_unit_id": "TQ-SNV"}])
+def test_an_admin_cannot_lock_out_their_own_account(client, demo, login, change):
+    """One slip would leave the unit without administration; another admin can do it."""
+    if "org_unit_id" in change:
+        change = {"org_unit_id": demo.units[change["org_unit_id"]]}
+    me = f"{USERS}/{demo.users['admin']}"
+    body = assert_problem(client.patch(me, headers=login("admin"), json=change), 422)
+    assert list(body["errors"]["json"]) == list(change)
+    assert "tự khóa" in body["detail"]
+    account = client.get(me, headers=login("admin")).get_json()
+    assert account["active"] is True and account["role"] == "admin" and account["org_unit"]["code"] == "TQ"
+    # The same change by another admin of the province is allowed.
+    client.post(USERS, headers=login("admin"), json=new_user(demo, username="admin.hai", role="admin"))
+    other = login("admin.hai", "mat-khau-du-dai")
+    assert client.patch(me, headers=other, json=change).status_code == 200
+    # (Put back, for the other parameters.)
+    assert client.patch(f"{USERS}/{demo.users['admin']}", headers=other, json={"active": True}).status_code == 200

@@ -60,21 +60,39 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-@pytest.mark.parametrize("viewport", [OFFICE_PC, TABLET], ids=["1366x768", "768x1024"])
-def test_every_page_passes_axe_and_fits(new_page, seeded, reported, viewport):
-    page = new_page(viewport)
-    blocked: list[str] = []
-    page.on("console", lambda message: blocked.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    problems: list[str] = []
+class Checker:
+    """One browser page, the problems found on each page checked with it, and the
+    Content-Security-Policy violations the browser reported."""
 
-    def check(path: str | None = None) -> None:
+    def __init__(self, page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        self.blocked: list[str] = []
+        page.on("console", lambda message: self.blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
+
+    def __call__(self, path: str | None = None) -> None:
         if path:
-            page.goto(path)
-        problems.extend(serious_violations(page))
-        if overflow(page) > 0:
-            problems.append(f"{page.url}: {overflow(page)} px wider than the window")
+            self.page.goto(path)
+        self.problems.extend(serious_violations(self.page))
+        if overflow(self.page) > 0:
+            self.problems.append(f"{self.page.url}: {overflow(self.page)} px wider than the window")
 
+    def assert_clean(self) -> None:
+        assert self.problems == []
+        assert self.blocked == []
+
+
+# One test per part of the console, each at both sizes, so pytest-xdist can spread them.
+@pytest.fixture(params=[OFFICE_PC, TABLET], ids=["1366x768", "768x1024"])
+def check(request, new_page):
+    checker = Checker(new_page(request.param))
+    yield checker
+    checker.assert_clean()
+
+
+def test_review_pages_pass_axe_and_fit(check, seeded):
+    page = check.page
     check("/console/sign-in")
     sign_in(page, "reviewer1")
     check("/console/queue")
@@ -89,7 +107,10 @@ def test_every_page_passes_axe_and_fits(new_page, seeded, reported, viewport):
     page.get_by_role("button", name="Đăng xuất").click()
     sign_in(page, "inspector1")
     check("/console/")
-    page.get_by_role("button", name="Đăng xuất").click()
+
+
+def test_leadership_pages_pass_axe_and_fit(check, seeded, reported):
+    page = check.page
     made = reported()
     sign_in(page, "leader.view", DEMO_PASSWORD + "-leader.view")
     check("/console/queue")
@@ -106,5 +127,19 @@ def test_every_page_passes_axe_and_fits(new_page, seeded, reported, viewport):
     check(f"/console/lists?kind=commendation&{q4}")  # the empty list
     check("/console/lists/frozen")
     check(f"/console/lists/frozen/{made['list']}")
-    assert problems == []
-    assert blocked == []
+
+
+def test_administration_pages_pass_axe_and_fit(check, demo):
+    page = check.page
+    sign_in(page, "admin")
+    desk = next(iter(demo.staff_by_desk))
+    for path in ("/console/admin/accounts", "/console/admin/accounts/new",
+                 f"/console/admin/accounts/{demo.users['inspector1']}", "/console/admin/teams",
+                 f"/console/admin/teams/{demo.teams['Đoàn kiểm tra số 1']}", "/console/admin/staff",
+                 "/console/admin/staff/new", f"/console/admin/staff/{demo.staff_by_desk[desk][0]}",
+                 "/console/admin/desks", "/console/admin/desks/new", f"/console/admin/desks/{desk}"):
+        check(path)
+    page.get_by_label("Vĩ độ").fill("200")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.get_by_text("Vĩ độ phải từ -90 đến 90.").wait_for()  # a refused form
+    check()

@@ -36,6 +36,7 @@ EDGE_MODULES = {
     "inspect_api.console.forms", "inspect_api.console.pages",
     "inspect_api.console.leadership", "inspect_api.console.leadership_forms",
     "inspect_api.console.leadership_pages",
+    "inspect_api.console.administration", "inspect_api.console.admin_forms",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
