@@ -27,13 +27,14 @@ run: install
 	$(BIN)/flask seed demo
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-## Run the whole test suite on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL is set.
+## Run the whole test suite on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL is set
+## (there without the tests marked `once`: printed documents, browser, OpenAPI contract).
 ## Each pytest-xdist worker has a database of its own (tests/conftest.py).
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS)
 	@if [ -n "$(TEST_POSTGRES_URL)" ]; then \
 		echo "--- again on PostgreSQL ---"; \
-		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(TEST_WORKERS); \
+		TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(TEST_WORKERS) -m "not once"; \
 	fi
 
 ## Lint and types, as CI runs them first: ruff on the repository, mypy on inspect_api/

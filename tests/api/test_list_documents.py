@@ -16,6 +16,10 @@ from tests.api.review_support import Flow
 from tests.conftest import DEMO_PASSWORD, Demo, empty_database, restore_seed
 from tests.paper import MM, Paper, normal, soffice_pdf
 
+# Reads what a reader or a client sees, built by the services the API tests run on both
+# databases: `make test` runs it in the SQLite pass only (pyproject.toml, marker `once`).
+pytestmark = pytest.mark.once
+
 API = "/api/v1"
 
 

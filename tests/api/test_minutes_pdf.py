@@ -18,6 +18,10 @@ from inspect_api.documents.render import vn_date, vn_number, vn_percent
 from inspect_api.org.models import Staff
 from tests.api.review_support import CRITERIA, Flow
 
+# Reads what a reader or a client sees, built by the services the API tests run on both
+# databases: `make test` runs it in the SQLite pass only (pyproject.toml, marker `once`).
+pytestmark = pytest.mark.once
+
 API = "/api/v1"
 A4 = (595.28, 841.89)  # points
 LONG_NAME = "Nguyễn Thị Hồng Nhung Phượng Khuê Tôn Nữ Diễm Thương"

@@ -27,6 +27,10 @@ from schemathesis.specs.openapi.checks import (
 from inspect_api.app import create_app
 from tests import conftest
 
+# Reads what a reader or a client sees, built by the services the API tests run on both
+# databases: `make test` runs it in the SQLite pass only (pyproject.toml, marker `once`).
+pytestmark = pytest.mark.once
+
 OPENAPI = "/api/v1/openapi.json"
 DOCS = "/api/v1/docs"
 DOCS_ASSETS = "/api/v1/docs/assets/"

@@ -29,6 +29,10 @@ from tests.api.review_support import Q4, Flow
 from tests.conftest import DEMO_PASSWORD, Demo, restore_seed
 from tests.paper import TOP_MARGIN, Page, Paper, normal, soffice_pdf
 
+# Reads what a reader or a client sees, built by the services the API tests run on both
+# databases: `make test` runs it in the SQLite pass only (pyproject.toml, marker `once`).
+pytestmark = pytest.mark.once
+
 API = "/api/v1"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LONG_NAME = "Nguyễn Thị Hồng Nhung Phượng Khuê Tôn Nữ Diễm Thương"

@@ -19,6 +19,10 @@ from inspect_api.exports.scores import write_scores_workbook
 from tests.conftest import DEMO_PASSWORD, empty_database
 from tests.paper import Paper, normal, soffice_pdf
 
+# Reads what a reader or a client sees, built by the services the API tests run on both
+# databases: `make test` runs it in the SQLite pass only (pyproject.toml, marker `once`).
+pytestmark = pytest.mark.once
+
 API = "/api/v1"
 Q4 = "from=2026-10-01&to=2026-12-31"
 RECIPIENTS = ["UBND tỉnh (b/c);", "Các sở, ban, ngành;", "UBND các xã, phường;"]

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -18,6 +19,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 OFFICE_PC = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
+
+
+def pytest_collection_modifyitems(items):
+    """Every browser test is marked `once` (pyproject.toml): the pages call the services
+    the HTTP tests run on both databases."""
+    for item in items:
+        if item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.once)
 
 
 @pytest.fixture(scope="session")
