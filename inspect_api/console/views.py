@@ -126,6 +126,8 @@ def home():
     user = session.current_user()
     if user is None:
         return redirect(url_for("console.sign_in"))
+    if user.role == "leader":  # a leader comes for the scores and the lists
+        return redirect(url_for("console.scores"))
     if user.role in READERS:
         return redirect(url_for("console.queue"))
     return render_template("console/home.html")

@@ -310,3 +310,11 @@ def test_another_subtrees_frozen_list_is_a_404_page(app, flow, client, login, qu
         assert "Không tìm thấy danh sách." in response.text
     assert "125/TTr-SNV" not in ward.get("/console/lists/frozen").text
     assert ward.get("/console/lists/frozen?cursor=forged").status_code == 422
+
+
+def test_a_leader_lands_on_the_scores_and_a_reviewer_on_the_queue(app, demo):
+    leader = _leader(app)
+    assert leader.get("/console/").headers["Location"].endswith("/console/scores")
+    reviewer = app.test_client()
+    sign_in(reviewer, "reviewer1")
+    assert reviewer.get("/console/").headers["Location"].endswith("/console/queue")
