@@ -8,9 +8,12 @@ conversion of the .docx, shared by the tests below."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
+import docx
 import pytest
+from docx.oxml.ns import qn
 from sqlalchemy import select
 
 from inspect_api.db import db
@@ -344,3 +347,22 @@ def test_bad_input_is_refused_and_writes_nothing(flow, client, login, demo):
 
         assert len(db.session.scalars(select(ConclusionNotice)).all()) == 1
         db.session.remove()
+
+
+def test_the_docx_structure(made):
+    document = docx.Document(io.BytesIO(made.docx))
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    assert document.styles["Normal"].font.size.pt >= 13
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                  section.right_margin)] == [20, 20, 30, 15]
+    assert section.different_first_page_header_footer
+    assert "PAGE" in "".join(section.header._element.itertext())
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
+    assert [c.text for c in table.rows[0].cells][-1] == "Hạn khắc phục"
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert len(table.rows) == 1 + len(made.corrections)
+    assert all(p.style.font.size is None or p.style.font.size.pt >= 12
+               for row in table.rows for cell in row.cells for p in cell.paragraphs)
