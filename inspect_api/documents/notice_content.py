@@ -256,8 +256,12 @@ def _shortcoming(code: str, rows: list[tuple[Visit, Finding, str]]) -> Shortcomi
         if official and official not in officials:
             officials.append(official)
         value = finding_value(finding)
-        seen = "; ".join(part for part in (f"giá trị ghi nhận {value}" if value else "", finding.note or "")
-                         if part) or "Không đạt"
+        # The note as the inspector wrote it, without its full stop: the sentence goes on.
+        note = (finding.note or "").strip().rstrip(".").strip()
+        if note and value:
+            seen = f"{note} (giá trị ghi nhận: {value})"
+        else:
+            seen = note or (f"giá trị ghi nhận: {value}" if value else "không đạt")
         observations.append(Observation(desk=visit.desk.name, day=_vietnam_day(visit.started_at).isoformat(),
                                          seen=seen, official=official))
     severity = min((severity for _, _, severity in rows), key=lambda s: SEVERITY_ORDER.get(s, 9))

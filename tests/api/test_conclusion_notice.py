@@ -29,7 +29,7 @@ OTHER_UNIT = "TQ-HAGIANG1"
 NUMBER = "15/TB-SNV"
 SIGNED = "2026-12-05"
 SIGNER = "Phạm Thị Hòa"
-NOTE = "Khách phải đứng chờ, không có ghế"
+NOTE = "Khách phải đứng chờ, không có ghế."
 
 
 @dataclass
@@ -154,7 +154,8 @@ def test_the_notice_states_number_date_shortcomings_and_officials(paper, made):
     for shortcoming in content["shortcomings"]:
         assert normal(f"{shortcoming['code']}: {shortcoming['text']}") in text, shortcoming["code"]
         assert normal(f"Căn cứ: {shortcoming['legal_basis']}") in text
-    assert NOTE in text
+    # The inspector's note as written, its full stop not doubled by the sentence it ends.
+    assert f"10/11/2026: {NOTE}" in text and ".." not in text
     # Both officials of CON-01, each with diacritics exact.
     assert normal("Công chức liên quan: " + ", ".join(made.officials)) in text
     for name in made.names:
