@@ -21,7 +21,7 @@ from .notice_content import NoticeView
 from .proposal import MARGINS, _body, _closing_block, _masthead, _title
 
 # Column headings and their share of the text width.
-CORRECTION_COLUMNS = (("STT", 0.07, "number"), ("Nội dung phải khắc phục", 0.33, "content"),
+CORRECTION_COLUMNS = (("STT", 0.09, "number"), ("Nội dung phải khắc phục", 0.31, "content"),
                       ("Bộ phận Một cửa", 0.17, "desk"), ("Công chức liên quan", 0.17, "official"),
                       ("Mức độ", 0.12, "severity"), ("Hạn khắc phục", 0.14, "deadline"))
 

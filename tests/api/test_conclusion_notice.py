@@ -170,6 +170,7 @@ def test_each_correction_and_the_reporting_deadline(paper, made):
     deadlines = sorted({c["deadline"] for c in made.corrections})
     assert len(made.corrections) == 5 and len(deadlines) == 3  # critical, major and minor days
     cells = paper.cell_text()
+    assert {"STT", "Hạn khắc phục"} <= set(paper.cells())  # headings never broken inside a word
     for correction in made.corrections:
         assert _vn(correction["deadline"]) in cells
         assert correction["criterion_code"] in cells
