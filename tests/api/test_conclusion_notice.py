@@ -368,3 +368,17 @@ def test_the_docx_structure(made):
     assert len(table.rows) == 1 + len(made.corrections)
     assert all(p.style.font.size is None or p.style.font.size.pt >= 12
                for row in table.rows for cell in row.cells for p in cell.paragraphs)
+
+
+def test_a_clean_unit_is_asked_for_no_report(flow, client, login, demo):
+    flow.approved(OTHER_UNIT, "2026-11-11")
+    plan_id = _plan(client, login)
+    r = client.get(f"{API}/plans/{plan_id}/notices/draft", headers=login("reviewer1"),
+                   query_string={"org_unit_id": demo.units[OTHER_UNIT]})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    text = Paper(r.data).text
+    assert "Không phát hiện tồn tại, hạn chế." in text and "Không có nội dung phải khắc phục." in text
+    assert "báo cáo kết quả khắc phục" not in text and "Hạn khắc phục" not in text
+    assert "đạt toàn bộ các tiêu chí được kiểm tra" in text
+    issued = _issue(client, login("reviewer1"), plan_id, demo.units[OTHER_UNIT]).get_json()
+    assert issued["content"]["report_by"] is None and issued["content"]["corrections"] == []
