@@ -34,11 +34,66 @@ class NoticeSchema(Schema):
     created_at = AwareDateTime()
 
 
+class VisitedDeskSchema(Schema):
+    name = ma.fields.String()
+    address = ma.fields.String()
+    days = ma.fields.List(ma.fields.String(), metadata={"description": "ISO dates of its approved visits"})
+    teams = ma.fields.List(ma.fields.String())
+
+
+class ObservationSchema(Schema):
+    desk = ma.fields.String()
+    day = ma.fields.String(metadata={"description": "ISO date"})
+    seen = ma.fields.String(metadata={"description": "The inspector's note, or the value recorded"})
+    official = ma.fields.String()
+
+
+class ShortcomingSchema(Schema):
+    code = ma.fields.String()
+    text = ma.fields.String()
+    section = ma.fields.String()
+    severity = ma.fields.String(metadata={"description": "The gravest the reviewers left on its findings"})
+    legal_basis = ma.fields.String(metadata={"description": "As stored with the criterion, cautions included"})
+    officials = ma.fields.List(ma.fields.String())
+    observations = ma.fields.List(ma.fields.Nested(ObservationSchema))
+
+
+class RequiredCorrectionSchema(Schema):
+    correction_id = ma.fields.Integer()
+    code = ma.fields.String()
+    text = ma.fields.String()
+    desk = ma.fields.String()
+    official = ma.fields.String()
+    severity = ma.fields.String()
+    deadline = ma.fields.String(metadata={"description": "ISO date"})
+    status = ma.fields.String(metadata={"description": "The correction's status when the notice was issued"})
+
+
+class NoticeContentSchema(Schema):
+    plan_id = ma.fields.Integer()
+    plan_title = ma.fields.String()
+    decision_number = ma.fields.String()
+    org_unit_id = ma.fields.Integer()
+    unit_name = ma.fields.String()
+    supervising_body = ma.fields.String()
+    issuing_body = ma.fields.String()
+    issuer_short = ma.fields.String()
+    place = ma.fields.String()
+    first_day = ma.fields.String(metadata={"description": "ISO date of the first approved visit"})
+    last_day = ma.fields.String(metadata={"description": "ISO date of the last approved visit"})
+    visits = ma.fields.Integer()
+    desks = ma.fields.List(ma.fields.Nested(VisitedDeskSchema))
+    checked_criteria = ma.fields.Integer()
+    passed_sections = ma.fields.List(ma.fields.String())
+    shortcomings = ma.fields.List(ma.fields.Nested(ShortcomingSchema))
+    corrections = ma.fields.List(ma.fields.Nested(RequiredCorrectionSchema))
+    report_by = ma.fields.String(allow_none=True, metadata={
+        "description": "ISO date to report the corrections by: the latest deadline still owed; null if none"})
+    recipients = ma.fields.List(ma.fields.String())
+
+
 class NoticeDetailSchema(NoticeSchema):
-    content = ma.fields.Dict(metadata={
-        "description": "What the notice says, as issued: plan, desks and days visited, sections passed, "
-                       "shortcomings (criterion, what was seen, officials, severity, legal basis), "
-                       "corrections with their deadlines, report_by (the latest deadline still owed)."})
+    content = ma.fields.Nested(NoticeContentSchema, metadata={"description": "What the notice says, as issued."})
 
 
 class NoticeQueryArgsSchema(PageArgsSchema):
