@@ -23,7 +23,7 @@ QUARTER = {"from": "2026-10-01", "to": "2026-12-31"}
 # What the README shows, and how many pages of each (the demo's commendation list is
 # empty: two approved visits commend nobody).
 SHOWN = {"list-criticism-docx": 3, "list-criticism-pdf": 1, "list-criticism-xlsx": 1,
-         "scores-pdf": 1, "scores-xlsx": 1, "minutes-pdf": 2}
+         "scores-pdf": 1, "scores-xlsx": 1, "minutes-pdf": 2, "notice-pdf": 2}
 PASSWORD = "readme-images-2026"
 
 
@@ -79,6 +79,15 @@ def _documents(app) -> dict[str, tuple[bytes, str]]:
     if not visits:
         raise SystemExit("the demo data has no approved visit")
     documents["minutes-pdf"] = (_fetch(client, f"/api/v1/visits/{visits[0]['id']}/minutes.pdf", token), "pdf")
+    # The conclusion notice to the unit of that visit, for its plan.
+    unit_id = client.get(f"/api/v1/desks/{visits[0]['desk_id']}", headers=auth).get_json()["org_unit_id"]
+    notices = f"/api/v1/plans/{visits[0]['plan_id']}/notices"
+    notice = client.post(notices, headers=auth, json={
+        "org_unit_id": unit_id, "document_number": "15/TB-SNV", "document_date": "2026-12-20",
+        "signer_name": "Nguyễn Thị Thanh Hương"})
+    if notice.status_code != 201:
+        raise SystemExit(f"issue the notice: {notice.status_code} {notice.get_data(as_text=True)[:300]}")
+    documents["notice-pdf"] = (_fetch(client, f"{notices}/{notice.get_json()['id']}/export?format=pdf", token), "pdf")
     return documents
 
 

@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     from .corrections.views import blp as corrections_blp
     from .documents.views import blp as documents_blp
     from .evidence.views import blp as evidence_blp
+    from .notices.views import blp as notices_blp
     from .org.views import desks_blp, org_units_blp, staff_blp
     from .plans.views import blp as plans_blp, teams_blp
     from .reports.views import blp as reports_blp
@@ -158,7 +159,7 @@ def register_blueprints(app: Flask) -> None:
     api = app.extensions["api"]
     for blueprint in (auth_blp, users_blp, org_units_blp, desks_blp, staff_blp,
                       checklists_blp, plans_blp, teams_blp, visits_blp, evidence_blp, reviews_blp,
-                      corrections_blp, reports_blp, documents_blp, audit_blp):
+                      corrections_blp, notices_blp, reports_blp, documents_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
 

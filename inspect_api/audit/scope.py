@@ -21,7 +21,7 @@ from ..db import db
 # Entity types whose events a reviewer reads (in their subtree): the visits they review
 # and what hangs off them, and the lists built from them. Accounts, reference data,
 # checklists and plans are an admin's business.
-REVIEWER_ENTITY_TYPES = ("visit", "finding", "evidence", "list", "correction")
+REVIEWER_ENTITY_TYPES = ("visit", "finding", "evidence", "list", "correction", "notice")
 
 
 def _table(name: str) -> Table:
@@ -117,6 +117,8 @@ RESOLVERS: dict[str, Callable[[Any, dict[str, Any]], int | None]] = {
     "list": _column_of("frozen_lists", "org_unit_id", _as_int),
     # The unit responsible for the fix.
     "correction": _column_of("corrections", "org_unit_id", _as_int),
+    # The unit a conclusion notice was sent to.
+    "notice": _column_of("conclusion_notices", "org_unit_id", _as_int),
     # A synthetic national dataset is recorded against its root unit.
     "dataset": _the_unit_itself,
 }

@@ -124,10 +124,15 @@ def world(client, demo, login) -> World:
                        headers={**headers["officer"], "Content-Type": "image/jpeg"})
     assert photo.status_code == 201, photo.get_json()
 
+    plan = client.get(f"{API}/plans", headers=admin).get_json()["items"][0]
+    notice = client.post(f"{API}/plans/{plan['id']}/notices", headers=login("reviewer1"), json={
+        "org_unit_id": demo.units[unit], "document_number": "01/TB-SNV", "document_date": "2026-12-05",
+        "signer_name": "Phạm Thị Hòa"})
+    assert notice.status_code == 201, notice.get_json()
+
     desk_body = client.get(f"{API}/desks/{desk}", headers=admin).get_json()
     staff_body = client.get(f"{API}/staff/{staff_id}", headers=admin).get_json()
     unit_body = client.get(f"{API}/org-units/{demo.units[unit]}", headers=admin).get_json()
-    plan = client.get(f"{API}/plans", headers=admin).get_json()["items"][0]
     team_id = demo.team_of[owner]
     owner_user = client.get(f"{API}/users/{demo.users[owner]}", headers=admin).get_json()
     ids = {
@@ -140,7 +145,7 @@ def world(client, demo, login) -> World:
         "team_name": client.get(f"{API}/teams/{team_id}", headers=admin).get_json()["name"],
         "approved": approved, "submitted": submitted, "draft": draft,
         "draft_body": draft_body, "draft_finding": draft_finding, "frozen": frozen.get_json()["id"],
-        "correction": correction["id"], "correction_photo": photo_id,
+        "correction": correction["id"], "correction_photo": photo_id, "notice": notice.get_json()["id"],
     }
     return World(flow, headers, ids)
 
@@ -185,6 +190,10 @@ def _correction(w: World, tail: str = "") -> dict:
 
 def _correction_photo(w: World, tail: str = "") -> dict:
     return _correction(w, f"/photos/{w.ids['correction_photo']}{tail}")
+
+
+def _notices(w: World, tail: str = "") -> str:
+    return f"{API}/plans/{w.ids['plan']['id']}/notices{tail}"
 
 
 PERIOD = f"from={Q4['from']}&to={Q4['to']}"
@@ -347,6 +356,21 @@ OPS = [
     Op("POST", "/api/v1/corrections/{correction_id}/verification", lambda w: {
         **_correction(w, "/verification"), "json": {"id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "outcome": "accept"}},
        only(REVIEWERS, 409, c_admin=404, c_reviewer=404)),
+    # Conclusion notices: the Tân Trào notice, issued by the province; its officer reads it.
+    Op("GET", "/api/v1/plans/{plan_id}/notices", lambda w: {"url": _notices(w)},
+       only((*READERS, "officer", "c_officer"), 200)),
+    Op("GET", "/api/v1/plans/{plan_id}/notices/draft", lambda w: {
+        "url": _notices(w, f"/draft?org_unit_id={w.ids['unit']}&format=docx")},
+       only(READERS, 200, c_admin=404, c_reviewer=404, c_leader=404)),
+    Op("GET", "/api/v1/plans/{plan_id}/notices/{notice_id}", lambda w: {"url": _notices(w, f"/{w.ids['notice']}")},
+       only((*READERS, "officer", "c_officer"), 200, c_admin=404, c_reviewer=404, c_leader=404, c_officer=404)),
+    Op("GET", "/api/v1/plans/{plan_id}/notices/{notice_id}/export", lambda w: {
+        "url": _notices(w, f"/{w.ids['notice']}/export?format=docx")},
+       only((*READERS, "officer", "c_officer"), 200, c_admin=404, c_reviewer=404, c_leader=404, c_officer=404)),
+    # The unit has its notice already: 409 for those who may issue it.
+    Op("POST", "/api/v1/plans/{plan_id}/notices", lambda w: {"url": _notices(w), "json": {
+        "org_unit_id": w.ids["unit"], "document_number": "02/TB-SNV", "document_date": "2026-12-06",
+        "signer_name": "Phạm Thị Hòa"}}, only(READERS, 409, c_admin=404, c_reviewer=404, c_leader=404)),
     Op("GET", "/api/v1/audit", lambda w: {"url": f"{API}/audit"}, only(REVIEWERS, 200)),
     Op("GET", "/api/v1/audit/verify", lambda w: {"url": f"{API}/audit/verify"}, only(("admin",), 200)),
     # Last: what changes state for good.

@@ -540,7 +540,14 @@ def world(app, seed_snapshot):
         correction_ids = list(db.session.scalars(select(Correction.id)))
         db.session.remove()
     assert correction_ids
-    yield Ids(demo, visit_id, answer["id"], plan_ids, correction_ids)
+    # A conclusion notice of that visit's unit, so the notices' operations reach a real one.
+    notice = client.post(f"/api/v1/plans/{plan_ids[0]}/notices", headers=headers["reviewer1"], json={
+        "org_unit_id": demo.units["TQ-TANTRAO"], "document_number": "01/TB-SNV",
+        "document_date": "2026-12-05", "signer_name": "Phạm Thị Hòa"})
+    assert notice.status_code == 201, notice.get_json()
+    ids = Ids(demo, visit_id, answer["id"], plan_ids, correction_ids)
+    ids.by_name["notice_id"] = [notice.get_json()["id"]]
+    yield ids
     conftest.empty_database(app)
 
 
