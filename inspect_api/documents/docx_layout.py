@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from docx.document import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
@@ -25,6 +26,9 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from ..exports.naming import ascii_fold
+
+if TYPE_CHECKING:
+    from .list_content import Signature
 
 FONT = "Times New Roman"  # LibreOffice prints it in Liberation Serif, same metrics
 BODY_PT = 14
@@ -314,3 +318,72 @@ def cell_text(cell, text: object, style: str, **run_format) -> Paragraph:
 def add_cell_paragraph(cell, text: object, style: str, **run_format) -> Paragraph:
     paragraph = cell.add_paragraph(style=style)
     return write(paragraph, text, **run_format)
+
+
+# --- blocks of an official document (Tờ trình, Thông báo): NĐ 30/2020 Phụ lục I --------
+
+# Top, bottom, left (binding side), right, in mm.
+OFFICIAL_MARGINS = Margins(top=20, bottom=20, left=30, right=15)
+
+
+def body(document: Document, text: str, **run_format) -> Paragraph:
+    """A body paragraph: 14 pt, justified, first line indented (the Normal style)."""
+    return write(document.add_paragraph(), text, **run_format)
+
+
+def masthead(document: Document, supervising_body: str, issuing_body: str):
+    """The borderless two-column header: supervising and issuing body on the left
+    (the issuing body bold, underlined), the national motto on the right. Returns the
+    two cells, for the number and the date under them."""
+    width = text_width(document.sections[-1])
+    # The motto in 13 pt bold needs 98 mm on one line as LibreOffice sets it.
+    left_width = width // 2 if width > Mm(210) else width - int(Mm(102))
+    table = document.add_table(rows=1, cols=2)
+    borderless(table)
+    fixed_widths(table, [left_width, width - left_width])
+    left, right = table.rows[0].cells
+    cell_text(left, supervising_body.upper(), HEADER_BLOCK)
+    add_cell_paragraph(left, issuing_body.upper(), HEADER_BLOCK, bold=True, underline=True)
+    cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", HEADER_BLOCK, bold=True, size=13)
+    add_cell_paragraph(right, "Độc lập - Tự do - Hạnh phúc", HEADER_BLOCK, bold=True,
+                              underline=True, size=13)
+    return left, right
+
+
+def title_block(document: Document, name: str, subject: str, attached: str | None = None) -> None:
+    title = document.add_paragraph(style=TITLE)
+    title.paragraph_format.space_before = Pt(18)
+    write(title, name)
+    last = write(document.add_paragraph(style=TITLE), subject)
+    if attached:
+        last = write(document.add_paragraph(style=SIGNATURE), attached, italic=True)
+    last.paragraph_format.space_after = Pt(12)
+
+
+def closing_block(document: Document, signature: Signature, recipients: list[str] | None) -> None:
+    """Nơi nhận at the bottom left (11-12 pt) and the signature block at the right: the
+    signer's title in bold capitals, room to sign, the name in bold; one row that never
+    splits, so the signature never sits alone on a page."""
+    width = text_width(document.sections[-1])
+    table = document.add_table(rows=1, cols=2)
+    borderless(table)
+    fixed_widths(table, [width // 2, width - width // 2])
+    keep_row_whole(table.rows[0])
+    left, right = table.rows[0].cells
+    if recipients is not None:
+        first = left.paragraphs[0]
+        first.style = RECIPIENTS
+        first.paragraph_format.space_before = Pt(12)
+        write(first, "Nơi nhận:", bold=True, italic=True, size=12)
+        for line in recipients:
+            add_cell_paragraph(left, f"- {line}", RECIPIENTS)
+    signer = right.paragraphs[0]
+    signer.style = SIGNATURE
+    signer.paragraph_format.space_before = Pt(12)
+    for i, line in enumerate(signature.title_lines):
+        if i:
+            signer.add_run().add_break(WD_BREAK.LINE)
+        write(signer, line, bold=True)
+    room = add_cell_paragraph(right, "", SIGNATURE)
+    room.paragraph_format.space_after = Pt(64)  # the signature and the seal
+    add_cell_paragraph(right, signature.name, SIGNATURE, bold=True)

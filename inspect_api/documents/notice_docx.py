@@ -18,7 +18,6 @@ from docx.shared import Mm, Pt
 from . import docx_layout as layout
 from .list_content import Signature
 from .notice_content import NoticeView
-from .proposal import MARGINS, _body, _closing_block, _masthead, _title
 
 # Column headings and their share of the text width.
 CORRECTION_COLUMNS = (("STT", 0.09, "number"), ("Nội dung phải khắc phục", 0.31, "content"),
@@ -30,43 +29,43 @@ def notice_docx(view: NoticeView) -> bytes:
     document = new_document()
     layout.set_up_styles(document)
     section = document.sections[0]
-    layout.page_setup(section, MARGINS)
+    layout.page_setup(section, layout.OFFICIAL_MARGINS)
     layout.number_pages(section, restart=False)
     if view.draft:
         mark = document.add_paragraph(style=layout.SIGNATURE)
         mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         layout.write(mark, "DỰ THẢO", bold=True)
-    left, right = _masthead(document, view.supervising_body, view.issuing_body)
+    left, right = layout.masthead(document, view.supervising_body, view.issuing_body)
     number = layout.add_cell_paragraph(left, view.number_line, layout.HEADER_BLOCK)
     number.paragraph_format.space_before = Pt(6)
     dated = layout.add_cell_paragraph(right, view.place_date, layout.HEADER_BLOCK, italic=True, size=14)
     dated.paragraph_format.space_before = Pt(6)
-    _title(document, view.title, view.subject)
+    layout.title_block(document, view.title, view.subject)
 
-    _body(document, view.opening)
+    layout.body(document, view.opening)
     _heading(document, "I. NỘI DUNG, THỜI GIAN KIỂM TRA")
     for line in view.inspected:
-        _body(document, line)
+        layout.body(document, line)
     _heading(document, "II. KẾT QUẢ KIỂM TRA")
     _heading(document, "1. Ưu điểm")
     for line in view.strengths:
-        _body(document, line)
+        layout.body(document, line)
     _heading(document, "2. Tồn tại, hạn chế")
     if not view.shortcomings:
-        _body(document, "- Không phát hiện tồn tại, hạn chế.")
+        layout.body(document, "- Không phát hiện tồn tại, hạn chế.")
     for item in view.shortcomings:
         _heading(document, item["heading"])
         for key in ("seen", "officials", "severity", "legal_basis"):
             if item[key]:
-                _body(document, item[key])
+                layout.body(document, item[key])
     _heading(document, "III. YÊU CẦU KHẮC PHỤC")
-    _body(document, view.corrections_lead)
+    layout.body(document, view.corrections_lead)
     if view.corrections:
         _corrections_table(document, view.corrections)
-    _body(document, view.report_line)
+    layout.body(document, view.report_line)
     # The closing sentence goes with the signature: never a page with the signature alone.
-    _body(document, view.closing).paragraph_format.keep_with_next = True
-    _closing_block(document, Signature(tuple(view.signer_title), view.signer_name), list(view.recipients))
+    layout.body(document, view.closing).paragraph_format.keep_with_next = True
+    layout.closing_block(document, Signature(tuple(view.signer_title), view.signer_name), list(view.recipients))
     layout.put_in_schema_order(document)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -74,7 +73,7 @@ def notice_docx(view: NoticeView) -> bytes:
 
 
 def _heading(document: Document, text: str) -> None:
-    _body(document, text, bold=True).paragraph_format.keep_with_next = True
+    layout.body(document, text, bold=True).paragraph_format.keep_with_next = True
 
 
 def _corrections_table(document: Document, rows: list[dict[str, str]]) -> None:

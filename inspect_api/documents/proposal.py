@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from docx import Document as new_document
 from docx.document import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 from docx.table import Table, _Cell
 from sqlalchemy import func, select
 
@@ -56,7 +56,7 @@ SUBJECTS = {
     "commendation": "đề nghị biểu dương, khen thưởng tập thể, cá nhân",
 }
 # NĐ 30/2020 margins (mm); the attachment's table takes a landscape page.
-MARGINS = layout.Margins(top=20, bottom=20, left=30, right=15)
+MARGINS = layout.OFFICIAL_MARGINS
 # A table with more columns than this does not fit a portrait page at 12 pt.
 PORTRAIT_COLUMNS = 5
 log = logging.getLogger(__name__)
@@ -337,32 +337,32 @@ def proposal_docx(actor: User, frozen: FrozenList) -> tuple[bytes, str]:
 
 
 def _write_proposal(document: Document, frozen: FrozenList, who: Issuer, text: ProposalText) -> None:
-    left, right = _masthead(document, who.supervising_body, who.issuing_body)
+    left, right = layout.masthead(document, who.supervising_body, who.issuing_body)
     number = layout.add_cell_paragraph(left, f"Số: {frozen.document_number}", layout.HEADER_BLOCK)
     number.paragraph_format.space_before = Pt(6)
     dated = layout.add_cell_paragraph(right, f"{who.place}, {long_date(frozen.document_date)}",
                                       layout.HEADER_BLOCK, italic=True, size=14)
     dated.paragraph_format.space_before = Pt(6)
-    _title(document, "TỜ TRÌNH", text.subject)
+    layout.title_block(document, "TỜ TRÌNH", text.subject)
     kinh_gui = document.add_paragraph(style=layout.SIGNATURE)
     kinh_gui.paragraph_format.space_after = Pt(12)
     layout.write(kinh_gui, f"Kính gửi: {who.addressee}.")
 
     for line in text.grounds:
-        _body(document, line)
-    _body(document, "I. KẾT QUẢ KIỂM TRA", bold=True).paragraph_format.keep_with_next = True
+        layout.body(document, line)
+    layout.body(document, "I. KẾT QUẢ KIỂM TRA", bold=True).paragraph_format.keep_with_next = True
     for line in text.inspected + text.failures:
-        _body(document, line)
-    _body(document, "II. NỘI DUNG ĐỀ NGHỊ", bold=True).paragraph_format.keep_with_next = True
+        layout.body(document, line)
+    layout.body(document, "II. NỘI DUNG ĐỀ NGHỊ", bold=True).paragraph_format.keep_with_next = True
     for line in text.proposals:
-        _body(document, line)
+        layout.body(document, line)
     # The closing sentence goes with the signature: never a page with the signature alone.
-    _body(document, text.closing).paragraph_format.keep_with_next = True
+    layout.body(document, text.closing).paragraph_format.keep_with_next = True
     lines = [line.strip() for line in frozen.recipients or [] if line.strip()]
     if not any(line.startswith("Lưu") for line in lines):
         lines.append(ARCHIVE)
     title = tuple(line.strip().upper() for line in (frozen.signer_title or "").split("\n") if line.strip())
-    _closing_block(document, Signature(title, frozen.signer_name or ""), lines)
+    layout.closing_block(document, Signature(title, frozen.signer_name or ""), lines)
 
 
 def _write_attachment(document: Document, content: ListContent) -> None:
@@ -370,8 +370,8 @@ def _write_attachment(document: Document, content: ListContent) -> None:
     hidden on its first page); its detail part on a new page of the same section."""
     section = layout.new_section(document, MARGINS, landscape=len(content.columns) > PORTRAIT_COLUMNS)
     layout.number_pages(section, restart=True)
-    _masthead(document, content.supervising_body, content.issuing_body)
-    _title(document, content.title, content.subject, content.attached_line)
+    layout.masthead(document, content.supervising_body, content.issuing_body)
+    layout.title_block(document, content.title, content.subject, content.attached_line)
     table = _grid(document, content.columns)
     rows = _Rows(table)
     for group in content.groups:
@@ -380,9 +380,9 @@ def _write_attachment(document: Document, content: ListContent) -> None:
             rows.add(row.cells)
     _after_table(document, content.total_line)
     for remark in content.remarks:
-        _body(document, remark, italic=True)
+        layout.body(document, remark, italic=True)
     if content.signature is not None:
-        _closing_block(document, content.signature, None)
+        layout.closing_block(document, content.signature, None)
     if content.detail_count:
         heading = document.add_paragraph(style=layout.TITLE)
         heading.paragraph_format.page_break_before = True
@@ -393,68 +393,6 @@ def _write_attachment(document: Document, content: ListContent) -> None:
         for detail_row in content.detail_rows:
             detail.add(detail_row.cells)
         _after_table(document, content.detail_total_line)
-
-
-def _body(document: Document, text: str, **run_format):
-    return layout.write(document.add_paragraph(), text, **run_format)
-
-
-def _masthead(document: Document, supervising_body: str, issuing_body: str):
-    """The borderless two-column header: supervising and issuing body on the left
-    (the issuing body bold, underlined), the national motto on the right. Returns the
-    two cells, for the number and the date under them."""
-    width = layout.text_width(document.sections[-1])
-    # The motto in 13 pt bold needs 98 mm on one line as LibreOffice sets it.
-    left_width = width // 2 if width > Mm(210) else width - int(Mm(102))
-    table = document.add_table(rows=1, cols=2)
-    layout.borderless(table)
-    layout.fixed_widths(table, [left_width, width - left_width])
-    left, right = table.rows[0].cells
-    layout.cell_text(left, supervising_body.upper(), layout.HEADER_BLOCK)
-    layout.add_cell_paragraph(left, issuing_body.upper(), layout.HEADER_BLOCK, bold=True, underline=True)
-    layout.cell_text(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", layout.HEADER_BLOCK, bold=True, size=13)
-    layout.add_cell_paragraph(right, "Độc lập - Tự do - Hạnh phúc", layout.HEADER_BLOCK, bold=True,
-                              underline=True, size=13)
-    return left, right
-
-
-def _title(document: Document, name: str, subject: str, attached: str | None = None) -> None:
-    title = document.add_paragraph(style=layout.TITLE)
-    title.paragraph_format.space_before = Pt(18)
-    layout.write(title, name)
-    last = layout.write(document.add_paragraph(style=layout.TITLE), subject)
-    if attached:
-        last = layout.write(document.add_paragraph(style=layout.SIGNATURE), attached, italic=True)
-    last.paragraph_format.space_after = Pt(12)
-
-
-def _closing_block(document: Document, signature: Signature, recipients: list[str] | None) -> None:
-    """Nơi nhận at the bottom left (11-12 pt) and the signature block at the right: the
-    signer's title in bold capitals, room to sign, the name in bold; one row that never
-    splits, so the signature never sits alone on a page."""
-    width = layout.text_width(document.sections[-1])
-    table = document.add_table(rows=1, cols=2)
-    layout.borderless(table)
-    layout.fixed_widths(table, [width // 2, width - width // 2])
-    layout.keep_row_whole(table.rows[0])
-    left, right = table.rows[0].cells
-    if recipients is not None:
-        first = left.paragraphs[0]
-        first.style = layout.RECIPIENTS
-        first.paragraph_format.space_before = Pt(12)
-        layout.write(first, "Nơi nhận:", bold=True, italic=True, size=12)
-        for line in recipients:
-            layout.add_cell_paragraph(left, f"- {line}", layout.RECIPIENTS)
-    signer = right.paragraphs[0]
-    signer.style = layout.SIGNATURE
-    signer.paragraph_format.space_before = Pt(12)
-    for i, line in enumerate(signature.title_lines):
-        if i:
-            signer.add_run().add_break(WD_BREAK.LINE)
-        layout.write(signer, line, bold=True)
-    room = layout.add_cell_paragraph(right, "", layout.SIGNATURE)
-    room.paragraph_format.space_after = Pt(64)  # the signature and the seal
-    layout.add_cell_paragraph(right, signature.name, layout.SIGNATURE, bold=True)
 
 
 def _grid(document: Document, columns: Sequence[Column]) -> Table:
@@ -524,5 +462,5 @@ class _Rows:
 
 
 def _after_table(document: Document, line: str) -> None:
-    paragraph = _body(document, line)
+    paragraph = layout.body(document, line)
     paragraph.paragraph_format.space_before = Pt(6)
