@@ -1,4 +1,5 @@
-"""Command-line groups: `flask seed ...`, `flask users ...`, `flask audit ...`."""
+"""Command-line groups: `flask seed ...`, `flask users ...`, `flask audit ...`,
+`flask storage ...`, `flask corrections ...`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ seed_cli = AppGroup("seed", help="Load demo or reference data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check and anchor the audit trail.")
 storage_cli = AppGroup("storage", help="Check the object store against the database.")
+corrections_cli = AppGroup("corrections", help="Remind units and reviewers of corrections.")
 
 
 @seed_cli.command("demo")
@@ -191,8 +193,37 @@ def storage_reconcile(remove, older_than):
         raise SystemExit(1)
 
 
+@corrections_cli.command("remind")
+def corrections_remind():
+    """E-mail today's digest of corrections overdue and due this week (daily, from cron):
+    one per unit to its unit officers, one per reviewer for their subtree. A recipient
+    gets at most one a day, however often (or however many at once) this runs.
+
+    Exit 1 without SMTP_URL, or when a message could not be sent (retried next run)."""
+    from flask import current_app
+
+    from .corrections.digest_mail import send_digests
+    from .corrections.models import vietnam_today
+    from .mail import MailError
+
+    if not current_app.config["SMTP_URL"]:
+        click.echo("SMTP_URL is not set: no mail server to send the digest through; nothing sent", err=True)
+        raise SystemExit(1)
+    try:
+        run = send_digests(current_app.config, vietnam_today(), echo=click.echo)
+    except MailError as exc:
+        click.echo(f"digest NOT SENT: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{run.sent} digests sent to {run.recipients} recipients; {run.skipped} recipients "
+               f"already had today's")
+    if run.failed:
+        click.echo(f"{run.failed} digests could not be sent; the next run tries again", err=True)
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(corrections_cli)

@@ -43,6 +43,7 @@ def init_console(app: Flask) -> None:
     csrf.init_app(app)
     app.jinja_env.filters.update(vn_date=vn_date, vn_number=vn_number, vn_percent=vn_percent,
                                  vn_datetime=vn_datetime, vn_time=vn_time)
+    from . import corrections  # noqa: F401 - its routes join the blueprint before it is registered
     from .views import blp
 
     app.register_blueprint(blp)

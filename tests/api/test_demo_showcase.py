@@ -61,7 +61,7 @@ def test_the_commune_admin_sees_only_its_commune(seeded, as_user):
     staff = items(as_user("admin.tantrao", "/staff", per_page=200))
     assert {s["employee_code"] for s in staff} == TANTRAO_STAFF
     users = items(as_user("admin.tantrao", "/users", per_page=200))
-    assert {u["username"] for u in users} == {"admin.tantrao", "leader.tantrao"}
+    assert {u["username"] for u in users} == {"admin.tantrao", "leader.tantrao", "officer.tantrao"}
     visits = items(as_user("admin.tantrao", "/visits", per_page=200))
     assert [v["id"] for v in visits] == [TANTRAO_APPROVED]
     # Another commune's visit is not there for it, even by its id.
@@ -70,7 +70,7 @@ def test_the_commune_admin_sees_only_its_commune(seeded, as_user):
     # The province's admin, for contrast, sees the whole province.
     assert len(items(as_user("admin", "/org-units", per_page=200))) == 24
     assert len(items(as_user("admin", "/desks", per_page=200))) == 11
-    assert len(items(as_user("admin", "/users", per_page=200))) == 7
+    assert len(items(as_user("admin", "/users", per_page=200))) == 8
     assert len(items(as_user("admin", "/visits", per_page=200))) == 5
 
 

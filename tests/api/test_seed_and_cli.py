@@ -27,11 +27,11 @@ COUNTED = {
 # (showcase.yaml: two accounts at xã Tân Trào; five visits of 38 answers each, five
 # photos, two approved, one returned, two submitted).
 EXPECTED = {"org_units": 24, "desks": 11, "staff": 46, "checklists": 1, "criteria": 38,
-            "users": 7, "plans": 1, "teams": 2, "visits": 5, "findings": 5 * 38,
+            "users": 8, "plans": 1, "teams": 2, "visits": 5, "findings": 5 * 38,
             "evidence": 5, "reviews": 3}
 DEMO_USERS = {"admin": "admin", "inspector1": "inspector", "inspector2": "inspector",
               "reviewer1": "reviewer", "leader1": "leader",
-              "admin.tantrao": "admin", "leader.tantrao": "leader"}
+              "admin.tantrao": "admin", "leader.tantrao": "leader", "officer.tantrao": "unit_officer"}
 REFORM_DAY = dt.date(2025, 7, 1)
 
 
@@ -64,7 +64,7 @@ def test_seed_demo_loads_the_province_once(app, runner, client):
     # plan, teams), and each step of the showcase visits: create, sync and submit of
     # each visit, each photo, each review.
     # ... and the 4 corrections the two approved visits' failures require.
-    assert loaded["audit_events"] == (24 + 11 + 46 + 2 + 5 + 1 + 2) + 2 + (5 * 3 + 5 + 3) + 4
+    assert loaded["audit_events"] == (24 + 11 + 46 + 2 + 5 + 1 + 2) + 3 + (5 * 3 + 5 + 3) + 4
 
     with app.app_context():
         template = db.session.scalar(select(ChecklistTemplate))
