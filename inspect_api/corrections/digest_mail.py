@@ -26,7 +26,8 @@ class DigestRun:
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("inspect_api", "templates"), autoescape=False,  # noqa: S701 - plain text
-                      undefined=StrictUndefined, keep_trailing_newline=True)
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                      lstrip_blocks=True)
     env.filters["vn_date"] = vn_date
     return env
 
