@@ -77,7 +77,7 @@ def load_token_user(claims: dict[str, Any]) -> User | None:
 
 def describe_me(user: User, teams: list[dict[str, Any]]) -> dict[str, Any]:
     """The account as the tablet needs it: who, where, and which teams to sync."""
-    fields = ("id", "username", "full_name", "role", "org_unit_id", "org_unit", "active",
+    fields = ("id", "username", "full_name", "role", "org_unit_id", "org_unit", "active", "email",
               "last_login_at", "updated_at")
     return {**{name: getattr(user, name) for name in fields}, "teams": teams}
 

@@ -11,9 +11,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..documents.render import vn_date
 from ..mail import MailError, Mailer, text_message
 from . import reminders
+
+
+def vn_date(value: dt.date) -> str:
+    """dd/mm/yyyy (as documents.render.vn_date, which this package may not import: the
+    documents read the reports, which read the corrections)."""
+    return value.strftime("%d/%m/%Y")
 
 
 @dataclass

@@ -33,7 +33,7 @@ EDGE_MODULES = {
     "inspect_api.audit.anchoring",
     # The web console: session sign-in, pages, forms and their wiring.
     "inspect_api.console.setup", "inspect_api.console.session", "inspect_api.console.views",
-    "inspect_api.console.forms", "inspect_api.console.pages",
+    "inspect_api.console.forms", "inspect_api.console.pages", "inspect_api.console.corrections",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
