@@ -49,7 +49,7 @@ OUTCOME_NAMES = {"accept": "Chấp nhận báo cáo", "recheck": "Chưa đạt, 
                  "fixed": "Kiểm tra lại: đã khắc phục", "not_fixed": "Kiểm tra lại: chưa khắc phục"}
 # What the list shows: (label, statuses, deadline rule).
 VIEWS = {
-    "owed": "Cần báo cáo", "overdue": "Quá hạn", "week": "Đến hạn trong 7 ngày",
+    "owed": "Chưa hoàn thành", "overdue": "Quá hạn", "week": "Đến hạn trong 7 ngày",
     "reported": "Chờ xem xét", "closed": "Đã kết thúc", "all": "Tất cả",
 }
 

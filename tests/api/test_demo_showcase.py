@@ -149,3 +149,14 @@ def test_the_demo_shows_a_trusted_photo_and_a_flagged_one(seeded, as_user):
     assert (flags["FAC-02"]["time"], flags["FAC-02"]["place"], flags["FAC-02"]["attention"]) == (
         "outside", "far", True)
     assert flags["FAC-02"]["minutes_outside"] < -12 * 60 and 1_500 < flags["FAC-02"]["distance_m"] < 3_000
+
+
+def test_the_communes_unit_officer_has_its_corrections_and_an_email(seeded, as_user):
+    corrections = items(as_user("officer.tantrao", "/corrections", per_page=200))
+    assert {c["visit_id"] for c in corrections} == {TANTRAO_APPROVED}
+    assert {c["criterion_code"] for c in corrections} == {"SEAT-01", "DIG-04", "CON-08"}
+    me = as_user("officer.tantrao", "/auth/me")
+    assert me.get_json()["role"] == "unit_officer" and me.get_json()["email"] == "motcua.tantrao@example.vn"
+    # Another commune's corrections are not there for it.
+    others = items(as_user("reviewer1", "/corrections", per_page=200))
+    assert len(others) > len(corrections)
