@@ -78,7 +78,7 @@ def test_the_officer_lands_on_the_corrections_with_a_reminder(client, approved):
     page = client.get("/console/corrections")
     assert page.status_code == 200 and '<html lang="vi">' in page.text
     text = page.text
-    assert "Nhắc việc khắc phục" in text
+    assert "Nhắc việc khắc phục" in text and "Cán bộ đơn vị được kiểm tra" in text
     assert "1 yêu cầu khắc phục đã quá hạn" in text
     assert "1 yêu cầu khắc phục đến hạn trong 7 ngày tới" in text
     assert 'href="/console/corrections?show=overdue"' in text
