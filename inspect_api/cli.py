@@ -76,8 +76,9 @@ def seed_synthetic(provinces, communes, staff_per_desk, visits, findings_per_vis
 @click.option("--full-name", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org-unit", "org_unit_code", required=True, help="Code of the home org unit, e.g. TQ.")
+@click.option("--email", default=None, help="Where the daily corrections digest goes (unit officers, reviewers).")
 @click.password_option(help="Asked for when not given.")
-def users_create(username, full_name, role, org_unit_code, password):
+def users_create(username, full_name, role, org_unit_code, email, password):
     """Create a real account."""
     from flask import current_app
     from sqlalchemy import select
@@ -91,9 +92,17 @@ def users_create(username, full_name, role, org_unit_code, password):
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == org_unit_code))
     if unit is None:
         raise click.ClickException(f"no org unit with code {org_unit_code!r}")
+    if email is not None:
+        from marshmallow import ValidationError
+        from marshmallow.validate import Email
+
+        try:
+            Email()(email)  # as the users API checks it
+        except ValidationError:
+            raise click.BadParameter(f"not an e-mail address: {email!r}", param_hint="--email") from None
     try:
         user = create_user(None, {"username": username, "full_name": full_name, "role": role,
-                                  "org_unit_id": unit.id, "password": password},
+                                  "org_unit_id": unit.id, "password": password, "email": email},
                            hasher=password_hasher(current_app.config))
     except AppError as exc:
         raise click.ClickException(exc.detail) from None

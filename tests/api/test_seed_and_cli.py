@@ -92,7 +92,8 @@ def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     result = runner.invoke(args=["users", "create", "--username", "Thamdinh2",
                                  "--full-name", "Đỗ Thị Hương", "--role", "reviewer",
-                                 "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026"])
+                                 "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026",
+                                 "--email", "huong.snv@example.vn"])
     assert result.exit_code == 0, result.output
     assert "created user thamdinh2" in result.output
 
@@ -100,7 +101,11 @@ def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
     assert response.status_code == 200, response.get_json()
     user = response.get_json()["user"]
     assert (user["role"], user["full_name"], user["org_unit"]["code"]) == ("reviewer", "Đỗ Thị Hương", "TQ")
+    assert user["email"] == "huong.snv@example.vn"
     assert _login(client, "thamdinh2", DEMO_PASSWORD).status_code == 401
+    bad = runner.invoke(args=["users", "create", "--username", "x.y", "--full-name", "X", "--role", "reviewer",
+                              "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026", "--email", "không-phải"])
+    assert bad.exit_code != 0 and "not an e-mail address" in bad.output
 
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(
