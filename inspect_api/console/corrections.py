@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
-from sqlalchemy import and_, func, select
 from werkzeug.datastructures import FileStorage
 
 from ..api import OCTET_STREAM
-from ..corrections import reminders
+from ..corrections import overview, reminders
 from ..corrections import service as corrections
 from ..corrections.models import Correction
 from ..db import db
@@ -29,9 +27,7 @@ from ..errors import AppError, Conflict, Invalid, NotFound
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
 from ..evidence.service import UploadLimits
-from ..org.models import Desk, OrgUnit
 from ..requests import request_origin
-from ..visits.models import Visit
 from . import session
 from .forms import checked_text
 from .views import SANDBOX_POLICY, blp
@@ -47,7 +43,7 @@ STATUS_NAMES = {"open": "Chưa khắc phục", "reported": "Đã báo cáo, ch�
 SEVERITY_NAMES = {"critical": "Nghiêm trọng", "major": "Nặng", "minor": "Nhẹ"}
 OUTCOME_NAMES = {"accept": "Chấp nhận báo cáo", "recheck": "Chưa đạt, yêu cầu khắc phục lại",
                  "fixed": "Kiểm tra lại: đã khắc phục", "not_fixed": "Kiểm tra lại: chưa khắc phục"}
-# What the list shows: (label, statuses, deadline rule).
+# The list's tabs (overview.VIEWS says what each holds).
 VIEWS = {
     "owed": "Chưa hoàn thành", "overdue": "Quá hạn", "week": "Đến hạn trong 7 ngày",
     "reported": "Chờ xem xét", "closed": "Đã kết thúc", "all": "Tất cả",
@@ -71,51 +67,6 @@ def _default_view(user) -> str:
     return "owed" if user.role in OFFICERS else "reported"
 
 
-def _filtered(user, view: str, today: dt.date):
-    query, order = corrections.list_corrections(user, {})
-    owed = Correction.status.in_(reminders.OWED_STATUSES)
-    if view == "owed":
-        query = query.where(Correction.status.in_(("open", "not_fixed", "reported")))
-    elif view == "overdue":
-        query = query.where(owed, Correction.deadline < today)
-    elif view == "week":
-        query = query.where(owed, and_(Correction.deadline >= today, Correction.deadline <= today + reminders.WEEK))
-    elif view == "reported":
-        query = query.where(Correction.status == "reported")
-    elif view == "closed":
-        query = query.where(Correction.status.in_(("verified", "withdrawn")))
-    return query, order
-
-
-@dataclass
-class Row:
-    """A correction with what the page shows beside it."""
-
-    correction: Correction
-    desk: Desk
-    unit: OrgUnit
-    visit: Visit
-    evidence: list[Evidence]
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_NAMES[self.correction.status]
-
-
-def _rows(items: list[Correction]) -> list[Row]:
-    if not items:
-        return []
-    desks = {d.id: d for d in db.session.scalars(select(Desk).where(Desk.id.in_({c.desk_id for c in items})))}
-    units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_({c.org_unit_id for c in items})))}
-    visits = {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_({c.visit_id for c in items})))}
-    photos: dict[uuid.UUID, list[Evidence]] = {}
-    for evidence in db.session.scalars(select(Evidence).where(Evidence.finding_id.in_({c.finding_id for c in items}))
-                                       .order_by(Evidence.uploaded_at)):
-        photos.setdefault(evidence.finding_id, []).append(evidence)
-    return [Row(c, desks[c.desk_id], units[c.org_unit_id], visits[c.visit_id], photos.get(c.finding_id, []))
-            for c in items]
-
-
 def _page_number() -> int:
     try:
         return max(1, min(int(request.args.get("page", "1")), 100000))
@@ -129,23 +80,18 @@ def corrections_list(user):
     view = request.args.get("show") or _default_view(user)
     if view not in VIEWS:
         raise Invalid("Bộ lọc không hợp lệ.")
-    today = reminders.vietnam_today()
-    query, order = _filtered(user, view, today)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(), pages)
-    ordered = query.order_by(*[column.desc() if descending else column for column, descending in order])
-    items = list(db.session.scalars(ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    return render_template("console/corrections.html", rows=_rows(items), view=view, views=VIEWS, total=total,
-                           page=page, pages=pages, today=today, officer=user.role in OFFICERS)
+    listing = overview.correction_page(user, view, _page_number(), PER_PAGE)
+    return render_template("console/corrections.html", listing=listing, rows=listing.rows, view=view, views=VIEWS,
+                           status_names=STATUS_NAMES, today=reminders.vietnam_today(),
+                           officer=user.role in OFFICERS)
 
 
 # --- one correction --------------------------------------------------------------------
 
 def _render(user, correction_id: int, *, typed: dict[str, Any] | None = None,
             errors: dict[str, str] | None = None, status: int = 200):
-    loaded = corrections.get_correction(user, correction_id)
-    row = _rows([loaded])[0]
+    row = overview.correction_row(user, correction_id)
+    loaded = row.correction
     body = render_template(
         "console/corrections_detail.html", row=row, correction=loaded, typed=typed or {}, errors=errors or {},
         can_report=user.role in OFFICERS and loaded.status in ("open", "not_fixed"),

@@ -204,3 +204,14 @@ def test_another_units_officer_gets_the_404_page(flow, client, approved):
     assert r.status_code == 404
     # And the reviewer's pages are not for unit officers.
     assert client.get("/console/queue").status_code == 403
+
+
+def test_the_list_pages_in_deadline_order(client, approved, monkeypatch):
+    monkeypatch.setattr("inspect_api.console.corrections.PER_PAGE", 2)
+    officer_sign_in(client)
+    first = client.get("/console/corrections").text
+    assert "Trang 1 / 2" in first and 'href="/console/corrections?show=owed&amp;page=2"' in first
+    assert "SEAT-02" in first and "SEAT-01" in first and "FAC-01" not in first
+    second = client.get("/console/corrections?show=owed&page=2").text
+    assert "Trang 2 / 2" in second and "SEAT-02" not in second and "FAC-01" in second
+    assert client.get("/console/corrections?show=nothing").status_code == 422
