@@ -1,4 +1,5 @@
-"""Command-line groups: `flask seed ...`, `flask users ...`, `flask audit ...`."""
+"""Command-line groups: `flask seed ...`, `flask users ...`, `flask audit ...`,
+`flask storage ...`, `flask corrections ...`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ seed_cli = AppGroup("seed", help="Load demo or reference data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check and anchor the audit trail.")
 storage_cli = AppGroup("storage", help="Check the object store against the database.")
+corrections_cli = AppGroup("corrections", help="Remind units and reviewers of corrections.")
 
 
 @seed_cli.command("demo")
@@ -74,8 +76,9 @@ def seed_synthetic(provinces, communes, staff_per_desk, visits, findings_per_vis
 @click.option("--full-name", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org-unit", "org_unit_code", required=True, help="Code of the home org unit, e.g. TQ.")
+@click.option("--email", default=None, help="Where the daily corrections digest goes (unit officers, reviewers).")
 @click.password_option(help="Asked for when not given.")
-def users_create(username, full_name, role, org_unit_code, password):
+def users_create(username, full_name, role, org_unit_code, email, password):
     """Create a real account."""
     from flask import current_app
     from sqlalchemy import select
@@ -89,9 +92,17 @@ def users_create(username, full_name, role, org_unit_code, password):
     unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == org_unit_code))
     if unit is None:
         raise click.ClickException(f"no org unit with code {org_unit_code!r}")
+    if email is not None:
+        from marshmallow import ValidationError
+        from marshmallow.validate import Email
+
+        try:
+            Email()(email)  # as the users API checks it
+        except ValidationError:
+            raise click.BadParameter(f"not an e-mail address: {email!r}", param_hint="--email") from None
     try:
         user = create_user(None, {"username": username, "full_name": full_name, "role": role,
-                                  "org_unit_id": unit.id, "password": password},
+                                  "org_unit_id": unit.id, "password": password, "email": email},
                            hasher=password_hasher(current_app.config))
     except AppError as exc:
         raise click.ClickException(exc.detail) from None
@@ -191,8 +202,37 @@ def storage_reconcile(remove, older_than):
         raise SystemExit(1)
 
 
+@corrections_cli.command("remind")
+def corrections_remind():
+    """E-mail today's digest of corrections overdue and due this week (daily, from cron):
+    one per unit to its unit officers, one per reviewer for their subtree. A recipient
+    gets at most one a day, however often (or however many at once) this runs.
+
+    Exit 1 without SMTP_URL, or when a message could not be sent (retried next run)."""
+    from flask import current_app
+
+    from .corrections.digest_mail import send_digests
+    from .corrections.models import vietnam_today
+    from .mail import MailError
+
+    if not current_app.config["SMTP_URL"]:
+        click.echo("SMTP_URL is not set: no mail server to send the digest through; nothing sent", err=True)
+        raise SystemExit(1)
+    try:
+        run = send_digests(current_app.config, vietnam_today(), echo=click.echo)
+    except MailError as exc:
+        click.echo(f"digest NOT SENT: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{run.sent} digests sent to {run.recipients} recipients; {run.skipped} recipients "
+               f"already had today's")
+    if run.failed:
+        click.echo(f"{run.failed} digests could not be sent; the next run tries again", err=True)
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(corrections_cli)

@@ -59,6 +59,24 @@ def _hosts(value: str) -> list[str]:
             raise ValueError(f"a host name, not a URL: {host!r}")
     return hosts
 
+SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
+
+
+def _smtp_url(value: str) -> str:
+    """smtp://host:port (plain), smtp+starttls://user:pass@host:587 or
+    smtps://user:pass@host:465 (TLS from the start); empty = no e-mail."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"not an SMTP URL such as smtps://user:pass@mail.tinh.gov.vn:465: {value!r}")
+    parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    return value
+
+
 def _rate_limit(value: str) -> str:
     """A `limits` rate string such as `5 per 5 minutes`, checked at startup."""
     try:
@@ -236,6 +254,13 @@ SETTINGS: list[Setting] = [
             "Send the console's session cookie over HTTPS only: `true`, `false`, or `auto` "
             "(true unless `APP_ENV` is `development` or `testing`, which `make run` serves "
             "over plain HTTP).", _auto_bool),
+    Setting("SMTP_URL", "",
+            "Mail server for `flask corrections remind` (the daily digest of corrections due "
+            "this week and overdue): `smtp://host:25`, `smtp+starttls://user:pass@host:587` or "
+            "`smtps://user:pass@host:465`. Empty: no e-mail (the command refuses to run).",
+            _smtp_url),
+    Setting("SMTP_FROM", "giamsat-motcua@localhost",
+            "Sender address of the digest e-mails."),
     Setting("DEMO_PASSWORD", "",
             "Password of the demo users made by `flask seed demo`; generated and printed "
             "when empty."),

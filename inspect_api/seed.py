@@ -149,7 +149,7 @@ class DemoLoader:
         hasher = password_hasher(current_app.config)
         for row in missing:
             create_user(None, {"username": row["username"], "full_name": row["full_name"],
-                               "role": row["role"], "password": password,
+                               "role": row["role"], "password": password, "email": row.get("email"),
                                "org_unit_id": self.unit_by_code(row["org_unit"]).id}, hasher=hasher)
             self._count("users")
         return password if generated else None

@@ -35,6 +35,8 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Where the daily corrections digest goes (unit officers, reviewers); none, no digest.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     org_unit: Mapped[OrgUnit] = relationship()
 

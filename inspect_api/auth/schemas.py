@@ -38,6 +38,7 @@ class UserSchema(Schema):
     org_unit_id = ma.fields.Integer(dump_only=True)
     org_unit = ma.fields.Nested(OrgUnitBriefSchema, dump_only=True)
     active = ma.fields.Boolean(dump_only=True)
+    email = ma.fields.String(dump_only=True, allow_none=True)
     last_login_at = AwareDateTime(dump_only=True, allow_none=True)
     updated_at = AwareDateTime(dump_only=True)
 
@@ -84,6 +85,8 @@ class UserCreateSchema(Schema):
     org_unit_id = id_field(required=True, strict=True)
     password = new_password_field(required=True)
     active = ma.fields.Boolean(load_default=True)
+    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254),
+                            metadata={"description": "Where the daily corrections digest goes."})
 
 
 class UserUpdateSchema(Schema):
@@ -92,6 +95,8 @@ class UserUpdateSchema(Schema):
     org_unit_id = id_field(strict=True)
     password = new_password_field()
     active = ma.fields.Boolean()
+    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254),
+                            metadata={"description": "Where the daily corrections digest goes; null removes it."})
 
 
 class PasswordChangeSchema(Schema):

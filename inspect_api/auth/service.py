@@ -79,7 +79,7 @@ def load_token_user(claims: dict[str, Any]) -> User | None:
 
 def describe_me(user: User, teams: list[dict[str, Any]]) -> dict[str, Any]:
     """The account as the tablet needs it: who, where, and which teams to sync."""
-    fields = ("id", "username", "full_name", "role", "org_unit_id", "org_unit", "active",
+    fields = ("id", "username", "full_name", "role", "org_unit_id", "org_unit", "active", "email",
               "last_login_at", "updated_at")
     return {**{name: getattr(user, name) for name in fields}, "teams": teams}
 
@@ -105,7 +105,11 @@ def _org_unit_in_scope(actor: User | None, org_unit_id: int) -> OrgUnit:
 def user_snapshot(user: User) -> dict[str, Any]:
     return {"username": user.username, "full_name": user.full_name, "role": user.role,
             "org_unit_id": user.org_unit_id, "active": user.active,
-            "token_version": user.token_version}
+            "token_version": user.token_version, "email": user.email}
+
+
+def _email(value: str | None) -> str | None:
+    return value.strip() or None if value else None
 
 
 def create_user(actor: User | None, data: dict[str, Any], *, hasher: PasswordHasher,
@@ -119,6 +123,7 @@ def create_user(actor: User | None, data: dict[str, Any], *, hasher: PasswordHas
         role=data["role"],
         org_unit_id=data["org_unit_id"],
         active=data.get("active", True),
+        email=_email(data.get("email")),
         password_hash=hash_password(hasher, data["password"]),
         token_version=1,
     )
@@ -164,6 +169,8 @@ def update_user(actor: User | None, user: User, data: dict[str, Any], *, hasher:
     ends_sessions = False
     if "full_name" in data:
         user.full_name = data["full_name"]
+    if "email" in data:
+        user.email = _email(data["email"])
     if "org_unit_id" in data and data["org_unit_id"] != user.org_unit_id:
         _org_unit_in_scope(actor, data["org_unit_id"])
         user.org_unit_id = data["org_unit_id"]

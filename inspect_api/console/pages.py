@@ -16,7 +16,7 @@ from ..visits.models import Finding, Visit
 STATE_NAMES = {"draft": "Nháp", "submitted": "Chờ thẩm định", "returned": "Đã trả lại",
                "approved": "Đã duyệt", "all": "Tất cả"}
 ROLE_NAMES = {"inspector": "Kiểm tra viên", "reviewer": "Thẩm định viên", "leader": "Lãnh đạo",
-              "admin": "Quản trị"}
+              "admin": "Quản trị", "unit_officer": "Cán bộ đơn vị được kiểm tra"}
 DECISION_NAMES = {"approve": "Duyệt", "return": "Trả lại"}
 EXPLANATION_NAMES = {"requested": "Đang chờ giải trình", "received": "Đã nhận giải trình",
                      "lapsed": "Quá hạn, không giải trình"}

@@ -44,6 +44,7 @@ def init_console(app: Flask) -> None:
     app.jinja_env.filters.update(vn_date=vn_date, vn_number=vn_number, vn_percent=vn_percent,
                                  vn_datetime=vn_datetime, vn_time=vn_time)
     from . import leadership  # noqa: F401 - its routes join blp before it is registered
+    from . import corrections  # noqa: F401 - its routes join the blueprint before it is registered
     from .views import blp
 
     # Feature modules add their routes to the blueprint before it is registered. Imported

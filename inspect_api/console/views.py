@@ -75,8 +75,8 @@ def _layout() -> dict[str, Any]:
 # --- errors as pages -----------------------------------------------------------------
 
 ERROR_TITLES = {400: "Yêu cầu không hợp lệ", 403: "Không có quyền truy cập", 404: "Không tìm thấy",
-                409: "Xung đột dữ liệu", 422: "Dữ liệu không hợp lệ", 429: "Quá nhiều lần thử",
-                500: "Lỗi hệ thống", 503: "Dịch vụ tạm thời không sẵn sàng"}
+                409: "Xung đột dữ liệu", 413: "Tệp gửi lên quá lớn", 422: "Dữ liệu không hợp lệ",
+                429: "Quá nhiều lần thử", 500: "Lỗi hệ thống", 503: "Dịch vụ tạm thời không sẵn sàng"}
 
 
 def _error_page(status: int, detail: str, headers: dict[str, str] | None = None):
@@ -130,6 +130,8 @@ def home():
         return redirect(url_for("console.scores"))
     if user.role in READERS:
         return redirect(url_for("console.queue"))
+    if user.role == "unit_officer":
+        return redirect(url_for("console.corrections_list"))
     return render_template("console/home.html")
 
 

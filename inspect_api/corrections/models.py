@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid,
+    BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -167,3 +167,28 @@ class CorrectionPhoto(Base):
         if self.gps_lat is None or self.gps_lon is None:
             return None
         return {"lat": self.gps_lat, "lon": self.gps_lon}
+
+
+DIGEST_KINDS = ("unit", "reviewer")
+
+
+class CorrectionDigestSend(Base):
+    """One daily reminder digest, claimed before it is sent. The unique (recipient, day)
+    is the lock: of two runs that race, one insert fails and that run skips the recipient,
+    so nobody gets the same day's digest twice. `sent_at` stays empty if sending failed
+    after the claim (the row is then removed, so the next run tries again)."""
+
+    __tablename__ = "correction_digest_sends"
+    __table_args__ = (
+        UniqueConstraint("recipient", "day"),
+        CheckConstraint(f"kind IN {DIGEST_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    corrections: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -30,7 +30,7 @@ from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound
-from ..evidence.service import StoredPhoto, UploadLimits, remove_photo, store_photo
+from ..evidence.service import StoredPhoto, UploadLimits, remove_objects, remove_photo, store_photo
 from ..org.models import Desk
 from ..plans.models import team_desks, team_members
 from ..scoping import in_subtree
@@ -297,6 +297,28 @@ def get_photo(actor: User, correction_id: int, photo_id: uuid.UUID) -> Correctio
     if photo is None or photo.correction_id != correction_id:
         raise NotFound("Không tìm thấy ảnh khắc phục.")
     return photo
+
+
+def discard_photos(actor: User, correction_id: int, photo_ids: list[uuid.UUID], *,
+                   origin: Origin | None = None) -> None:
+    """Take back photos the actor uploaded for a report that then failed (another photo
+    refused, a stale version): rows first, then their objects, so a report that was not
+    made leaves nothing behind. Photos a report or a check already cites stay."""
+    get_correction(actor, correction_id)  # 404 outside the actor's view
+    photos = list(db.session.scalars(select(CorrectionPhoto).where(
+        CorrectionPhoto.id.in_(photo_ids), CorrectionPhoto.correction_id == correction_id,
+        CorrectionPhoto.uploaded_by_id == actor.id, CorrectionPhoto.report_id.is_(None),
+        CorrectionPhoto.verification_id.is_(None))))
+    if not photos:
+        db.session.rollback()
+        return
+    keys = [key for photo in photos for key in (photo.object_key, photo.thumbnail_key)]
+    for photo in photos:
+        record("discard_photo", "correction", correction_id, actor=actor, before=photo_snapshot(photo),
+               origin=origin)
+        db.session.delete(photo)
+    db.session.commit()
+    remove_objects(keys)
 
 
 def _claim_photos(actor: User, correction: Correction, photo_ids: list[uuid.UUID]) -> list[CorrectionPhoto]:

@@ -210,6 +210,12 @@ def store_photo(stream: IO[bytes], media_type: str, declared_sha256: str | None,
     return StoredPhoto(sha256, size, facts.media_type, facts, keys)
 
 
+def remove_objects(keys: list[str]) -> None:
+    """Remove objects whose rows were just deleted (a store failure is logged, and
+    `flask storage reconcile` finds what is left)."""
+    _remove_objects(keys)
+
+
 def remove_photo(stored: StoredPhoto) -> None:
     """Undo `store_photo` when its row could not be written."""
     _remove_objects(stored.keys.values())

@@ -1,7 +1,7 @@
 """conclusion notices (Thông báo kết quả kiểm tra), their content frozen as issued
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-30 04:00:00
 
 One notice per inspected unit and inspection plan, under a document number unique within
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

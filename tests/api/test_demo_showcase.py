@@ -61,7 +61,7 @@ def test_the_commune_admin_sees_only_its_commune(seeded, as_user):
     staff = items(as_user("admin.tantrao", "/staff", per_page=200))
     assert {s["employee_code"] for s in staff} == TANTRAO_STAFF
     users = items(as_user("admin.tantrao", "/users", per_page=200))
-    assert {u["username"] for u in users} == {"admin.tantrao", "leader.tantrao"}
+    assert {u["username"] for u in users} == {"admin.tantrao", "leader.tantrao", "officer.tantrao"}
     visits = items(as_user("admin.tantrao", "/visits", per_page=200))
     assert [v["id"] for v in visits] == [TANTRAO_APPROVED]
     # Another commune's visit is not there for it, even by its id.
@@ -70,7 +70,7 @@ def test_the_commune_admin_sees_only_its_commune(seeded, as_user):
     # The province's admin, for contrast, sees the whole province.
     assert len(items(as_user("admin", "/org-units", per_page=200))) == 24
     assert len(items(as_user("admin", "/desks", per_page=200))) == 11
-    assert len(items(as_user("admin", "/users", per_page=200))) == 7
+    assert len(items(as_user("admin", "/users", per_page=200))) == 8
     assert len(items(as_user("admin", "/visits", per_page=200))) == 5
 
 
@@ -149,3 +149,14 @@ def test_the_demo_shows_a_trusted_photo_and_a_flagged_one(seeded, as_user):
     assert (flags["FAC-02"]["time"], flags["FAC-02"]["place"], flags["FAC-02"]["attention"]) == (
         "outside", "far", True)
     assert flags["FAC-02"]["minutes_outside"] < -12 * 60 and 1_500 < flags["FAC-02"]["distance_m"] < 3_000
+
+
+def test_the_communes_unit_officer_has_its_corrections_and_an_email(seeded, as_user):
+    corrections = items(as_user("officer.tantrao", "/corrections", per_page=200))
+    assert {c["visit_id"] for c in corrections} == {TANTRAO_APPROVED}
+    assert {c["criterion_code"] for c in corrections} == {"SEAT-01", "DIG-04", "CON-08"}
+    me = as_user("officer.tantrao", "/auth/me")
+    assert me.get_json()["role"] == "unit_officer" and me.get_json()["email"] == "motcua.tantrao@example.vn"
+    # Another commune's corrections are not there for it.
+    others = items(as_user("reviewer1", "/corrections", per_page=200))
+    assert len(others) > len(corrections)

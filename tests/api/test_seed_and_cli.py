@@ -27,11 +27,11 @@ COUNTED = {
 # (showcase.yaml: two accounts at xã Tân Trào; five visits of 38 answers each, five
 # photos, two approved, one returned, two submitted).
 EXPECTED = {"org_units": 24, "desks": 11, "staff": 46, "checklists": 1, "criteria": 38,
-            "users": 7, "plans": 1, "teams": 2, "visits": 5, "findings": 5 * 38,
+            "users": 8, "plans": 1, "teams": 2, "visits": 5, "findings": 5 * 38,
             "evidence": 5, "reviews": 3}
 DEMO_USERS = {"admin": "admin", "inspector1": "inspector", "inspector2": "inspector",
               "reviewer1": "reviewer", "leader1": "leader",
-              "admin.tantrao": "admin", "leader.tantrao": "leader"}
+              "admin.tantrao": "admin", "leader.tantrao": "leader", "officer.tantrao": "unit_officer"}
 REFORM_DAY = dt.date(2025, 7, 1)
 
 
@@ -64,7 +64,7 @@ def test_seed_demo_loads_the_province_once(app, runner, client):
     # plan, teams), and each step of the showcase visits: create, sync and submit of
     # each visit, each photo, each review.
     # ... and the 4 corrections the two approved visits' failures require.
-    assert loaded["audit_events"] == (24 + 11 + 46 + 2 + 5 + 1 + 2) + 2 + (5 * 3 + 5 + 3) + 4
+    assert loaded["audit_events"] == (24 + 11 + 46 + 2 + 5 + 1 + 2) + 3 + (5 * 3 + 5 + 3) + 4
 
     with app.app_context():
         template = db.session.scalar(select(ChecklistTemplate))
@@ -92,7 +92,8 @@ def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     result = runner.invoke(args=["users", "create", "--username", "Thamdinh2",
                                  "--full-name", "Đỗ Thị Hương", "--role", "reviewer",
-                                 "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026"])
+                                 "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026",
+                                 "--email", "huong.snv@example.vn"])
     assert result.exit_code == 0, result.output
     assert "created user thamdinh2" in result.output
 
@@ -100,7 +101,11 @@ def test_users_create_makes_an_account_that_can_log_in(app, runner, client):
     assert response.status_code == 200, response.get_json()
     user = response.get_json()["user"]
     assert (user["role"], user["full_name"], user["org_unit"]["code"]) == ("reviewer", "Đỗ Thị Hương", "TQ")
+    assert user["email"] == "huong.snv@example.vn"
     assert _login(client, "thamdinh2", DEMO_PASSWORD).status_code == 401
+    bad = runner.invoke(args=["users", "create", "--username", "x.y", "--full-name", "X", "--role", "reviewer",
+                              "--org-unit", "TQ", "--password", "mat-khau-rat-dai-2026", "--email", "không-phải"])
+    assert bad.exit_code != 0 and "not an e-mail address" in bad.output
 
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(

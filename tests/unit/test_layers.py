@@ -37,6 +37,7 @@ EDGE_MODULES = {
     "inspect_api.console.leadership", "inspect_api.console.leadership_forms",
     "inspect_api.console.leadership_pages",
     "inspect_api.console.administration", "inspect_api.console.admin_forms",
+    "inspect_api.console.corrections",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 

@@ -18,6 +18,6 @@ def test_every_demo_user_is_in_the_readme_with_its_role():
     seeded = {user["username"]: user["role"]
               for name in ("demo.yaml", "showcase.yaml")
               for user in yaml.safe_load((ROOT / "seed" / name).read_text(encoding="utf-8"))["users"]}
-    assert len(seeded) == 7
+    assert len(seeded) == 8
     wrong = {name: (role, rows.get(name)) for name, role in seeded.items() if rows.get(name) != role}
     assert not wrong, f"demo users missing from the README or with another role: {wrong}"
