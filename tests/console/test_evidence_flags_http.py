@@ -127,3 +127,37 @@ def test_duplicates_link_only_the_visits_the_reader_may_open(client, flow):
     assert "1 buổi kiểm tra ngoài phạm vi bạn được xem" in text_of(detail)
     # And Tân Trào's visit itself stays a 404 for them.
     assert other.get(f"/console/visits/{elsewhere.id}").status_code == 404
+
+
+def test_the_visit_page_costs_the_same_statements_for_one_photo_or_many(app, client, flow):
+    """The flags of a visit's photos come in one go, not one query per thumbnail."""
+    from sqlalchemy import event
+
+    from inspect_api.db import db
+
+    one = flow.visit("TQ-TTPVHCC", "2026-11-20", {"SEAT-02": "fail"})
+    many = flow.visit("TQ-TTPVHCC", "2026-11-20", {"SEAT-02": "fail"}, submit=False)
+    for minute in range(4):
+        upload(flow, many.id, many.findings["SEAT-02"], phone_photo(320, 240, taken=f"2026:11:20 08:2{minute}:00"))
+    submit(flow, many.id, "TQ-TTPVHCC")
+    sign_in(client, "reviewer1")
+    with app.app_context():
+        engine = db.engine
+
+    def statements(visit_id: str) -> int:
+        count = 0
+
+        def counter(*_args):
+            nonlocal count
+            count += 1
+
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            page = client.get(f"/console/visits/{visit_id}")
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        assert page.status_code == 200
+        return count
+
+    assert "Ảnh trùng buổi kiểm tra khác" in client.get(f"/console/visits/{many.id}").text  # flags were computed
+    assert statements(many.id) == statements(one.id)
