@@ -85,10 +85,13 @@ def _review_notes(visit: Visit) -> dict[uuid.UUID, list[dict[str, Any]]]:
 
 
 def _in_force(visit: Visit) -> dict[uuid.UUID, Any]:
-    """The latest review's note on each finding: what the scores count (reports/scores.py
-    effective_findings), so the page shows the same severity and voids."""
+    """The approving review's note on each finding: what the scores count (reports/scores.py
+    effective_findings), so the page shows the same severity and voids. A return round's
+    notes are advice to the team: the next decision starts again from the checklist."""
     review = visit.last_review
-    return {note.finding_id: note for note in review.finding_notes} if review is not None else {}
+    if review is None or review.decision != "approve":
+        return {}
+    return {note.finding_id: note for note in review.finding_notes}
 
 
 def finding_sections(visit: Visit, explanations: dict[uuid.UUID, Any],

@@ -70,3 +70,17 @@ def test_the_queue_critical_flag_follows_the_latest_review(client, flow):
     critical = client.get("/console/queue?state=approved&critical=true").text
     assert str(kept.id) in critical and str(raised.id) in critical
     assert str(lowered.id) not in critical and str(voided.id) not in critical
+
+
+def test_a_return_rounds_notes_are_advice_not_in_force(client, flow):
+    """Returned with a lowered severity: the next decision starts again from the
+    checklist's severity (keeping it adds no note), so that is what the page shows."""
+    made = flow.visit("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    seat = made.findings["SEAT-02"]
+    flow.review(made.id, "return", comment="Bổ sung ảnh", findings=[{"finding_id": seat, "severity": "minor"}])
+    sign_in(client, "reviewer1")
+    page = client.get(f"/console/visits/{made.id}").text
+    block = text_of(finding_block(page, seat))
+    assert "Mức độ Nghiêm trọng" in block and "ban đầu" not in block
+    assert "Thẩm định lượt 1: mức độ đổi thành nhỏ" in block  # the advice, as a round's note
+    assert "1 không đạt: SEAT-02" in text_of(page)
