@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.models import AuditEvent
 from ..audit.service import list_events
@@ -55,11 +55,16 @@ class QueuePage:
 
 
 def _critical_failures() -> Select:
-    """The visits of failing findings that are critical as the latest review left them:
-    not voided, its severity over the checklist's (as the scores count them)."""
-    latest = select(func.max(Review.id)).where(Review.visit_id == Finding.visit_id).scalar_subquery()
+    """The visits of failing findings that are critical as the review in force left them:
+    the latest round if it approved (as the scores count them; a return's notes are
+    advice), not voided, its severity over the checklist's."""
+    rounds = aliased(Review)
+    latest = select(func.max(rounds.id)).where(rounds.visit_id == Finding.visit_id).scalar_subquery()
     return (select(Finding.visit_id).join(Criterion, Criterion.id == Finding.criterion_id)
-            .outerjoin(FindingReview, and_(FindingReview.finding_id == Finding.id, FindingReview.review_id == latest))
+            .outerjoin(Review, and_(Review.visit_id == Finding.visit_id, Review.id == latest,
+                                    Review.decision == "approve"))
+            .outerjoin(FindingReview, and_(FindingReview.finding_id == Finding.id,
+                                           FindingReview.review_id == Review.id))
             .where(Finding.result == "fail", or_(FindingReview.voided.is_(None), FindingReview.voided.is_(False)),
                    func.coalesce(FindingReview.severity, Criterion.severity) == "critical"))
 

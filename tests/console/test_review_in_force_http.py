@@ -56,11 +56,15 @@ def test_the_queue_critical_flag_follows_the_latest_review(client, flow):
     voided = flow.visit("TQ-MYLAM", "2026-11-11", {"SEAT-02": "fail"})
     kept = flow.visit("TQ-TANTRAO", "2026-11-12", {"SEAT-02": "fail"})
     raised = flow.visit("TQ-HAGIANG1", "2026-11-13", {"CON-01": "fail"})
+    advised = flow.visit("TQ-HAGIANG2", "2026-11-14", {"SEAT-02": "fail"})
     flow.review(lowered.id, findings=[{"finding_id": lowered.findings["SEAT-02"], "severity": "major"}])
     flow.review(voided.id, findings=[{"finding_id": voided.findings["SEAT-02"], "void": True,
                                       "void_reason": "Ghế có nhưng bị che khi chụp"}])
     flow.review(kept.id)
     flow.review(raised.id, findings=[{"finding_id": raised.findings["CON-01"], "severity": "critical"}])
+    # A return's lowered severity is advice: the returned visit still shows its critical failure.
+    flow.review(advised.id, "return", comment="Bổ sung ảnh",
+                findings=[{"finding_id": advised.findings["SEAT-02"], "severity": "minor"}])
     sign_in(client, "reviewer1")
     page = client.get("/console/queue?state=approved").text
     rows = {visit.id: re.search(rf'href="/console/visits/{visit.id}".*?</tr>', page, re.S).group(0)
@@ -70,6 +74,9 @@ def test_the_queue_critical_flag_follows_the_latest_review(client, flow):
     critical = client.get("/console/queue?state=approved&critical=true").text
     assert str(kept.id) in critical and str(raised.id) in critical
     assert str(lowered.id) not in critical and str(voided.id) not in critical
+    returned = client.get("/console/queue?state=returned").text
+    assert "Lỗi nghiêm trọng" in re.search(rf'href="/console/visits/{advised.id}".*?</tr>', returned, re.S).group(0)
+    assert str(advised.id) in client.get("/console/queue?state=returned&critical=true").text
 
 
 def test_a_return_rounds_notes_are_advice_not_in_force(client, flow):
