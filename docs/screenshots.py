@@ -4,8 +4,10 @@
 
 A throwaway SQLite database and photo directory get the demo seed (`flask seed demo`);
 the app is served in this process and Debian's Chromium (through Playwright, as the
-browser tests use it) signs in as reviewer1 and saves docs/screenshots/*.png at the
-office PC's 1366×768, plus the visit page at a tablet's 768×1024."""
+browser tests use it) signs in as reviewer1, leader1 and admin in turn and saves
+docs/screenshots/*.png at the office PC's 1366×768, plus the visit page at a tablet's
+768×1024. The leader freezes a list through the console's form on the way, so the
+frozen list shown is one the demo data really gives."""
 
 from __future__ import annotations
 
@@ -20,6 +22,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 PASSWORD = "screenshot-demo-password"
+# The demo's showcase visits fall in Q4/2026, whatever today is.
+PERIOD = "from=01/10/2026&to=31/12/2026"
+DESKTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+
+def _freeze(page) -> None:
+    """Freeze the list on screen through its form, as a leader does."""
+    page.get_by_label("Số Tờ trình (bắt buộc)").fill("125/TTr-SNV")
+    page.get_by_label("Họ tên người ký (bắt buộc)").fill("Nguyễn Văn An")
+    page.get_by_role("button", name="Chốt danh sách").click()
+    page.wait_for_url("**/console/lists/frozen/*")
 
 
 def main() -> int:
@@ -30,7 +44,10 @@ def main() -> int:
 
     from inspect_api.app import create_app
     from inspect_api.db import db
+    from inspect_api.auth.models import User
+    from inspect_api.evidence.flags import FlagRules, flags_for_visits
     from inspect_api.evidence.models import Evidence
+    from inspect_api.org.models import Desk, OrgUnit
     from inspect_api.seed import seed_demo, showcase_visit_ids
 
     chromium = shutil.which("chromium")
@@ -47,32 +64,52 @@ def main() -> int:
         upgrade()
         seed_demo(echo=lambda message: None)
         photo = db.session.scalar(select(Evidence.id).where(Evidence.visit_id == uuid.UUID(waiting)))
+        # The photo page shows what the flags say: a flagged photo, if the visit has one.
+        reviewer = db.session.scalar(select(User).where(User.username == "reviewer1"))
+        flags = flags_for_visits(reviewer, [uuid.UUID(waiting)], FlagRules.from_settings(app.config))
+        photo = next((found for found, f in sorted(flags.items(), key=lambda item: str(item[0])) if f.attention),
+                     photo)
+        unit = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "TQ-TANTRAO"))
+        desk = db.session.scalar(select(Desk.id).where(Desk.code == "TQ-MINHXUAN-MC"))
+    # (who signs in, viewport, [(png name, path, full page?, what to do once there)])
+    sessions = [
+        ("reviewer1", DESKTOP, [("sign-in", None, False, None), ("queue", "/console/queue", False, None),
+                                ("visit", f"/console/visits/{waiting}", False, None),
+                                ("photo", f"/console/evidence/{photo}", True, None),
+                                ("returned-visit", f"/console/visits/{visits['mylam-2026-11-05']}", False, None)]),
+        ("reviewer1", TABLET, [("visit-tablet", f"/console/visits/{waiting}#decide-h", False, None)]),
+        ("leader1", DESKTOP, [("scores", f"/console/scores?{PERIOD}", True, None),
+                              ("scores-unit", f"/console/scores/units/{unit}?{PERIOD}", True, None),
+                              ("lists", f"/console/lists?kind=criticism&{PERIOD}", True, _freeze),
+                              ("frozen-list", None, True, None)]),
+        ("admin", DESKTOP, [("admin-accounts", "/console/admin/accounts", False, None),
+                            ("admin-staff", f"/console/admin/staff?desk={desk}", False, None)]),
+    ]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     OUT.mkdir(exist_ok=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-            for viewport, pages in (
-                ({"width": 1366, "height": 768}, [("sign-in", "/console/sign-in"), ("queue", "/console/queue"),
-                                                  ("visit", f"/console/visits/{waiting}"),
-                                                  ("photo", f"/console/evidence/{photo}"),
-                                                  ("returned-visit", f"/console/visits/{visits['mylam-2026-11-05']}")]),
-                ({"width": 768, "height": 1024}, [("visit-tablet", f"/console/visits/{waiting}#decide-h")])):
+            for username, viewport, pages in sessions:
                 context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}", viewport=viewport,
                                               locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
                 page = context.new_page()
                 page.goto("/console/sign-in")
                 if pages[0][0] == "sign-in":
                     page.screenshot(path=OUT / "sign-in.png")
-                page.get_by_label("Tên đăng nhập").fill("reviewer1")
+                page.get_by_label("Tên đăng nhập").fill(username)
                 page.get_by_label("Mật khẩu").fill(PASSWORD)
                 page.get_by_role("button", name="Đăng nhập").click()
                 page.get_by_role("button", name="Đăng xuất").wait_for()
-                for name, path in pages:
-                    if name != "sign-in":
+                for name, path, full_page, then in pages:
+                    if name == "sign-in":
+                        continue
+                    if path is not None:  # else: the page the previous step led to
                         page.goto(path)
-                        page.screenshot(path=OUT / f"{name}.png")
+                    page.screenshot(path=OUT / f"{name}.png", full_page=full_page)
+                    if then is not None:
+                        then(page)
                 context.close()
             browser.close()
     finally:

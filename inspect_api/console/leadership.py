@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 
+from ..corrections.service import correction_record
 from ..db import db
 from ..documents.list_export import LIST_FORMATS, PDF_MIMETYPE, XLSX_MIMETYPE, list_file
 from ..documents.scores import scores_document
@@ -117,7 +118,8 @@ def unit_scores(user, unit_id: int):
     return render_template(
         "console/scores_unit.html", period=period, data=data, typed=period.args(), period_errors={},
         org_unit=org_unit, unit=_row(units, unit_id), children=[u for u in units if u["id"] != unit_id],
-        desks=ranked_with_trend(data["desks"], before["desks"]), previous_label=before["period"])
+        desks=ranked_with_trend(data["desks"], before["desks"]), previous_label=before["period"],
+        corrections=correction_record(user, org_unit, period.date_from, period.date_to))
 
 
 @blp.get("/scores/desks/<int:desk_id>")

@@ -46,6 +46,13 @@ class FindingRow:
     photos: list[Any]
     explanation: Any = None
     review_notes: list[dict[str, Any]] = field(default_factory=list)
+    # The evidence flags of each photo in words (photo_flags.badges), by evidence id.
+    photo_badges: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+    # What the latest review left in force: `severity` above is the current one, this the
+    # inspector's checklist severity when a reviewer changed it; a void and its reason.
+    original_severity_label: str = ""
+    voided: bool = False
+    void_reason: str = ""
 
     @property
     def id(self) -> uuid.UUID:
@@ -54,6 +61,11 @@ class FindingRow:
     @property
     def failed(self) -> bool:
         return self.result == "fail"
+
+    @property
+    def counts(self) -> bool:
+        """A failure that still counts (the scores and lists leave voided ones out)."""
+        return self.failed and not self.voided
 
     @property
     def can_explain(self) -> bool:
@@ -72,9 +84,22 @@ def _review_notes(visit: Visit) -> dict[uuid.UUID, list[dict[str, Any]]]:
     return notes
 
 
-def finding_sections(visit: Visit, explanations: dict[uuid.UUID, Any]) -> list[dict[str, Any]]:
+def _in_force(visit: Visit) -> dict[uuid.UUID, Any]:
+    """The approving review's note on each finding: what the scores count (reports/scores.py
+    effective_findings), so the page shows the same severity and voids. A return round's
+    notes are advice to the team: the next decision starts again from the checklist."""
+    review = visit.last_review
+    if review is None or review.decision != "approve":
+        return {}
+    return {note.finding_id: note for note in review.finding_notes}
+
+
+def finding_sections(visit: Visit, explanations: dict[uuid.UUID, Any],
+                     photo_badges: dict[uuid.UUID, list[str]] | None = None) -> list[dict[str, Any]]:
     """The findings by checklist section, in checklist order, numbered through."""
+    photo_badges = photo_badges or {}
     notes = _review_notes(visit)
+    in_force = _in_force(visit)
     findings = sorted(visit.findings, key=lambda f: (f.criterion.position, f.criterion.code))
     sections = []
     number = 0
@@ -83,14 +108,21 @@ def finding_sections(visit: Visit, explanations: dict[uuid.UUID, Any]) -> list[d
         for finding in group:
             number += 1
             criterion = finding.criterion
+            photos = list(finding.evidence) if finding.result == "fail" else []
+            note = in_force.get(finding.id)
+            severity = (note.severity if note is not None and note.severity else None) or criterion.severity
             rows.append(FindingRow(
                 finding=finding, number=number, code=criterion.code, text=criterion.text,
                 result=finding.result, result_label=RESULT_NAMES[finding.result], value=finding_value(finding),
-                severity=criterion.severity, severity_label=SEVERITY_NAMES.get(criterion.severity, ""),
+                severity=severity, severity_label=SEVERITY_NAMES.get(severity, ""),
                 official=finding.staff.full_name if finding.staff else "",
                 legal_basis=criterion.legal_basis or "", note=finding.note or "",
-                photos=list(finding.evidence) if finding.result == "fail" else [],
-                explanation=explanations.get(finding.id), review_notes=notes.get(finding.id, [])))
+                photos=photos, explanation=explanations.get(finding.id), review_notes=notes.get(finding.id, []),
+                photo_badges={p.id: photo_badges[p.id] for p in photos if photo_badges.get(p.id)},
+                original_severity_label=(SEVERITY_NAMES.get(criterion.severity, "")
+                                         if severity != criterion.severity else ""),
+                voided=bool(note is not None and note.voided),
+                void_reason=(note.void_reason or "") if note is not None and note.voided else ""))
         sections.append({"key": category, "title": SECTION_NAMES.get(category, category), "rows": rows})
     return sections
 

@@ -24,7 +24,7 @@ from ..requests import request_origin
 from ..reviews import queue as review_queue
 from ..reviews import service as reviews
 from ..visits.service import get_visit
-from . import pages, session
+from . import pages, photo_flags, session
 from .forms import checked_text, decision_from_form, explanation_from_form, queue_filters
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,15 @@ def _render_visit(user, visit_id: uuid.UUID, *, typed: dict[str, Any] | None = N
     visit = review_queue.reviewable_visit(user, visit_id)
     explanations = review_queue.explanations_of(visit)
     history = [(event, pages.describe_event(event)) for event in review_queue.visit_history(user, visit)]
+    flags = photo_flags.visit_flags(user, visit.id)
+    sections = pages.finding_sections(visit, explanations,
+                                      {photo_id: photo_flags.badges(f) for photo_id, f in flags.items()})
+    shown = [photo.id for section in sections for row in section["rows"] for photo in row.photos]
     body = render_template(
-        "console/visit.html", visit=visit, sections=pages.finding_sections(visit, explanations),
+        "console/visit.html", visit=visit, sections=sections, flagged_photos=photo_flags.flagged_count(shown, flags),
         history=history, typed=typed or {}, errors=errors or {}, conflict=conflict,
-        failures=sum(1 for f in visit.findings if f.result == "fail"),
+        failures=sum(1 for section in sections for row in section["rows"] if row.counts),
+        voided=sum(1 for section in sections for row in section["rows"] if row.failed and row.voided),
         today=pages.today_in_vietnam(), default_deadline=pages.today_in_vietnam()
         + dt.timedelta(days=current_app.config["EXPLANATION_DAYS"]))
     return body, status
@@ -265,7 +270,11 @@ def explanations(user):
 @session.signed_in(*READERS)
 def photo_page(user, evidence_id: uuid.UUID):
     evidence = evidence_service.get_evidence(user, evidence_id)
-    return render_template("console/photo.html", evidence=evidence, visit=get_visit(user, evidence.visit_id))
+    visit = get_visit(user, evidence.visit_id)
+    flags = photo_flags.visit_flags(user, visit.id).get(evidence.id)
+    return render_template("console/photo.html", evidence=evidence, visit=visit,
+                           account=photo_flags.photo_account(evidence, visit, flags),
+                           badges=photo_flags.badges(flags))
 
 
 def _photo(user, evidence_id: uuid.UUID, which: str):

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, not_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,10 +31,11 @@ from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from ..evidence.service import StoredPhoto, UploadLimits, remove_objects, remove_photo, store_photo
-from ..org.models import Desk
+from ..org.models import Desk, OrgUnit
 from ..plans.models import team_desks, team_members
 from ..scoping import in_subtree
 from ..sync import Cursor, Feed, FeedPage, pull
+from ..timezone import VIETNAM_TZ
 from ..visits.models import Finding, Visit
 from ..visits.service import visible_visits
 from .models import (
@@ -452,3 +453,78 @@ def _loaded(correction_id: int) -> Correction:
     """The correction as committed, with its reports and checks."""
     return db.session.scalars(select(Correction).where(Correction.id == correction_id)
                               .options(*_detail_options())).one()
+
+
+# --- a unit's record -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorrectionTally:
+    """Corrections in one state: still within their deadline or past it (for verified
+    ones: fixed by the deadline, or after it)."""
+
+    on_time: int = 0
+    late: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """How a unit fixed what the period's visits found: open (not yet reported), reported
+    awaiting a check, verified fixed, found not fixed at a re-check. Withdrawn ones (their
+    finding voided or no longer failing) are not counted."""
+
+    open: CorrectionTally
+    reported: CorrectionTally
+    verified: CorrectionTally
+    not_fixed: CorrectionTally
+
+    @property
+    def total(self) -> int:
+        return self.open.total + self.reported.total + self.verified.total + self.not_fixed.total
+
+    @property
+    def overdue(self) -> int:
+        """Still owed and past the deadline."""
+        return self.open.late + self.reported.late + self.not_fixed.late
+
+
+def correction_record(actor: User, org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> CorrectionRecord:
+    """The corrections of `org_unit` and the units under it that came from visits started
+    in the period (the visits its score counts), as the actor may see them. One grouped
+    statement; whether a fix came on time is judged on the day of the check that verified
+    it, in Vietnam time."""
+    fixed = (select(CorrectionVerification.correction_id,
+                    func.max(CorrectionVerification.verified_at).label("fixed_at"))
+             .where(CorrectionVerification.status_after == "verified")
+             .group_by(CorrectionVerification.correction_id).subquery("fixed"))
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(org_unit.path))
+    rows = db.session.execute(
+        visible_corrections(actor)
+        .with_only_columns(Correction.status, Correction.deadline, fixed.c.fixed_at, func.count())
+        .join(Visit, Visit.id == Correction.visit_id)
+        .outerjoin(fixed, fixed.c.correction_id == Correction.id)
+        .where(Correction.org_unit_id.in_(under), Correction.status != "withdrawn",
+               Visit.started_at >= dt.datetime.combine(date_from, dt.time.min, VIETNAM_TZ),
+               Visit.started_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ))
+        .group_by(Correction.status, Correction.deadline, fixed.c.fixed_at)).all()
+    today = vietnam_today()
+    counts: dict[str, list[int]] = {status: [0, 0] for status in ("open", "reported", "verified", "not_fixed")}
+    for status, deadline, fixed_at, number in rows:
+        counts[status][1 if _late(status, deadline, fixed_at, today) else 0] += number
+    return CorrectionRecord(**{status: CorrectionTally(*pair) for status, pair in counts.items()})
+
+
+def _late(status: str, deadline: dt.date, fixed_at: dt.datetime | None, today: dt.date) -> bool:
+    """Verified: fixed after the deadline's day; still owed: the deadline has passed."""
+    if status == "verified":
+        return fixed_at is not None and _vietnam_day(fixed_at) > deadline
+    return deadline < today
+
+
+def _vietnam_day(instant: dt.datetime) -> dt.date:
+    if instant.tzinfo is None:  # an aggregate over a UTC column, as SQLite may return it
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(VIETNAM_TZ).date()
