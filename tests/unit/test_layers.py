@@ -37,7 +37,7 @@ EDGE_MODULES = {
     "inspect_api.console.leadership", "inspect_api.console.leadership_forms",
     "inspect_api.console.leadership_pages",
     "inspect_api.console.administration", "inspect_api.console.admin_forms",
-    "inspect_api.console.corrections",
+    "inspect_api.console.corrections", "inspect_api.console.photo_flags",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
 
