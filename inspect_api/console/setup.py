@@ -51,6 +51,7 @@ def init_console(app: Flask) -> None:
     # here, not at the bottom of views.py: they import views (for `blp`), and the wiring
     # step is where the app is assembled anyway.
     from . import administration  # noqa: F401
+    from . import notices  # noqa: F401
 
     app.register_blueprint(blp)
     app.add_url_rule("/", "console_root", lambda: redirect(url_for("console.home")))

@@ -12,21 +12,23 @@ unit they were sent to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from ..audit.service import Origin, record
 from ..auth.models import User
 from ..db import db, utcnow
 from ..documents.notice_content import NoApprovedVisit, NoticeContent, notice_content
 from ..errors import Conflict, Forbidden, NotFound
-from ..org.models import OrgUnit
+from ..org.models import Desk, OrgUnit
 from ..plans.models import InspectionPlan
-from ..plans.service import get_plan
+from ..plans.service import get_plan, plan_scope
 from ..reports.service import DEFAULT_SIGNER_TITLE
 from ..scoping import in_subtree, unit_in_subtree
 from ..services import flush_or_conflict, invalid_field
+from ..visits.models import Visit
 from .models import ConclusionNotice
 
 ISSUER_ROLES = ("reviewer", "leader", "admin")
@@ -121,3 +123,49 @@ def get_notice(actor: User, plan_id: int, notice_id: int) -> ConclusionNotice:
     if notice is None:
         raise NotFound("Không tìm thấy thông báo kết quả kiểm tra.")
     return notice
+
+
+# --- what the console shows ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InspectedUnit:
+    """A unit of a plan with approved visits, and the notice it was sent (None: not yet)."""
+
+    unit: OrgUnit
+    approved_visits: int
+    notice: ConclusionNotice | None
+
+
+def plans_in_view(actor: User) -> list[InspectionPlan]:
+    """The plans whose notices the actor may read, newest first."""
+    return list(db.session.scalars(plan_scope(actor).order_by(InspectionPlan.starts_on.desc(),
+                                                              InspectionPlan.id.desc())))
+
+
+def may_issue(actor: User, plan: InspectionPlan) -> bool:
+    """Whether the actor drafts and issues for this plan (made at their unit or below)."""
+    return actor.role in ISSUER_ROLES and unit_in_subtree(plan.org_unit, actor)
+
+
+def inspected_units(actor: User, plan_id: int) -> tuple[InspectionPlan, list[InspectedUnit]]:
+    """The plan and its units in the actor's subtree that have approved visits, by name."""
+    plan = get_plan(actor, plan_id)
+    counts = db.session.execute(
+        select(Desk.org_unit_id, func.count(Visit.id)).join(Desk, Desk.id == Visit.desk_id)
+        .where(Visit.plan_id == plan.id, Visit.status == "approved", in_subtree(Desk.org_unit_id, actor))
+        .group_by(Desk.org_unit_id)).all()
+    units = {unit.id: unit for unit in db.session.scalars(
+        select(OrgUnit).where(OrgUnit.id.in_([unit_id for unit_id, _ in counts])))}
+    sent = {notice.org_unit_id: notice for notice in db.session.scalars(notices(actor, plan.id, {}))}
+    rows = [InspectedUnit(units[unit_id], count, sent.get(unit_id)) for unit_id, count in counts
+            if units[unit_id].path.startswith(plan.org_unit.path)]
+    return plan, sorted(rows, key=lambda row: row.unit.name)
+
+
+def unit_notices(actor: User) -> list[tuple[ConclusionNotice, InspectionPlan]]:
+    """Every notice the actor may read, with its plan, newest document first (a unit
+    officer: those sent to their own unit)."""
+    return [(notice, plan) for notice, plan in db.session.execute(
+        select(ConclusionNotice, InspectionPlan).join(InspectionPlan, InspectionPlan.id == ConclusionNotice.plan_id)
+        .where(_visible(actor), InspectionPlan.id.in_(plan_scope(actor).with_only_columns(InspectionPlan.id)))
+        .order_by(ConclusionNotice.document_date.desc(), ConclusionNotice.id.desc())).tuples()]

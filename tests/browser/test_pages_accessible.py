@@ -169,3 +169,25 @@ def test_unit_officer_pages_pass_axe_and_fit(check, seeded):
     check(f"/console/corrections/{seeded.corrections['SEAT-02']['id']}")  # the report form
     check(f"/console/corrections/{seeded.corrections['SEAT-01']['id']}")  # a report with its photo
     check("/console/corrections?show=closed")  # the empty list
+
+
+def test_notice_pages_pass_axe_and_fit(check, seeded, client, demo, login):
+    """The plans, a plan's units (one notice issued, one draft with its form, then the
+    form's errors), and the unit officer's list of its notices."""
+    page = check.page
+    Flow(client, demo, login).approved("TQ-HAGIANG1", "2026-11-12", {"SEAT-02": "fail"})
+    plan_id = client.get("/api/v1/plans", headers=login("admin")).get_json()["items"][0]["id"]
+    r = client.post(f"/api/v1/plans/{plan_id}/notices", headers=login("leader1"), json={
+        "org_unit_id": demo.units["TQ-TANTRAO"], "document_number": "15/TB-SNV", "document_date": "2026-12-05",
+        "signer_name": "Phạm Thị Hòa"})
+    assert r.status_code == 201, r.get_json()
+    sign_in(page, "leader1")
+    check("/console/notices")
+    check(f"/console/notices/plans/{plan_id}")
+    page.get_by_label("Họ tên người ký (bắt buộc)").fill("")
+    page.get_by_role("button", name="Ban hành thông báo").click()  # the form's errors, typed values kept
+    page.get_by_text("Hãy nhập họ tên người ký.").wait_for()
+    check()
+    page.get_by_role("button", name="Đăng xuất").click()
+    sign_in(page, "officer.view", DEMO_PASSWORD + "-officer.view")
+    check("/console/notices")
