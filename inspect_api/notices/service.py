@@ -27,6 +27,7 @@ from ..plans.models import InspectionPlan
 from ..plans.service import get_plan, plan_scope
 from ..reports.service import DEFAULT_SIGNER_TITLE
 from ..scoping import in_subtree, unit_in_subtree
+from ..text import vietnamese_order
 from ..services import flush_or_conflict, invalid_field
 from ..visits.models import Visit
 from .models import ConclusionNotice
@@ -159,7 +160,7 @@ def inspected_units(actor: User, plan_id: int) -> tuple[InspectionPlan, list[Ins
     sent = {notice.org_unit_id: notice for notice in db.session.scalars(notices(actor, plan.id, {}))}
     rows = [InspectedUnit(units[unit_id], count, sent.get(unit_id)) for unit_id, count in counts
             if units[unit_id].path.startswith(plan.org_unit.path)]
-    return plan, sorted(rows, key=lambda row: row.unit.name)
+    return plan, sorted(rows, key=lambda row: vietnamese_order(row.unit.name))
 
 
 def unit_notices(actor: User) -> list[tuple[ConclusionNotice, InspectionPlan]]:
