@@ -31,15 +31,11 @@ EDGE_MODULES = {
     "inspect_api.pagination",
     "inspect_api.auth.tokens", "inspect_api.auth.throttle",
     "inspect_api.audit.anchoring",
-    # The web console: session sign-in, pages, forms and their wiring.
-    "inspect_api.console.setup", "inspect_api.console.session", "inspect_api.console.views",
-    "inspect_api.console.forms", "inspect_api.console.pages",
-    "inspect_api.console.leadership", "inspect_api.console.leadership_forms",
-    "inspect_api.console.leadership_pages",
-    "inspect_api.console.administration", "inspect_api.console.admin_forms",
-    "inspect_api.console.corrections", "inspect_api.console.photo_flags",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
+# The web console is an edge as a whole: sign-in, pages, forms and their wiring, each
+# calling the services as the API's views do.
+EDGE_PACKAGES = ("inspect_api.console.",)
 
 # App-bound registries: they find this app's instance through the app context, as
 # flask-sqlalchemy's db.session does. A service calls get_store() as it uses db.session;
@@ -78,7 +74,7 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def is_edge(module: str) -> bool:
-    return module in EDGE_MODULES or module.endswith(EDGE_SUFFIXES)
+    return module in EDGE_MODULES or module.endswith(EDGE_SUFFIXES) or module.startswith(EDGE_PACKAGES)
 
 
 def module_of(imported: str, graph: dict[str, set[str]]) -> str:
