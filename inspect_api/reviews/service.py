@@ -68,7 +68,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
     decision (`correction_days`: CORRECTION_DAYS_* by severity)."""
     if actor.role not in REVIEWER_ROLES:
         raise Forbidden("Chỉ thẩm định viên được duyệt hoặc trả lại buổi kiểm tra.")
-    visit = get_visit(actor, visit_id, for_update=True)
+    visit = get_visit(actor, visit_id, for_update=True, detail=True)
     amending = visit.status == "approved" and data.get("version") == visit.version
     if visit.status != "submitted" and not amending:
         raise Conflict("Buổi kiểm tra không ở trạng thái chờ thẩm định (có thể người khác vừa quyết định).",
@@ -104,7 +104,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
                     {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
                     origin=origin)
     db.session.commit()
-    return visit
+    return get_visit(actor, visit_id, detail=True)
 
 
 def _carried_notes(visit: Visit, named: set[uuid.UUID]) -> list[FindingReview]:
