@@ -1,7 +1,8 @@
 """The criticism and commendation lists: what the rules read, loaded for a period, and the
 entries assembled from what the rules of `list_rules.py` decide.
 
-Only approved visits count; voided findings never count; thresholds are settings passed
+Only approved visits count (read from the kept scores, which name each one's deciding
+review: reports/kept_scores.py); voided findings never count; thresholds are settings passed
 in by the caller; the forms come from the `proposed_forms` table by date. Each entry
 carries its reasons in plain Vietnamese and the findings (with visits, dates and photos)
 behind it. The system proposes; the leader decides.
@@ -37,7 +38,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm
-from .scores import Scope, approved_visits, effective_findings, unit_scores
+from .scores import Scope, effective_findings, kept_approved_visits, unit_scores
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -139,7 +140,7 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 
 def failing_findings(scope: Scope) -> list[FailingFinding]:
     """Every counting failure in scope, with what a leader needs to see behind an entry."""
-    found = effective_findings(scope)
+    found = effective_findings(visits=kept_approved_visits(scope))
     rows = db.session.execute(
         select(found.c.finding_id, found.c.visit_id, found.c.staff_id, found.c.org_unit_id,
                found.c.criterion_code, found.c.subject, found.c.severity, found.c.started_at,
@@ -183,7 +184,7 @@ def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
 
 def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
     """The lowest value recorded for each dossier rate, per unit."""
-    found = effective_findings(scope)
+    found = effective_findings(visits=kept_approved_visits(scope))
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
     for unit_id, code, value in db.session.execute(
             select(found.c.org_unit_id, found.c.criterion_code, func.min(found.c.value_number))
@@ -196,7 +197,7 @@ def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
 
 def _approved_visits(scope: Scope) -> list[ApprovedVisit]:
     """The approved visits in visit order, each with the officials on duty."""
-    visits = approved_visits(scope)
+    visits = kept_approved_visits(scope)
     rows = db.session.execute(
         select(visits.c.visit_id, visits.c.org_unit_id, visits.c.started_at, visit_staff.c.staff_id)
         .outerjoin(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
