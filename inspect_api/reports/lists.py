@@ -11,7 +11,6 @@ behind it. The system proposes; the leader decides.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -229,14 +228,15 @@ def _open_failures(scope: Scope) -> tuple[set[int], set[int]]:
     return {staff_id for staff_id, _ in rows if staff_id is not None}, {unit_id for _, unit_id in rows}
 
 
-def _explanation_statuses(finding_ids: list[str]) -> dict[str, str]:
-    """The status of the explanation asked for each finding, by finding id."""
-    statuses = {}
-    for chunk in chunked([uuid.UUID(i) for i in finding_ids]):
-        for finding_id, status in db.session.execute(
-                select(Explanation.finding_id, Explanation.status).where(Explanation.finding_id.in_(chunk))):
-            statuses[str(finding_id)] = status
-    return statuses
+def _explanation_statuses(scope: Scope) -> dict[str, str]:
+    """The status of the explanation asked for each failing finding of the approved
+    visits in scope, by finding id (joined in SQL, as _evidence_ids)."""
+    visits = kept_approved_visits(scope)
+    return {str(finding_id): status for finding_id, status in db.session.execute(
+        select(Explanation.finding_id, Explanation.status)
+        .join(Finding, Finding.id == Explanation.finding_id)
+        .join(visits, visits.c.visit_id == Finding.visit_id)
+        .where(Finding.result == "fail"))}
 
 
 def _pending_explanation_staff(scope: Scope) -> set[int]:
@@ -382,7 +382,7 @@ class Period:
 
     def staff_criticism(self, settings: ListSettings) -> dict[int, rules.StaffCriticism]:
         staff_failures = [f for f in self.failures if f.staff_id is not None]
-        explanations = _explanation_statuses(sorted({f.finding_id for f in staff_failures}))
+        explanations = _explanation_statuses(self.scope)
         prior = _prior_criticism({f.staff_id for f in staff_failures if f.staff_id is not None},
                                  self.scope, settings.repeat_months)
         return rules.staff_criticism(self.failures, prior, explanations, settings)
