@@ -2,9 +2,10 @@
 rows instead of recomputing every visit from its findings on every request.
 
 An approved visit's score changes only when a review decides it again, so it is written
-there: `keep_score` runs inside the deciding transaction (reviews.service.decide), after
-the review's notes are flushed, and leaves one row if the visit is approved, none if it
-was returned. Each row is the reference computation (scores.visit_scores, from the
+then: a session hook notes each visit that gets a new review round (reviews build on
+reports' inputs, so reviews.service cannot call this package), and before the deciding
+transaction commits `keep_score` leaves one row if the visit is approved, none if it was
+returned. Each row is the reference computation (scores.visit_scores, from the
 findings and the deciding review's notes) for that one visit, so stored and computed
 agree by construction; `verify` checks they still do, `recompute_all` rebuilds them all
 (`flask scores verify` / `flask scores recompute`).
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
 
-from ..db import db
-from ..visits.models import Visit
+from ..db import db, listen_once
+from ..reviews.models import Review
 from .models import VisitScore
 from .scores import approved_visits_anywhere, visit_scores
 
@@ -48,13 +50,40 @@ def _insert_from(rows) -> None:
     db.session.execute(insert(VisitScore).from_select(["visit_id", "review_id", *FIELDS], rows))
 
 
-def keep_score(visit: Visit) -> None:
+def keep_score(session: Session, visit_id: uuid.UUID) -> None:
     """Bring the visit's kept score in line with its status and latest review, in the
-    caller's transaction (it commits)."""
-    db.session.flush()
-    db.session.execute(delete(VisitScore).where(VisitScore.visit_id == visit.id))
-    if visit.status == "approved":
-        _insert_from(reference_rows([visit.id]))
+    session's transaction (reference_rows gives nothing for a visit not approved)."""
+    session.execute(delete(VisitScore).where(VisitScore.visit_id == visit_id))
+    session.execute(insert(VisitScore).from_select(["visit_id", "review_id", *FIELDS],
+                                                   reference_rows([visit_id])))
+
+
+_DECIDED = "kept_scores_decided"
+
+
+def _note_new_reviews(session: Session, flush_context: Any, instances: Any) -> None:
+    """before_flush: a new review round decides its visit's score."""
+    for obj in session.new:
+        if isinstance(obj, Review):
+            session.info.setdefault(_DECIDED, set()).add(obj.visit_id)
+
+
+def _keep_decided_scores(session: Session) -> None:
+    """before_commit: the kept scores of the visits decided in this transaction."""
+    session.flush()
+    for visit_id in sorted(session.info.pop(_DECIDED, ()), key=str):
+        keep_score(session, visit_id)
+
+
+def _forget_decided(session: Session) -> None:
+    session.info.pop(_DECIDED, None)
+
+
+def hook_kept_scores() -> None:
+    """Listen on db.session's factory (once, however many apps the process makes)."""
+    listen_once(db.session, "before_flush", _note_new_reviews)
+    listen_once(db.session, "before_commit", _keep_decided_scores)
+    listen_once(db.session, "after_rollback", _forget_decided)
 
 
 def rebuild_all() -> int:

@@ -14,7 +14,6 @@ from ..auth.models import User
 from ..corrections.service import Adjustment, CorrectionDays, follow_decision
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..reports.kept_scores import keep_score
 from ..visits.models import Finding, Visit
 from ..timezone import VIETNAM_TZ
 from ..visits.service import get_visit, visible_visits, visit_snapshot
@@ -66,7 +65,8 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
     contested, or return it) only by a reviewer who names the approved `version`, so a
     second reviewer racing the first still gets 409. The notes of the round before stay
     in force unless the new round says otherwise. The visit's corrections follow each
-    decision (`correction_days`: CORRECTION_DAYS_* by severity), and so does its kept score."""
+    decision (`correction_days`: CORRECTION_DAYS_* by severity); its kept score follows each new round when the
+    transaction commits (reports/kept_scores.py)."""
     if actor.role not in REVIEWER_ROLES:
         raise Forbidden("Chỉ thẩm định viên được duyệt hoặc trả lại buổi kiểm tra.")
     visit = get_visit(actor, visit_id, for_update=True, detail=True)
@@ -104,7 +104,6 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
     follow_decision(actor, visit, data["decision"],
                     {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
                     origin=origin)
-    keep_score(visit)
     db.session.commit()
     return get_visit(actor, visit_id, detail=True)
 
