@@ -118,6 +118,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 def register_extensions(app: Flask) -> None:
     from .checklists.models import published_templates_are_immutable
+    from .reports.kept_scores import hook_kept_scores
     from .sync import stamp_changes
 
     db.init_app(app)
@@ -125,6 +126,7 @@ def register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             hook_engine(engine)
     hook_sessions(flush_hooks=(stamp_changes, published_templates_are_immutable))
+    hook_kept_scores()
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     jwt.init_app(app)
     from .auth.tokens import configure_jwt

@@ -1,5 +1,5 @@
 """Command-line groups: `flask seed ...`, `flask users ...`, `flask audit ...`,
-`flask storage ...`, `flask corrections ...`."""
+`flask storage ...`, `flask corrections ...`, `flask scores ...`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check and anchor the audit trail.")
 storage_cli = AppGroup("storage", help="Check the object store against the database.")
 corrections_cli = AppGroup("corrections", help="Remind units and reviewers of corrections.")
+scores_cli = AppGroup("scores", help="The scores kept per approved visit.")
 
 
 @seed_cli.command("demo")
@@ -230,9 +231,32 @@ def corrections_remind():
         raise SystemExit(1)
 
 
+@scores_cli.command("recompute")
+def scores_recompute():
+    """Rebuild every approved visit's kept score from its findings."""
+    from .reports.kept_scores import recompute_all
+
+    click.echo(f"{recompute_all()} visit scores kept")
+
+
+@scores_cli.command("verify")
+def scores_verify():
+    """Compare every kept score with the from-findings computation; exit 1 on any difference."""
+    from .reports.kept_scores import verify
+
+    differences = verify()
+    for difference in differences:
+        click.echo(f"DIFFERENT: {difference}", err=True)
+    if differences:
+        click.echo(f"{len(differences)} differences; `flask scores recompute` rebuilds the kept scores", err=True)
+        raise SystemExit(1)
+    click.echo("kept scores match the findings")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(corrections_cli)
+    app.cli.add_command(scores_cli)

@@ -1,7 +1,8 @@
 """The criticism and commendation lists: what the rules read, loaded for a period, and the
 entries assembled from what the rules of `list_rules.py` decide.
 
-Only approved visits count; voided findings never count; thresholds are settings passed
+Only approved visits count (read from the kept scores, which name each one's deciding
+review: reports/kept_scores.py); voided findings never count; thresholds are settings passed
 in by the caller; the forms come from the `proposed_forms` table by date. Each entry
 carries its reasons in plain Vietnamese and the findings (with visits, dates and photos)
 behind it. The system proposes; the leader decides.
@@ -10,7 +11,6 @@ behind it. The system proposes; the leader decides.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm
-from .scores import Scope, approved_visits, effective_findings, unit_scores
+from .scores import Scope, effective_findings, kept_approved_visits, unit_scores
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -139,7 +139,8 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 
 def failing_findings(scope: Scope) -> list[FailingFinding]:
     """Every counting failure in scope, with what a leader needs to see behind an entry."""
-    found = effective_findings(scope)
+    visits = kept_approved_visits(scope)
+    found = effective_findings(visits=visits)
     rows = db.session.execute(
         select(found.c.finding_id, found.c.visit_id, found.c.staff_id, found.c.org_unit_id,
                found.c.criterion_code, found.c.subject, found.c.severity, found.c.started_at,
@@ -152,7 +153,7 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         .where(found.c.result == "fail")
         .order_by(found.c.started_at, found.c.criterion_code)
     ).mappings().all()
-    evidence = _evidence_ids([row["finding_id"] for row in rows])
+    evidence = _evidence_ids(visits)
     return [FailingFinding(
         finding_id=str(row["finding_id"]), visit_id=str(row["visit_id"]),
         staff_id=row["staff_id"], org_unit_id=row["org_unit_id"],
@@ -164,14 +165,18 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     ) for row in rows]
 
 
-def _evidence_ids(finding_ids: list[Any]) -> dict[Any, list[str]]:
-    """The photos of each finding, oldest first."""
+def _evidence_ids(visits: Any) -> dict[Any, list[str]]:
+    """The photos of each failing finding of `visits`, oldest first. Joined in SQL, not
+    asked for by id: a national year has tens of thousands of failures, and an `IN` of
+    5,000 ids costs more to send than to answer."""
     evidence: dict[Any, list[str]] = defaultdict(list)
-    for chunk in chunked(finding_ids):
-        for finding_id, evidence_id in db.session.execute(
-                select(Evidence.finding_id, Evidence.id).where(Evidence.finding_id.in_(chunk))
-                .order_by(Evidence.uploaded_at)):
-            evidence[finding_id].append(str(evidence_id))
+    for finding_id, evidence_id in db.session.execute(
+            select(Evidence.finding_id, Evidence.id)
+            .join(Finding, Finding.id == Evidence.finding_id)
+            .join(visits, visits.c.visit_id == Finding.visit_id)
+            .where(Finding.result == "fail")
+            .order_by(Evidence.uploaded_at)):
+        evidence[finding_id].append(str(evidence_id))
     return evidence
 
 
@@ -183,7 +188,7 @@ def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
 
 def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
     """The lowest value recorded for each dossier rate, per unit."""
-    found = effective_findings(scope)
+    found = effective_findings(visits=kept_approved_visits(scope))
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
     for unit_id, code, value in db.session.execute(
             select(found.c.org_unit_id, found.c.criterion_code, func.min(found.c.value_number))
@@ -196,7 +201,7 @@ def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
 
 def _approved_visits(scope: Scope) -> list[ApprovedVisit]:
     """The approved visits in visit order, each with the officials on duty."""
-    visits = approved_visits(scope)
+    visits = kept_approved_visits(scope)
     rows = db.session.execute(
         select(visits.c.visit_id, visits.c.org_unit_id, visits.c.started_at, visit_staff.c.staff_id)
         .outerjoin(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
@@ -223,14 +228,15 @@ def _open_failures(scope: Scope) -> tuple[set[int], set[int]]:
     return {staff_id for staff_id, _ in rows if staff_id is not None}, {unit_id for _, unit_id in rows}
 
 
-def _explanation_statuses(finding_ids: list[str]) -> dict[str, str]:
-    """The status of the explanation asked for each finding, by finding id."""
-    statuses = {}
-    for chunk in chunked([uuid.UUID(i) for i in finding_ids]):
-        for finding_id, status in db.session.execute(
-                select(Explanation.finding_id, Explanation.status).where(Explanation.finding_id.in_(chunk))):
-            statuses[str(finding_id)] = status
-    return statuses
+def _explanation_statuses(scope: Scope) -> dict[str, str]:
+    """The status of the explanation asked for each failing finding of the approved
+    visits in scope, by finding id (joined in SQL, as _evidence_ids)."""
+    visits = kept_approved_visits(scope)
+    return {str(finding_id): status for finding_id, status in db.session.execute(
+        select(Explanation.finding_id, Explanation.status)
+        .join(Finding, Finding.id == Explanation.finding_id)
+        .join(visits, visits.c.visit_id == Finding.visit_id)
+        .where(Finding.result == "fail"))}
 
 
 def _pending_explanation_staff(scope: Scope) -> set[int]:
@@ -376,7 +382,7 @@ class Period:
 
     def staff_criticism(self, settings: ListSettings) -> dict[int, rules.StaffCriticism]:
         staff_failures = [f for f in self.failures if f.staff_id is not None]
-        explanations = _explanation_statuses(sorted({f.finding_id for f in staff_failures}))
+        explanations = _explanation_statuses(self.scope)
         prior = _prior_criticism({f.staff_id for f in staff_failures if f.staff_id is not None},
                                  self.scope, settings.repeat_months)
         return rules.staff_criticism(self.failures, prior, explanations, settings)

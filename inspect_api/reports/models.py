@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false,
+    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,3 +115,25 @@ class FrozenListEntry(Base):
     @property
     def visit_dates(self) -> list[dt.date]:
         return sorted({dt.date.fromisoformat(f["visit_date"]) for f in self.findings})
+
+
+class VisitScore(Base):
+    """An approved visit's score as its deciding review left it, kept so reports add up
+    stored rows instead of reading every finding (reports/kept_scores.py writes it; the
+    from-findings computation in reports/scores.py stays the reference it is checked
+    against). One row per approved visit that has a review; none for other visits.
+
+    `findings` counts the findings that count (not voided): a visit with none has no
+    score and, as in the reference, is not counted among the scored visits."""
+
+    __tablename__ = "visit_scores"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    applicable_weight: Mapped[float] = mapped_column(Float)
+    passed_weight: Mapped[float] = mapped_column(Float)
+    critical: Mapped[int] = mapped_column(Integer)
+    major: Mapped[int] = mapped_column(Integer)
+    minor: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[int] = mapped_column(Integer)

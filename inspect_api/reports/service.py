@@ -14,7 +14,7 @@ from ..errors import NotFound
 from .lists import ListSettings, compute_list, period_label
 from ..org.models import OrgUnit
 from .models import FrozenList, FrozenListEntry
-from .scores import desk_scores, resolve_scope, unit_scores
+from .scores import resolve_scope, score_tables
 
 ENTRY_FIELDS = ("entry_type", "org_unit_id", "staff_id", "name", "position_title", "org_name",
                 "commune", "head_name", "form_code", "form_name", "form_legal_basis", "score",
@@ -34,7 +34,7 @@ def scores(actor: User, args: dict[str, Any]) -> dict[str, Any]:
     scope = resolve_scope(actor, args["date_from"], args["date_to"], args.get("org_unit_id"))
     return {"date_from": scope.date_from, "date_to": scope.date_to, "org_unit_id": scope.org_unit.id,
             "period": period_label(scope.date_from, scope.date_to),
-            "units": unit_scores(scope), "desks": desk_scores(scope)}
+            **dict(zip(("units", "desks"), score_tables(scope), strict=True))}
 
 
 def computed_list(actor: User, args: dict[str, Any], settings: ListSettings) -> dict[str, Any]:

@@ -65,10 +65,11 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
     contested, or return it) only by a reviewer who names the approved `version`, so a
     second reviewer racing the first still gets 409. The notes of the round before stay
     in force unless the new round says otherwise. The visit's corrections follow each
-    decision (`correction_days`: CORRECTION_DAYS_* by severity)."""
+    decision (`correction_days`: CORRECTION_DAYS_* by severity); its kept score follows each new round when the
+    transaction commits (reports/kept_scores.py)."""
     if actor.role not in REVIEWER_ROLES:
         raise Forbidden("Chỉ thẩm định viên được duyệt hoặc trả lại buổi kiểm tra.")
-    visit = get_visit(actor, visit_id, for_update=True)
+    visit = get_visit(actor, visit_id, for_update=True, detail=True)
     amending = visit.status == "approved" and data.get("version") == visit.version
     if visit.status != "submitted" and not amending:
         raise Conflict("Buổi kiểm tra không ở trạng thái chờ thẩm định (có thể người khác vừa quyết định).",
@@ -104,7 +105,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
                     {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
                     origin=origin)
     db.session.commit()
-    return visit
+    return get_visit(actor, visit_id, detail=True)
 
 
 def _carried_notes(visit: Visit, named: set[uuid.UUID]) -> list[FindingReview]:

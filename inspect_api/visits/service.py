@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.service import Origin, record, snapshot
 from ..scoping import in_subtree
@@ -81,6 +81,18 @@ def _reviews_with_notes():
     return selectinload(Visit.reviews).selectinload(review.finding_notes)
 
 
+def finding_options():
+    """What a finding's answer shows (its criterion's code, its photos), loaded with the
+    findings: a statement per relation, never one per finding."""
+    return (joinedload(Finding.criterion, innerjoin=True), selectinload(Finding.evidence))
+
+
+def visit_detail_options():
+    """What a visit's detail shows, loaded with the visit."""
+    return (selectinload(Visit.staff_on_duty), _reviews_with_notes(),
+            selectinload(Visit.findings).options(*finding_options()))
+
+
 VISIT_FEED = Feed(
     "visits", Visit, visible_visits,
     options=lambda: (selectinload(Visit.staff_on_duty), _reviews_with_notes()),
@@ -108,10 +120,15 @@ def pull_visits(actor: User, filters: dict[str, Any], cursor: Cursor | None, per
     return pull(VISIT_FEED, actor, conditions, filters, cursor, per_page)
 
 
-def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False) -> Visit:
+def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, detail: bool = False) -> Visit:
+    """The visit if the actor may see it, else 404. `detail`: with everything its detail
+    shows (findings, their criteria and photos, staff, reviews), read afresh even if
+    this session holds it already (a commit expired it)."""
     query = visible_visits(actor).where(Visit.id == visit_id)
     if for_update:
         query = query.with_for_update(of=Visit)
+    if detail:
+        query = query.options(*visit_detail_options()).execution_options(populate_existing=True)
     visit = db.session.scalar(query)
     if visit is None:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
@@ -198,7 +215,7 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     desired_staff = list(dict.fromkeys(data.get("staff_on_duty") or []))
     if _current_state(visit) == desired and sorted(visit.staff_on_duty_ids) == sorted(desired_staff):
         db.session.rollback()
-        return visit, False  # a replay: nothing to do
+        return get_visit(actor, visit_id, detail=True), False  # a replay: nothing to do
     if not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa.", current=visit)
     based_on = data.get("version")
@@ -225,7 +242,7 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     db.session.flush()
     record("update", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
-    return visit, False
+    return get_visit(actor, visit_id, detail=True), False
 
 
 def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> Visit:
@@ -344,7 +361,8 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
         db.session.commit()
     else:
         db.session.rollback()
-    saved = db.session.scalars(select(Finding).where(Finding.id.in_(ids))).all()
+    saved = db.session.scalars(select(Finding).where(Finding.id.in_(ids)).options(*finding_options())
+                               .execution_options(populate_existing=True)).unique().all()
     order = {finding_id: i for i, finding_id in enumerate(ids)}
     return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
             "findings": sorted(saved, key=lambda f: order[f.id])}
@@ -434,7 +452,7 @@ def failures_without_photo(visit: Visit) -> list[Finding]:
 
 def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = None) -> Visit:
     """Hand the visit to the reviewers; 422 lists every criterion still unanswered."""
-    visit = get_visit(actor, visit_id, for_update=True)
+    visit = get_visit(actor, visit_id, for_update=True, detail=True)
     if actor.id not in visit.team.member_ids:
         raise Forbidden("Chỉ thành viên đoàn kiểm tra được nộp buổi kiểm tra.")
     if not visit.editable:
@@ -464,5 +482,5 @@ def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = No
     db.session.flush()
     record("submit", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
-    return visit
+    return get_visit(actor, visit_id, detail=True)
 

@@ -1,0 +1,138 @@
+"""Scores kept per approved visit (the `visit_scores` table), so reports add up stored
+rows instead of recomputing every visit from its findings on every request.
+
+An approved visit's score changes only when a review decides it again, so it is written
+then: a session hook notes each visit that gets a new review round (reviews build on
+reports' inputs, so reviews.service cannot call this package), and before the deciding
+transaction commits `keep_score` leaves one row if the visit is approved, none if it was
+returned. Each row is the reference computation (scores.visit_scores, from the
+findings and the deciding review's notes) for that one visit, so stored and computed
+agree by construction; `verify` checks they still do, `recompute_all` rebuilds them all
+(`flask scores verify` / `flask scores recompute`).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, Integer, cast, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from ..db import db, listen_once
+from ..reviews.models import Review
+from .models import VisitScore
+from .scores import approved_visits_anywhere, visit_scores
+
+FLOAT_FIELDS = ("score", "applicable_weight", "passed_weight")
+COUNT_FIELDS = ("critical", "major", "minor", "findings")
+FIELDS = (*FLOAT_FIELDS, *COUNT_FIELDS)
+
+
+def reference_rows(visit_ids: Sequence[Any] | None = None):
+    """The rows the table should hold, computed from the findings: one per approved
+    visit with a review (of `visit_ids`, or all), zeros where nothing counts."""
+    visits = approved_visits_anywhere(visit_ids)
+    computed = visit_scores(visits=visits)
+    return (
+        select(visits.c.visit_id, visits.c.review_id, computed.c.score,
+               *[func.coalesce(computed.c[name], cast(literal(0), Float)).label(name)
+                 for name in ("applicable_weight", "passed_weight")],
+               *[func.coalesce(cast(computed.c[name], Integer), 0).label(name) for name in COUNT_FIELDS])
+        .outerjoin(computed, computed.c.visit_id == visits.c.visit_id)
+    )
+
+
+def _insert_from(rows) -> None:
+    db.session.execute(insert(VisitScore).from_select(["visit_id", "review_id", *FIELDS], rows))
+
+
+def keep_score(session: Session, visit_id: uuid.UUID) -> None:
+    """Bring the visit's kept score in line with its status and latest review, in the
+    session's transaction (reference_rows gives nothing for a visit not approved)."""
+    session.execute(delete(VisitScore).where(VisitScore.visit_id == visit_id))
+    session.execute(insert(VisitScore).from_select(["visit_id", "review_id", *FIELDS],
+                                                   reference_rows([visit_id])))
+
+
+_DECIDED = "kept_scores_decided"
+
+
+def _note_new_reviews(session: Session, flush_context: Any, instances: Any) -> None:
+    """before_flush: a new review round decides its visit's score."""
+    for obj in session.new:
+        if isinstance(obj, Review):
+            session.info.setdefault(_DECIDED, set()).add(obj.visit_id)
+
+
+def _keep_decided_scores(session: Session) -> None:
+    """before_commit: the kept scores of the visits decided in this transaction."""
+    session.flush()
+    for visit_id in sorted(session.info.pop(_DECIDED, ()), key=str):
+        keep_score(session, visit_id)
+
+
+def _forget_decided(session: Session) -> None:
+    session.info.pop(_DECIDED, None)
+
+
+def hook_kept_scores() -> None:
+    """Listen on db.session's factory (once, however many apps the process makes)."""
+    listen_once(db.session, "before_flush", _note_new_reviews)
+    listen_once(db.session, "before_commit", _keep_decided_scores)
+    listen_once(db.session, "after_rollback", _forget_decided)
+
+
+def rebuild_all() -> int:
+    """Rebuild every kept score from the findings, in the caller's transaction (bulk
+    loads that write approved visits directly call it); how many rows."""
+    db.session.execute(delete(VisitScore))
+    _insert_from(reference_rows())
+    return db.session.scalar(select(func.count()).select_from(VisitScore)) or 0
+
+
+def recompute_all() -> int:
+    """rebuild_all in a transaction of its own."""
+    count = rebuild_all()
+    db.session.commit()
+    return count
+
+
+@dataclass(frozen=True)
+class Difference:
+    visit_id: uuid.UUID
+    field: str  # a column, or "row" when one side has no row
+    stored: Any
+    computed: Any
+
+    def __str__(self) -> str:
+        return f"visit {self.visit_id}: {self.field} stored {self.stored!r}, computed {self.computed!r}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def verify() -> list[Difference]:
+    """Every difference between the kept scores and the from-findings computation, for
+    every approved visit (and any row kept for a visit that is not approved)."""
+    columns = ("review_id", *FIELDS)
+    computed = {row.visit_id: row for row in db.session.execute(reference_rows())}
+    stored = {row.visit_id: row for row in db.session.execute(
+        select(VisitScore.visit_id, *[VisitScore.__table__.c[name] for name in columns]))}
+    differences = []
+    for visit_id in sorted(computed.keys() | stored.keys(), key=str):
+        ours, reference = stored.get(visit_id), computed.get(visit_id)
+        if ours is None or reference is None:
+            differences.append(Difference(visit_id, "row", "present" if ours else "missing",
+                                          "present" if reference else "missing"))
+            continue
+        for name in columns:
+            if not _same(getattr(ours, name), getattr(reference, name)):
+                differences.append(Difference(visit_id, name, getattr(ours, name), getattr(reference, name)))
+    return differences
