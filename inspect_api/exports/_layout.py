@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
 from openpyxl.utils import get_column_letter
@@ -77,7 +77,11 @@ def clean_text(value: Any) -> str:
     """User text as Excel can store it: NFC (so diacritics typed on any keyboard render
     and compare alike), line breaks as LF (XML reading turns a bare CR into LF anyway),
     and without the control characters an .xlsx cannot hold."""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not unicodedata.is_normalized("NFC", text):  # a C check: most text already is
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
@@ -209,6 +213,22 @@ class Styles:
 
 # --- the sheet ---------------------------------------------------------------------
 
+def _cells_to_row(ws: Any):
+    """A lean stand-in for openpyxl's WriteOnlyWorksheet._values_to_row: the cells a row
+    was given, placed in it; a plain value still gets a cell of its own."""
+    def cells_to_row(values: Iterable[Any], row_idx: int) -> Iterable[Cell]:
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value)
+            cell.column = col_idx
+            cell.row = row_idx
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+            yield cell
+    return cells_to_row
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -223,6 +243,10 @@ class Sheet:
     def __init__(self, wb: Workbook, styles: Styles, title: str, widths: Sequence[float],
                  digit_px: int = 7):
         self.ws = wb.create_sheet(title)
+        # openpyxl tries each appended value as a plain value first, fails on a Cell with
+        # an exception, and makes a spare cell after every styled one: at 100,000 rows
+        # that is a third of the export. Every row here is cells (or None) already.
+        self.ws._values_to_row = _cells_to_row(self.ws)
         self.digit_px = digit_px  # of the workbook's default font: see column_points()
         self.styles = styles
         self.widths = list(widths)
@@ -428,21 +452,25 @@ def _font(bold: bool) -> Any:
         return None
 
 
-_CHAR_EM: dict[tuple[str, bool], float] = {}
+# Per weight, each character's advance in ems; the tables grow with the alphabet, not the rows.
+_CHAR_EM: dict[bool, dict[str, float]] = {False: {}, True: {}}
 
 
 def _char_em(char: str, bold: bool) -> float:
-    """A character's advance in ems; the table grows with the alphabet, not the rows."""
-    key = (char, bold)
-    if key not in _CHAR_EM:
+    table = _CHAR_EM[bold]
+    if char not in table:
         font = _font(bold)
-        _CHAR_EM[key] = 0.5 if font is None else float(font.getlength(char)) / 1000
-    return _CHAR_EM[key]
+        table[char] = 0.5 if font is None else float(font.getlength(char)) / 1000
+    return table[char]
 
 
 def _uncached_em(word: str, bold: bool) -> float:
     """A word's width in ems (the same at every size), kerning aside."""
-    return sum(_char_em(char, bold) for char in word)
+    table = _CHAR_EM[bold]
+    try:
+        return sum(map(table.__getitem__, word))
+    except KeyError:  # a character not measured yet
+        return sum(_char_em(char, bold) for char in word)
 
 
 # Bounded: names and words repeat, but a national list has millions of them.
@@ -450,10 +478,25 @@ _word_em = lru_cache(maxsize=4096)(_uncached_em)
 _DIGITS = re.compile(r"\d")
 
 
+# No glyph of the document font a cell would hold is wider than this (ems): text shorter
+# than the room at this width per character is one line without measuring it.
+_WIDEST_EM = 1.25
+
+
 def wrapped_lines(text: str, room: float, size: float, bold: bool = False) -> int:
     """How many lines `text` takes in `room` points at `size`: greedy word wrap (after a
     space or a hyphen), a piece longer than a line broken where it overflows, as Excel
     and LibreOffice do."""
+    text = str(text)
+    if len(text) * _WIDEST_EM * size <= room and "\n" not in text:
+        return 1
+    return _wrapped_lines(text, room, size, bold)
+
+
+@lru_cache(maxsize=16384)
+def _wrapped_lines(text: str, room: float, size: float, bold: bool) -> int:
+    """wrapped_lines, remembered: a list repeats its titles, units, forms, criteria and
+    names row after row (bounded, since it also holds what does not repeat)."""
     space = _word_em(" ", bold) * size
     count = 0
     for paragraph in str(text).split("\n"):
