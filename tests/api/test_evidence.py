@@ -571,3 +571,19 @@ def test_a_photo_whose_pixels_are_damaged_keeps_its_original_without_a_thumbnail
     assert "ảnh gốc vẫn được lưu" in assert_problem(thumbnail, 404)["detail"]
     assert ev.download(evidence_id, "content") == (damaged, "image/jpeg")
     assert ev.objects() == [ev.row(evidence_id).object_key] and ev.row_count() == 1
+
+
+def test_wholeness_is_read_from_the_structure_and_a_phones_trailer_is_allowed(ev):
+    """Without decoding: a JPEG needs its end marker after the first scan (what a phone
+    appends after it, a Samsung trailer or a motion clip, is fine), a WebP the bytes its
+    RIFF header counts, a PNG its IEND chunk."""
+    visit_id, finding_id = ev.visit_with_finding()
+    with_trailer = PHOTO + b"SEFH" + bytes(range(256)) * 40 + b"SEFT"
+    assert ev.upload(visit_id, new_id(), with_trailer, finding_id).status_code == 201
+    webp = phone_photo(800, 600, fmt="WEBP", noise=True)
+    png = phone_photo(800, 600, fmt="PNG", noise=True)
+    for data, content_type in ((webp[:-100], "image/webp"), (png[:-12], "image/png"),
+                               (PHOTO[:-2], "image/jpeg")):
+        response = ev.upload(visit_id, new_id(), data, finding_id, content_type=content_type)
+        assert "cắt cụt" in assert_problem(response, 422)["detail"], content_type
+    assert ev.row_count() == 1
