@@ -1174,9 +1174,14 @@ def _check(report: FleetReport, copies: list[CopyReport], database_url: str) -> 
                 checked["returns decided"] += 1
                 visit_id = _key(stored_id)
                 actor = owner.get(visit_id)
-                if actor is None or (visit_id, rnd) not in {tuple(x) for x in actor.returns_seen}:
+                if actor is None:
+                    # A visit of the demo seed the reviewers found in their queue: no
+                    # tablet of the fleet holds it, so no tablet has to see its return.
+                    checked["returns of visits no tablet made"] += 1
+                    continue
+                if (visit_id, rnd) not in {tuple(x) for x in actor.returns_seen}:
                     report.lose("return unseen", f"visit {visit_id} round {rnd} "
-                                                 f"({actor.username if actor else 'no owner'})")
+                                                 f"({actor.username})")
             for row in conn.execute(text(
                     "SELECT team_id, desk_id, started_at, COUNT(*) FROM visits "
                     "GROUP BY team_id, desk_id, started_at HAVING COUNT(*) > 1")):
