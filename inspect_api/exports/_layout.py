@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
@@ -201,14 +202,38 @@ class Styles:
                 number_format=spec.number_format)
             style.bind(wb)
             self._styles[name] = style
+        # Each style's index in the workbook's table of cell formats, looked up once.
+        self._ids = {name: wb._cell_styles.add(StyleArray(style.as_tuple()))  # type: ignore[attr-defined]
+                     for name, style in self._styles.items()}
 
     def cell(self, ws: Any, name: str, quoted: bool = False) -> Cell:
         """An empty cell in style `name`; `quoted` marks text that must never turn into a
         formula when edited (Excel's quote prefix)."""
-        cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
         if quoted:
+            cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
             cell.quotePrefix = True
-        return cell
+            return cell
+        made_with = self._styles[name].as_tuple()
+        styled = _StyledCell(ws, row=1, column=1, style_array=made_with)
+        styled._style_id, styled._made_with = self._ids[name], made_with
+        return styled
+
+
+class _StyledCell(Cell):
+    """A cell made in one of the named styles: while its style stays that one, its index
+    in the workbook's format table is known, where openpyxl would hash the style again
+    for every cell it writes. A caller that changes it (a number format set on the cell)
+    gets openpyxl's own lookup."""
+
+    __slots__ = ("_made_with", "_style_id")
+    _style_id: int
+    _made_with: StyleArray
+
+    @property
+    def style_id(self) -> int:
+        if self._style == self._made_with:
+            return self._style_id
+        return Cell.style_id.fget(self)  # type: ignore[attr-defined]
 
 
 # --- the sheet ---------------------------------------------------------------------
@@ -274,8 +299,10 @@ class Sheet:
             return cell
         text = clean_text(value)
         cell = self.styles.cell(self.ws, style, quoted=looks_like_formula(text))
-        cell.value = text[:32767]
         # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
+        # Set directly: clean_text already removed what openpyxl's own check refuses, and
+        # that check per cell is a tenth of a long export.
+        cell._value = text[:32767]  # type: ignore[attr-defined]
         cell.data_type = "s"
         return cell
 
