@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-console screenshots doc-images install clean
+.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-sync-scaled bench-read-ceiling bench-console screenshots doc-images install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,16 @@ screenshots: install
 TABLETS ?= 50
 bench-sync: install
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS)
+
+## The same fleet against two gunicorn instances sharing the one database (scaling out;
+## the clients round-robin between them). WIPES FLEET_DATABASE_URL too.
+bench-sync-scaled: install
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets $(TABLETS) --instances 2
+
+## The read ceiling: GET /visits/{id} (38 findings) against SELECT 1 through SQLAlchemy in
+## the same gunicorn, as a ratio. WIPES CEILING_DATABASE_URL (default .../bench_ceiling).
+bench-read-ceiling: install
+	$(BIN)/python benchmarks/bench_read_ceiling.py
 
 ## Page images of every document (PDF, and .xlsx/.docx printed by LibreOffice) from the demo
 ## data, for the README: docs/images/*.png.

@@ -29,9 +29,10 @@ How to read the output:
 
 * `API` / `direct`: median seconds per upload [min-max]; MiB/s is the file's size over
   the median. An API upload is the whole request: the body to gunicorn, hashed into a
-  temporary file, Pillow's check, EXIF and thumbnail, two object writes (original and
-  thumbnail) and the database row with its audit record. The small-photo line shows that
-  fixed cost next to a direct put of the same small file.
+  temporary file, Pillow's check from the header and the file's structure, EXIF, one
+  object write and the database row with its audit record (the thumbnail is made when
+  first asked for, not here). The small-photo line shows that fixed cost next to a
+  direct put of the same small file.
 * `API/direct time`: median API time over median direct time for the same bytes in the
   same run (the range is over the per-round pairs): what going through the API costs
   compared with what the object store costs by itself.

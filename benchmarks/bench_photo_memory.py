@@ -19,7 +19,8 @@ What it does:
   five times (warm-up: imports, first allocations);
 * then for each photo below, in this order: resets the worker's VmHWM to its VmRSS
   (write 5 to /proc/<pid>/clear_refs), uploads the photo with a thread sampling VmRSS
-  every 5 ms, and reads VmHWM, the kernel's high-water mark of the worker's resident
+  every 5 ms, asks for its thumbnail if it was accepted (made on first request, where
+  the photo is decoded), and reads VmHWM, the kernel's high-water mark of the worker's resident
   memory. `rise` is VmHWM after the upload minus VmRSS before it: what that one upload
   made the worker hold at its peak.
 
@@ -176,6 +177,13 @@ def run(rev: str | None, stack: contextlib.ExitStack) -> dict:
             started = time.perf_counter()
             response = upload(data, content_type)
             elapsed = time.perf_counter() - started
+            if response.status_code == 201:
+                # Where the thumbnail is made on first request, that is where the photo
+                # is decoded: asked for within the same measurement.
+                thumbnail = session.get(f"{api.url}/api/v1/evidence/{response.json()['id']}/thumbnail",
+                                        timeout=HTTP_TIMEOUT)
+                if thumbnail.status_code >= 500:
+                    raise BenchmarkFailed(f"{name}: thumbnail: HTTP {thumbnail.status_code}")
         peak = peak_rss_kib(worker)
         try:
             body = response.json()

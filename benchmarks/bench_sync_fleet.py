@@ -1,14 +1,17 @@
 """A fleet of tablets syncing against gunicorn on PostgreSQL: lost and duplicated changes
 (both must be 0), latency percentiles per kind of request, throughput and load.
 
-    .venv/bin/python benchmarks/bench_sync_fleet.py [--tablets 50] [--workers 4] [--json]
-    (`make bench-sync`)
+    .venv/bin/python benchmarks/bench_sync_fleet.py [--tablets 50] [--workers 4] [--instances 1] [--json]
+    (`make bench-sync`; `make bench-sync-scaled`: two instances)
 
 The database is FLEET_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1:5432/bench_fleet): it is WIPED (created if
 missing, its public schema dropped), migrated (`flask db upgrade`) and given the demo seed
 (`flask seed demo`). The API runs under gunicorn with --workers sync workers, in
-production mode, on the local-directory object store (no photos are sent).
+production mode, on the local-directory object store (no photos are sent). With
+--instances N, N such gunicorns (each with --workers workers) share the one database,
+as API hosts behind a balancer would; the clients send each request to the next
+instance in turn (a round-robin balancer in the client).
 
 Then, through the API as admin: a second desk in every unit that has one, an inspector
 account per tablet (half of each team at the province, half at the team's commune, so
@@ -16,7 +19,8 @@ their reference feeds differ), teams of --team-size at the two desks of one unit
 the extra reviewers. Then everything runs at once (see benchmarks/fleet.py for who does
 what and for the exact definitions of lost and duplicated changes): the tablets, in
 --procs processes of threads, pull every feed with the cursor, create visits, sync
-findings in batches (replaying some requests), edit, submit, fix what reviewers return
+findings in batches (replaying some requests, and sending some twice at the same moment
+on two connections), edit, submit, fix what reviewers return
 and keep pulling until all their visits are approved; reviewers approve or return; an
 admin closes and reopens desks, moves staff between communes and renames teams. At the
 end every actor pulls once more and each of its copies is compared row by row with a
@@ -54,6 +58,8 @@ def main() -> int:
     parser.add_argument("--procs", type=int, default=defaults.procs,
                         help="client processes the tablets are spread over (default 4)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="gunicorn instances sharing the database, requests round-robin (default 1)")
     parser.add_argument("--team-size", type=int, default=defaults.team_size, help="inspectors per team (default 2)")
     parser.add_argument("--visits", type=int, default=defaults.visits, help="visits per tablet (default 3)")
     parser.add_argument("--per-page", type=int, default=defaults.per_page, help="page size of the pulls (default 25)")
@@ -64,8 +70,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--json", action="store_true", help="also print the whole report as JSON")
     args = parser.parse_args()
-    if args.tablets < 1 or args.team_size < 1 or args.visits < 1 or args.workers < 1:
-        parser.error("--tablets, --team-size, --visits and --workers must be at least 1")
+    if min(args.tablets, args.team_size, args.visits, args.workers, args.instances) < 1:
+        parser.error("--tablets, --team-size, --visits, --workers and --instances must be at least 1")
     cfg = FleetConfig(tablets=args.tablets, procs=args.procs, team_size=args.team_size, visits=args.visits,
                       per_page=args.per_page, reviewers=args.reviewers, max_seconds=args.max_seconds,
                       seed=args.seed)
@@ -78,6 +84,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, terminated)
     started = time.monotonic()
+    load_before = os.getloadavg()
     with contextlib.ExitStack() as stack:
         work = workdir()
         stack.callback(remove_workdir, work)
@@ -87,20 +94,27 @@ def main() -> int:
         print(f"wiping and migrating {url.rsplit('@', 1)[-1]} ...", file=sys.stderr)
         fresh_database(url)
         prepare_database(env)
-        api = Api(env, work, workers=args.workers)
-        stack.callback(api.stop)
+        apis = []
+        for n in range(args.instances):
+            # Each instance logs to a directory of its own.
+            logdir = work / f"api-{n}"
+            logdir.mkdir()
+            apis.append(Api(env, logdir, workers=args.workers))
+            stack.callback(apis[-1].stop)
 
         @stack.push
         def show_log_on_failure(exc_type, exc, tb) -> None:
             if exc_type is not None:
-                print(f"--- gunicorn log (tail) ---\n{api.log_tail()}", file=sys.stderr)
+                for api in apis:
+                    print(f"--- gunicorn log (tail) ---\n{api.log_tail()}", file=sys.stderr)
 
-        report = run_fleet(api.url, env["DEMO_PASSWORD"], url, cfg,
+        report = run_fleet([api.url for api in apis], env["DEMO_PASSWORD"], url, cfg,
                            echo=lambda message: print(message, file=sys.stderr))
-        server_log = api.log_tail(20000)
+        server_log = "".join(api.log_tail(20000) for api in apis)
     if args.json:
         print(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2, default=str))
-    print(f"gunicorn: {args.workers} sync workers on PostgreSQL ({url.rsplit('@', 1)[-1]})")
+    print(f"gunicorn: {args.instances} instance(s) of {args.workers} sync workers on PostgreSQL "
+          f"({url.rsplit('@', 1)[-1]}); 1-minute load average before {load_before[0]:.2f}")
     print(format_report(report))
     tracebacks = server_log.count("Traceback")
     if tracebacks:

@@ -190,6 +190,8 @@ def storage_reconcile(remove, older_than):
     except StoreUnavailable as exc:
         raise click.ClickException(f"object store unavailable: {exc}") from None
     click.echo(f"checked {report.objects_checked} objects and {report.rows_checked} evidence rows")
+    if report.thumbnails_to_make:
+        click.echo(f"{report.thumbnails_to_make} thumbnails not asked for yet (made on first request)")
     for info in report.orphans:
         verb = "removed" if remove else "orphan"
         click.echo(f"{verb}: {info.key} ({info.size} bytes, {info.modified_at:%Y-%m-%d %H:%M} UTC)")

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..auth.models import User
 from ..errors import Conflict, StoreDown
+from ..evidence.service import NoThumbnail, ensure_thumbnail
 from ..exports.naming import content_disposition
 from ..org.models import OrgUnit
 from ..storage import StoreUnavailable, get_store
@@ -49,16 +50,21 @@ def finding_value(finding: Finding) -> str:
 
 
 def _thumbnails(finding: Finding) -> list[str | None]:
-    """The failure's photos as data: URIs of their stored 320 px JPEG thumbnails; None for
-    one missing from the store (the minutes say so rather than fail)."""
+    """The failure's photos as data: URIs of their 320 px JPEG thumbnails (made now if no
+    one asked for them yet); None for one missing from the store or whose pixels are
+    damaged (the minutes say so rather than fail)."""
     if finding.result != "fail":
         return []
     store = get_store()
     uris: list[str | None] = []
     for evidence in finding.evidence:
         try:
+            ensure_thumbnail(evidence)
             with store.open(evidence.thumbnail_key) as stream:
                 data = stream.read()
+        except NoThumbnail:
+            uris.append(None)
+            continue
         except FileNotFoundError:
             log.error("minutes of visit %s: thumbnail %s is missing from the store",
                       finding.visit_id, evidence.thumbnail_key)

@@ -1,5 +1,10 @@
 """Checking an uploaded photo with Pillow, reading its EXIF, making its thumbnail.
 
+An upload only checks (`check_image`): the header, the decode budget, that the file is
+whole, and the EXIF, none of which decodes a pixel; the thumbnail is made when it is
+first asked for (`make_thumbnail`, see evidence/service.py), since decoding even at 1/8
+scale costs about what writing the whole photo to the store does.
+
 Memory is bounded before anything is decoded. Decompressing is where an image costs: a
 190 KiB PNG of 7000×7000 RGBA pixels unpacks to 196 MB, and Pillow's resize copies it once
 more. So the header is read first, what decoding will hold at its peak is computed from it
@@ -15,6 +20,8 @@ import io
 import logging
 import math
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -68,57 +75,140 @@ class ImageFacts:
     taken_at: dt.datetime | None
     gps_lat: float | None
     gps_lon: float | None
-    thumbnail: bytes
 
 
-def inspect_image(source: BinaryIO, content_type: str, max_pixels: int,
-                  max_decode_bytes: int) -> ImageFacts:
-    """Verify the file is a whole image of the declared type, small enough to decode
-    within `max_decode_bytes`; read capture time and GPS; make a JPEG thumbnail
-    (longest side 320 px). Raises ImageRejected (ImageTooLarge before any decoding)."""
-    expected = FORMATS[content_type]
+# Pillow's parsers raise all of these on damaged or hostile files.
+_DAMAGED = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
+            IndexError, KeyError, TypeError, ZeroDivisionError)
+_NOT_AN_IMAGE = "Tệp không phải ảnh hợp lệ hoặc bị cắt cụt."
+
+
+def check_image(source: BinaryIO, content_type: str, max_pixels: int, max_decode_bytes: int) -> ImageFacts:
+    """What an upload must know before it stores a photo, without decoding its pixels
+    (a JPEG's full decode costs more than writing it to the store): the file is an image
+    of the declared type whose header parses, it is whole (its end marker is there), its
+    thumbnail can be made within `max_decode_bytes`; and its capture time and GPS, read
+    from the EXIF. Raises ImageRejected (ImageTooLarge before anything is decoded)."""
     try:
-        # libwebp allocates its canvases when the file is opened, before Pillow's own
-        # checks run: a WebP is measured from its header before Image.open.
-        canvas = _webp_canvas(source)
-        if canvas is not None:
-            _check_pixels(*canvas, max_pixels)
-            _check_cost(canvas[0] * canvas[1] * WEBP_BYTES_PER_PIXEL, max_decode_bytes)
-        # Only the three accepted parsers ever see the bytes.
-        with Image.open(source, formats=list(MEDIA_TYPES)) as img:
-            found = _SAME_FORMAT.get(img.format or "", img.format)
-            if found != expected:
-                raise ImageRejected(
-                    f"Tệp không phải ảnh {expected} như khai báo (thực tế: {found or 'không rõ'}).")
-            width, height = img.size
-            _check_pixels(width, height, max_pixels)
-            # Ask the JPEG decoder for about twice the thumbnail along the LONG side (draft
-            # scales by whole factors from the requested size), and shrink before
-            # rotating, so a long panorama is never decoded or copied at full size.
-            longest = max(width, height)
-            target = THUMBNAIL_SIDE * 2
-            if found == "JPEG" and longest > target:
-                img.draft("RGB", (max(1, width * target // longest), max(1, height * target // longest)))
-            _check_cost(decode_cost(img, found, width, height, source), max_decode_bytes)
+        with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, found, (width, height)):
+            _check_whole(source, found)
             # After the budget check: a PNG whose EXIF is not ahead of its pixels is
             # decoded to find it.
             taken_at, lat, lon = _metadata(img)
+    except ImageRejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
+    except _DAMAGED as exc:
+        raise ImageRejected(_NOT_AN_IMAGE) from exc
+    return ImageFacts(MEDIA_TYPES[found], width, height, taken_at, lat, lon)
+
+
+def make_thumbnail(source: BinaryIO, content_type: str, max_pixels: int, max_decode_bytes: int) -> bytes:
+    """The JPEG thumbnail (longest side 320 px, turned upright) of a photo check_image
+    accepted; the budget is checked again before decoding. Raises ImageRejected when the
+    pixels turn out damaged (check_image reads only the header and the end)."""
+    try:
+        with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, _, _size):
+            target = THUMBNAIL_SIDE * 2
             # Pillow's reduce() has no 16-bit modes; a plain resize handles them.
             img.thumbnail((target, target), reducing_gap=None if img.mode.startswith("I;16") else 2.0)
             oriented = _upright(img)
             oriented.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
             buffer = io.BytesIO()
             oriented.convert("RGB").save(buffer, "JPEG", quality=80)
-            media_type = MEDIA_TYPES[found]
     except ImageRejected:
         raise
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
-            IndexError, KeyError, TypeError, ZeroDivisionError) as exc:
-        # Pillow's parsers raise all of these on damaged or hostile files.
-        raise ImageRejected("Tệp không phải ảnh hợp lệ hoặc bị cắt cụt.") from exc
-    return ImageFacts(media_type, width, height, taken_at, lat, lon, buffer.getvalue())
+    except _DAMAGED as exc:
+        raise ImageRejected(_NOT_AN_IMAGE) from exc
+    return buffer.getvalue()
+
+
+@contextmanager
+def _opened(source: BinaryIO, content_type: str, max_pixels: int,
+            max_decode_bytes: int) -> Iterator[tuple[Image.Image, str, tuple[int, int]]]:
+    """The image opened by the parser of its declared type, checked against the pixel
+    limit and the decode budget from its header, a JPEG set to decode at about twice the
+    thumbnail's size (draft mode); with the size in the file. Nothing is decoded yet."""
+    expected = FORMATS[content_type]
+    # libwebp allocates its canvases when the file is opened, before Pillow's own
+    # checks run: a WebP is measured from its header before Image.open.
+    canvas = _webp_canvas(source)
+    if canvas is not None:
+        _check_pixels(*canvas, max_pixels)
+        _check_cost(canvas[0] * canvas[1] * WEBP_BYTES_PER_PIXEL, max_decode_bytes)
+    # Only the three accepted parsers ever see the bytes.
+    with Image.open(source, formats=list(MEDIA_TYPES)) as img:
+        found = _SAME_FORMAT.get(img.format or "", img.format)
+        if found != expected:
+            raise ImageRejected(
+                f"Tệp không phải ảnh {expected} như khai báo (thực tế: {found or 'không rõ'}).")
+        width, height = img.size
+        _check_pixels(width, height, max_pixels)
+        # Ask the JPEG decoder for about twice the thumbnail along the LONG side (draft
+        # scales by whole factors from the requested size), and shrink before rotating,
+        # so a long panorama is never decoded or copied at full size.
+        longest = max(width, height)
+        target = THUMBNAIL_SIDE * 2
+        if found == "JPEG" and longest > target:
+            img.draft("RGB", (max(1, width * target // longest), max(1, height * target // longest)))
+        _check_cost(decode_cost(img, found, width, height, source), max_decode_bytes)
+        yield img, found, (width, height)
+
+
+# --- is the file whole ----------------------------------------------------------------
+
+_TAIL = 64 * 1024
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+def _check_whole(source: BinaryIO, fmt: str) -> None:
+    """Refuse a file cut short, from its structure alone: a JPEG must have an end-of-image
+    marker after its first scan begins (entropy-coded data never holds FF D9, and what a
+    phone appends after the image, a Samsung trailer or a motion clip, is allowed), a PNG
+    its IEND chunk after the header, a WebP at least the bytes its RIFF header counts."""
+    end = source.seek(0, io.SEEK_END)
+    if fmt == "WEBP":
+        source.seek(4)
+        riff = int.from_bytes(source.read(4), "little")
+        if end < riff + 8:
+            raise ImageRejected(_NOT_AN_IMAGE)
+        return
+    if fmt == "JPEG":
+        start, marker = _jpeg_first_scan_offset(source), b"\xff\xd9"
+    else:
+        start, marker = 8, _PNG_END
+    if start is None or _rfind(source, marker, start, end) < 0:
+        raise ImageRejected(_NOT_AN_IMAGE)
+
+
+def _rfind(source: BinaryIO, marker: bytes, start: int, end: int) -> int:
+    """The last offset of `marker` in source[start:end], read backwards by blocks (the
+    marker is nearly always in the last block); -1 if absent."""
+    position = end
+    while position > start:
+        block_start = max(start, position - _TAIL)
+        source.seek(block_start)
+        block = source.read(position + len(marker) - 1 - block_start)
+        found = block.rfind(marker)
+        if found >= 0:
+            return block_start + found
+        position = block_start
+    return -1
+
+
+def _jpeg_first_scan_offset(source: BinaryIO) -> int | None:
+    """Where the first scan's data begins (after its SOS segment), or None."""
+    start = source.tell()
+    try:
+        if _seek_first_scan(source) is None:
+            return None
+        length = int.from_bytes(source.read(2), "big")
+        return source.tell() - 2 + length
+    finally:
+        source.seek(start)
 
 
 # --- what decoding costs ------------------------------------------------------------
@@ -164,34 +254,43 @@ def _jpeg_first_scan_components(source: BinaryIO) -> int | None:
     before it; None if the file ends or breaks before one."""
     start = source.tell()
     try:
-        source.seek(0)
-        if source.read(2) != b"\xff\xd8":
+        if _seek_first_scan(source) is None:
             return None
-        while True:
-            byte = source.read(1)
-            if not byte:
-                return None
-            if byte != b"\xff":
-                continue  # junk between segments: libjpeg skips it too
-            marker = source.read(1)
-            while marker == b"\xff":  # fill bytes
-                marker = source.read(1)
-            if not marker:
-                return None
-            code = marker[0]
-            if code == 0x00 or code == 0x01 or 0xD0 <= code <= 0xD8:
-                continue  # markers without a length
-            if code == 0xD9:
-                return None  # end of image before any scan
-            length = source.read(2)
-            if len(length) < 2 or int.from_bytes(length, "big") < 2:
-                return None
-            if code == 0xDA:
-                count = source.read(1)
-                return count[0] if count else None
-            source.seek(int.from_bytes(length, "big") - 2, io.SEEK_CUR)
+        source.read(2)
+        count = source.read(1)
+        return count[0] if count else None
     finally:
         source.seek(start)
+
+
+def _seek_first_scan(source: BinaryIO) -> int | None:
+    """Walk the marker segments from the start to the first SOS; leave `source` at its
+    length field and return its offset, or None if the file ends or breaks before one."""
+    source.seek(0)
+    if source.read(2) != b"\xff\xd8":
+        return None
+    while True:
+        byte = source.read(1)
+        if not byte:
+            return None
+        if byte != b"\xff":
+            continue  # junk between segments: libjpeg skips it too
+        marker = source.read(1)
+        while marker == b"\xff":  # fill bytes
+            marker = source.read(1)
+        if not marker:
+            return None
+        code = marker[0]
+        if code == 0x00 or code == 0x01 or 0xD0 <= code <= 0xD8:
+            continue  # markers without a length
+        if code == 0xD9:
+            return None  # end of image before any scan
+        if code == 0xDA:
+            return source.tell()
+        length = source.read(2)
+        if len(length) < 2 or int.from_bytes(length, "big") < 2:
+            return None
+        source.seek(int.from_bytes(length, "big") - 2, io.SEEK_CUR)
 
 
 def _jpeg_coefficient_bytes(layers: list[tuple[int, int, int, int]], width: int, height: int) -> int:

@@ -1,5 +1,6 @@
 """Finding objects without rows (left by a crash between the store write and the row
-write) and rows without objects (which should never happen, so it is reported loudly)."""
+write) and rows without their original (which should never happen, so it is reported
+loudly). A thumbnail is made on first request: one not made yet is only counted."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class ReconcileReport:
     orphans: list[ObjectInfo] = field(default_factory=list)
     young_orphans: int = 0
     missing: list[tuple[str, str]] = field(default_factory=list)  # (evidence id, key)
+    thumbnails_to_make: int = 0
     removed: int = 0
 
 
@@ -41,10 +43,11 @@ def reconcile(*, remove: bool = False, older_than: dt.timedelta = dt.timedelta(h
     ).yield_per(5000)
     for evidence_id, object_key, thumbnail_key in rows:
         report.rows_checked += 1
-        for key in (object_key, thumbnail_key):
-            referenced.add(key)
-            if key not in stored:
-                report.missing.append((str(evidence_id), key))
+        referenced.update((object_key, thumbnail_key))
+        if object_key not in stored:
+            report.missing.append((str(evidence_id), object_key))
+        if thumbnail_key not in stored:
+            report.thumbnails_to_make += 1
     db.session.rollback()
 
     cutoff = utcnow() - older_than

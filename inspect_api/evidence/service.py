@@ -1,27 +1,36 @@
 """Receiving, storing, serving and removing photo evidence.
 
 The order of an upload is what makes it safe on bad networks and failing stores:
-1. the body is streamed to a temporary file, hashing and counting on the way (nothing is
-   held whole in memory; a cut-off body leaves only that temporary file, removed at once);
-2. the image is checked and its thumbnail made from that file;
-3. both objects are written to the store (a store error: 503, and whatever was written
-   is removed);
-4. only then is the row written; if that fails, the objects are removed.
-So a row never points at a missing object, and an object without a row is at most a
+1. the body is streamed to a temporary file, hashing (SHA-256 for the client, MD5 for the
+   store) and counting on the way (nothing is held whole in memory; a cut-off body leaves
+   only that temporary file, removed at once);
+2. the image is checked from that file without decoding its pixels (images.check_image);
+3. the original is written to the store (a store error: 503, nothing is left);
+4. only then is the row written; if that fails, the object is removed.
+So a row never points at a missing original, and an object without a row is at most a
 leftover of a crash in between, which `flask storage reconcile` finds.
+
+The thumbnail is made when it is first asked for (`download_target`, the minutes) and
+kept in the store under the key the row names: decoding is the dearest part of an
+upload, and a tablet syncing a day's photos should not wait for it. A photo whose pixels
+turn out damaged then has no thumbnail (404 for it, a note in the minutes); the
+original stays stored and downloadable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
 from collections.abc import Callable, Mapping
 from typing import IO, Any, BinaryIO, Protocol
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -34,7 +43,9 @@ from ..errors import (
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
-from .images import EXTENSIONS, FORMATS, ImageFacts, ImageRejected, ImageTooLarge, inspect_image, media_type_of
+from .images import (
+    EXTENSIONS, FORMATS, ImageFacts, ImageRejected, ImageTooLarge, check_image, make_thumbnail, media_type_of,
+)
 from .models import Evidence
 
 log = logging.getLogger(__name__)
@@ -69,8 +80,22 @@ def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
                     "height", "taken_at", "gps", "uploaded_at", uploaded_by=evidence.uploaded_by_id)
 
 
-def _receive(stream: IO[bytes], target: BinaryIO, max_bytes: int) -> tuple[str, int]:
+@dataclass(frozen=True)
+class Received:
+    """A body written to a temporary file: its hashes, its length, its checked type."""
+
+    sha256: str
+    md5: bytes
+    size: int
+    media_type: str
+
+
+def _receive(stream: IO[bytes], target: BinaryIO, media_type: str, declared_sha256: str | None,
+             max_bytes: int) -> Received:
+    """Copy the body to `target`, hashing on the way; refuse one too large, empty, not the
+    bytes the client hashed, or (sent as octet-stream) of no accepted type."""
     digest = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)
     size = 0
     while True:
         block = stream.read(CHUNK)
@@ -80,9 +105,37 @@ def _receive(stream: IO[bytes], target: BinaryIO, max_bytes: int) -> tuple[str, 
         if size > max_bytes:
             raise TooLarge(f"Ảnh vượt quá {max_bytes // (1024 * 1024)} MiB.")
         digest.update(block)
+        md5.update(block)
         target.write(block)
     target.flush()
-    return digest.hexdigest(), size
+    sha256 = digest.hexdigest()
+    if declared_sha256 and declared_sha256.strip().lower() != sha256:
+        raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
+                      "trên đường truyền. Hãy gửi lại.",
+                      errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
+    if size == 0:
+        raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
+    if media_type == OCTET_STREAM:
+        target.seek(0)
+        detected = media_type_of(target.read(16))
+        if detected is None:
+            raise _unsupported()
+        media_type = detected
+    return Received(sha256, md5.digest(), size, media_type)
+
+
+def _check(body: BinaryIO, media_type: str, limits: UploadLimits) -> ImageFacts:
+    body.seek(0)
+    try:
+        return check_image(body, media_type, limits.max_pixels, limits.max_decode_bytes)
+    except ImageTooLarge as exc:
+        raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
+    except ImageRejected as exc:
+        raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
+
+
+def _keys(base: str) -> dict[str, str]:
+    return {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
 
 
 def _require_team_member(actor: User, visit: Visit) -> None:
@@ -117,19 +170,8 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
     # an open transaction holds the write lock, and a tablet on 3G is slow.
     db.session.rollback()
     with tempfile.TemporaryFile() as body:
-        sha256, size = _receive(stream, body, limits.max_bytes)
-        if declared_sha256 and declared_sha256.strip().lower() != sha256:
-            raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
-                          "trên đường truyền. Hãy gửi lại.",
-                          errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
-        if size == 0:
-            raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
-        if media_type == OCTET_STREAM:
-            body.seek(0)
-            detected = media_type_of(body.read(16))
-            if detected is None:
-                raise _unsupported()
-            media_type = detected
+        received = _receive(stream, body, media_type, declared_sha256, limits.max_bytes)
+        sha256, size = received.sha256, received.size
         existing = db.session.get(Evidence, evidence_id)
         if existing is not None and _same_upload(existing, visit_id, sha256):
             return existing, False
@@ -141,29 +183,21 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
             raise Invalid("Kết quả (finding) không thuộc buổi kiểm tra này; hãy đồng bộ kết quả trước.",
                           errors={"query": {"finding_id": ["Không tìm thấy trong buổi kiểm tra."]}})
         db.session.rollback()
-        body.seek(0)
-        try:
-            facts = inspect_image(body, media_type, limits.max_pixels, limits.max_decode_bytes)
-        except ImageTooLarge as exc:
-            raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
-        except ImageRejected as exc:
-            raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
+        facts = _check(body, received.media_type, limits)
         # From here on the type is what Pillow found in the bytes (the declared one had to
         # match it): it is what the store serves and browsers are told.
         media_type = facts.media_type
         # The sha in the key keeps a losing concurrent upload of other bytes from
         # touching the winner's objects.
-        base = f"evidence/{visit_id}/{evidence_id}/{sha256[:16]}"
-        keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
-        body.seek(0)
-        _put_objects(keys, body, size, media_type, facts.thumbnail)
+        keys = _keys(f"evidence/{visit_id}/{evidence_id}/{sha256[:16]}")
+        _put_original(keys, body, received, media_type)
     return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
                                facts, origin)
 
 
 @dataclass(frozen=True)
 class StoredPhoto:
-    """A photo checked and written to the store (original and thumbnail), not yet
+    """A photo checked and written to the store (its original), not yet
     recorded in any row: what `store_photo` hands to the feature that records it."""
 
     sha256: str
@@ -177,37 +211,18 @@ def store_photo(stream: IO[bytes], media_type: str, declared_sha256: str | None,
                 limits: UploadLimits, key_base: Callable[[str], str]) -> StoredPhoto:
     """Steps 1-3 of an upload (see the top of this module) for a photo that is not a
     finding's (a correction's): stream and hash the body, check it is a whole image of
-    its type within the limits, make its thumbnail, write both objects. `key_base(sha256)`
-    names where they go; the caller writes its row next, and on failure calls
-    `remove_photo(stored)`. No transaction may be open: the body can take minutes."""
+    its type within the limits, write the original (the thumbnail's key is named, the
+    thumbnail made on first request). `key_base(sha256)` names where they go; the caller
+    writes its row next, and on failure calls `remove_photo(stored)`. No transaction may be
+    open: the body can take minutes."""
     if media_type not in FORMATS and media_type != OCTET_STREAM:
         raise _unsupported()
     with tempfile.TemporaryFile() as body:
-        sha256, size = _receive(stream, body, limits.max_bytes)
-        if declared_sha256 and declared_sha256.strip().lower() != sha256:
-            raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
-                          "trên đường truyền. Hãy gửi lại.",
-                          errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
-        if size == 0:
-            raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
-        if media_type == OCTET_STREAM:
-            body.seek(0)
-            detected = media_type_of(body.read(16))
-            if detected is None:
-                raise _unsupported()
-            media_type = detected
-        body.seek(0)
-        try:
-            facts = inspect_image(body, media_type, limits.max_pixels, limits.max_decode_bytes)
-        except ImageTooLarge as exc:
-            raise PhotoTooLarge(str(exc), errors={"body": [str(exc)]}) from None
-        except ImageRejected as exc:
-            raise Invalid(str(exc), errors={"body": [str(exc)]}) from None
-        base = key_base(sha256)
-        keys = {"original": f"{base}/original", "thumbnail": f"{base}/thumbnail.jpg"}
-        body.seek(0)
-        _put_objects(keys, body, size, facts.media_type, facts.thumbnail)
-    return StoredPhoto(sha256, size, facts.media_type, facts, keys)
+        received = _receive(stream, body, media_type, declared_sha256, limits.max_bytes)
+        facts = _check(body, received.media_type, limits)
+        keys = _keys(key_base(received.sha256))
+        _put_original(keys, body, received, facts.media_type)
+    return StoredPhoto(received.sha256, received.size, facts.media_type, facts, keys)
 
 
 def remove_objects(keys: list[str]) -> None:
@@ -260,19 +275,12 @@ def _database_failed() -> StoreDown:
                      "Vui lòng gửi lại sau.", headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
-def _put_objects(keys: dict[str, str], body: BinaryIO, size: int, media_type: str, thumbnail: bytes) -> None:
-    import io
-
-    store = get_store()
-    written = []
+def _put_original(keys: dict[str, str], body: BinaryIO, received: Received, media_type: str) -> None:
+    body.seek(0)
     try:
-        store.put(keys["original"], body, size, media_type)
-        written.append(keys["original"])
-        store.put(keys["thumbnail"], io.BytesIO(thumbnail), len(thumbnail), "image/jpeg")
-        written.append(keys["thumbnail"])
+        get_store().put(keys["original"], body, received.size, media_type, md5=received.md5)
     except StoreUnavailable as exc:
         log.warning("object store unavailable: %s", exc)
-        _remove_objects(written)
         raise _store_down() from None
 
 
@@ -352,6 +360,8 @@ def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta
         key, media_type, filename = evidence.thumbnail_key, "image/jpeg", f"{evidence.id}-thumbnail.jpg"
     store = get_store()
     try:
+        if which != "content":
+            ensure_thumbnail(evidence)
         url = store.presigned_url(key, url_expires, filename=filename, content_type=media_type) if presign else None
         if url:
             return Download(url, None, media_type, filename)
@@ -361,6 +371,36 @@ def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta
         raise NotFound("Tệp ảnh không còn trong kho lưu trữ; đã ghi nhận để kiểm tra.") from None
     except StoreUnavailable:
         raise _store_down("Kho lưu trữ ảnh tạm thời không sẵn sàng. Vui lòng thử lại sau.") from None
+
+
+class NoThumbnail(NotFound):
+    """The photo is stored, but its pixels cannot be decoded into a thumbnail."""
+
+
+def ensure_thumbnail(photo: StoredImage) -> None:
+    """Make the photo's thumbnail and store it under its key, unless it is there already.
+    Raises NoThumbnail for a photo whose pixels are damaged (the original is kept: it is
+    evidence, and another program may still read it), FileNotFoundError for a missing
+    original, StoreUnavailable."""
+    store = get_store()
+    if store.exists(photo.thumbnail_key):
+        return
+    limits = UploadLimits.from_settings(current_app.config)
+    with tempfile.TemporaryFile() as original:
+        # Pillow seeks: the original comes to a temporary file, not whole into memory.
+        with store.open(photo.object_key) as stream:
+            shutil.copyfileobj(stream, original, CHUNK)
+        original.seek(0)
+        try:
+            if photo.content_type not in FORMATS:
+                raise ImageRejected(photo.content_type)
+            thumbnail = make_thumbnail(original, photo.content_type, limits.max_pixels, limits.max_decode_bytes)
+        except ImageRejected as exc:
+            log.warning("evidence %s: no thumbnail can be made: %s", photo.id, exc)
+            raise NoThumbnail("Không tạo được ảnh thu nhỏ vì dữ liệu điểm ảnh của ảnh bị hỏng; "
+                              "ảnh gốc vẫn được lưu và tải được.") from None
+    # Two first requests at once both write the same bytes under the same key: harmless.
+    store.put(photo.thumbnail_key, io.BytesIO(thumbnail), len(thumbnail), "image/jpeg")
 
 
 def delete_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID, *,

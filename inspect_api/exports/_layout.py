@@ -36,9 +36,10 @@ from pathlib import Path
 from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
@@ -77,7 +78,11 @@ def clean_text(value: Any) -> str:
     """User text as Excel can store it: NFC (so diacritics typed on any keyboard render
     and compare alike), line breaks as LF (XML reading turns a bare CR into LF anyway),
     and without the control characters an .xlsx cannot hold."""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not unicodedata.is_normalized("NFC", text):  # a C check: most text already is
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
@@ -197,17 +202,57 @@ class Styles:
                 number_format=spec.number_format)
             style.bind(wb)
             self._styles[name] = style
+        # Each style's index in the workbook's table of cell formats, looked up once.
+        self._ids = {name: wb._cell_styles.add(StyleArray(style.as_tuple()))  # type: ignore[attr-defined]
+                     for name, style in self._styles.items()}
 
     def cell(self, ws: Any, name: str, quoted: bool = False) -> Cell:
         """An empty cell in style `name`; `quoted` marks text that must never turn into a
         formula when edited (Excel's quote prefix)."""
-        cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
         if quoted:
+            cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
             cell.quotePrefix = True
-        return cell
+            return cell
+        made_with = self._styles[name].as_tuple()
+        styled = _StyledCell(ws, row=1, column=1, style_array=made_with)
+        styled._style_id, styled._made_with = self._ids[name], made_with
+        return styled
+
+
+class _StyledCell(Cell):
+    """A cell made in one of the named styles: while its style stays that one, its index
+    in the workbook's format table is known, where openpyxl would hash the style again
+    for every cell it writes. A caller that changes it (a number format set on the cell)
+    gets openpyxl's own lookup."""
+
+    __slots__ = ("_made_with", "_style_id")
+    _style_id: int
+    _made_with: StyleArray
+
+    @property
+    def style_id(self) -> int:
+        if self._style == self._made_with:
+            return self._style_id
+        return Cell.style_id.fget(self)  # type: ignore[attr-defined]
 
 
 # --- the sheet ---------------------------------------------------------------------
+
+def _cells_to_row(ws: Any):
+    """A lean stand-in for openpyxl's WriteOnlyWorksheet._values_to_row: the cells a row
+    was given, placed in it; a plain value still gets a cell of its own."""
+    def cells_to_row(values: Iterable[Any], row_idx: int) -> Iterable[Cell]:
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value)
+            cell.column = col_idx
+            cell.row = row_idx
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+            yield cell
+    return cells_to_row
+
 
 @dataclass(frozen=True)
 class Column:
@@ -223,6 +268,10 @@ class Sheet:
     def __init__(self, wb: Workbook, styles: Styles, title: str, widths: Sequence[float],
                  digit_px: int = 7):
         self.ws = wb.create_sheet(title)
+        # openpyxl tries each appended value as a plain value first, fails on a Cell with
+        # an exception, and makes a spare cell after every styled one: at 100,000 rows
+        # that is a third of the export. Every row here is cells (or None) already.
+        self.ws._values_to_row = _cells_to_row(self.ws)
         self.digit_px = digit_px  # of the workbook's default font: see column_points()
         self.styles = styles
         self.widths = list(widths)
@@ -250,8 +299,10 @@ class Sheet:
             return cell
         text = clean_text(value)
         cell = self.styles.cell(self.ws, style, quoted=looks_like_formula(text))
-        cell.value = text[:32767]
         # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
+        # Set directly: clean_text already removed what openpyxl's own check refuses, and
+        # that check per cell is a tenth of a long export.
+        cell._value = text[:32767]  # type: ignore[attr-defined]
         cell.data_type = "s"
         return cell
 
@@ -428,21 +479,25 @@ def _font(bold: bool) -> Any:
         return None
 
 
-_CHAR_EM: dict[tuple[str, bool], float] = {}
+# Per weight, each character's advance in ems; the tables grow with the alphabet, not the rows.
+_CHAR_EM: dict[bool, dict[str, float]] = {False: {}, True: {}}
 
 
 def _char_em(char: str, bold: bool) -> float:
-    """A character's advance in ems; the table grows with the alphabet, not the rows."""
-    key = (char, bold)
-    if key not in _CHAR_EM:
+    table = _CHAR_EM[bold]
+    if char not in table:
         font = _font(bold)
-        _CHAR_EM[key] = 0.5 if font is None else float(font.getlength(char)) / 1000
-    return _CHAR_EM[key]
+        table[char] = 0.5 if font is None else float(font.getlength(char)) / 1000
+    return table[char]
 
 
 def _uncached_em(word: str, bold: bool) -> float:
     """A word's width in ems (the same at every size), kerning aside."""
-    return sum(_char_em(char, bold) for char in word)
+    table = _CHAR_EM[bold]
+    try:
+        return sum(map(table.__getitem__, word))
+    except KeyError:  # a character not measured yet
+        return sum(_char_em(char, bold) for char in word)
 
 
 # Bounded: names and words repeat, but a national list has millions of them.
@@ -450,10 +505,25 @@ _word_em = lru_cache(maxsize=4096)(_uncached_em)
 _DIGITS = re.compile(r"\d")
 
 
+# No glyph of the document font a cell would hold is wider than this (ems): text shorter
+# than the room at this width per character is one line without measuring it.
+_WIDEST_EM = 1.25
+
+
 def wrapped_lines(text: str, room: float, size: float, bold: bool = False) -> int:
     """How many lines `text` takes in `room` points at `size`: greedy word wrap (after a
     space or a hyphen), a piece longer than a line broken where it overflows, as Excel
     and LibreOffice do."""
+    text = str(text)
+    if len(text) * _WIDEST_EM * size <= room and "\n" not in text:
+        return 1
+    return _wrapped_lines(text, room, size, bold)
+
+
+@lru_cache(maxsize=16384)
+def _wrapped_lines(text: str, room: float, size: float, bold: bool) -> int:
+    """wrapped_lines, remembered: a list repeats its titles, units, forms, criteria and
+    names row after row (bounded, since it also holds what does not repeat)."""
     space = _word_em(" ", bold) * size
     count = 0
     for paragraph in str(text).split("\n"):

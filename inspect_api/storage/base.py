@@ -20,8 +20,10 @@ class ObjectInfo:
 
 
 class ObjectStore(Protocol):
-    def put(self, key: str, data: BinaryIO, length: int, content_type: str) -> None:
-        """Store `length` bytes read from `data` under `key` (all or nothing)."""
+    def put(self, key: str, data: BinaryIO, length: int, content_type: str, *,
+            md5: bytes | None = None) -> None:
+        """Store `length` bytes read from `data` under `key` (all or nothing). `md5`: the
+        bytes' MD5 digest if the caller has it already (the store checks the bytes with it)."""
 
     def open(self, key: str) -> BinaryIO:
         """A readable stream of the object; the caller closes it."""

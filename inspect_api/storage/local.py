@@ -23,7 +23,8 @@ class LocalStore:
             raise ValueError(f"object key escapes the store: {key!r}")
         return path
 
-    def put(self, key: str, data: BinaryIO, length: int, content_type: str) -> None:
+    def put(self, key: str, data: BinaryIO, length: int, content_type: str, *,
+            md5: bytes | None = None) -> None:
         path = self._path(key)
         tmp_name = None
         try:

@@ -68,25 +68,29 @@ class MinioStore:
             raise StoreUnavailable(f"bucket {self.bucket}: {exc}") from exc
         self._bucket_ready = True
 
-    def put(self, key: str, data: BinaryIO, length: int, content_type: str) -> None:
+    def put(self, key: str, data: BinaryIO, length: int, content_type: str, *,
+            md5: bytes | None = None) -> None:
         """Stream the object to the store with a presigned PUT.
 
         `put_object` reads each multipart part (5 MiB or more) into memory, and several
         at once; a presigned PUT sends the file in small blocks, so what a worker holds
         does not grow with the photo. Content-MD5 makes the store check the bytes, since
-        a presigned request does not sign the payload."""
+        a presigned request does not sign the payload (a caller that hashed the bytes on
+        the way in passes `md5` and saves reading them twice)."""
         self._ensure_bucket()
-        start = data.tell()
-        digest = hashlib.md5(usedforsecurity=False)
-        for block in iter(lambda: data.read(1024 * 1024), b""):
-            digest.update(block)
-        data.seek(start)
+        if md5 is None:
+            start = data.tell()
+            digest = hashlib.md5(usedforsecurity=False)
+            for block in iter(lambda: data.read(1024 * 1024), b""):
+                digest.update(block)
+            data.seek(start)
+            md5 = digest.digest()
         try:
             url = self.client.presigned_put_object(self.bucket, key, expires=dt.timedelta(minutes=15))
             response = self.http.request(
                 "PUT", url, body=data,
                 headers={"Content-Length": str(length), "Content-Type": content_type,
-                         "Content-MD5": base64.b64encode(digest.digest()).decode()})
+                         "Content-MD5": base64.b64encode(md5).decode()})
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"put {key}: {exc}") from exc
         if response.status >= 300:

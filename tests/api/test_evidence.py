@@ -67,9 +67,14 @@ def test_upload_returns_the_full_record(ev, demo):
     assert before - dt.timedelta(seconds=5) <= uploaded_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert body["content_url"] == f"/api/v1/evidence/{evidence_id}/content"
     assert body["thumbnail_url"] == f"/api/v1/evidence/{evidence_id}/thumbnail"
-    # The original and its thumbnail are stored, under the visit and the id.
+    # The original is stored, under the visit and the id; the thumbnail is made and kept
+    # when first asked for (decoding is the dearest part of an upload).
     row = ev.row(evidence_id)
+    assert ev.objects() == [row.object_key]
+    thumb, media_type = ev.download(evidence_id, "thumbnail")
+    assert media_type == "image/jpeg" and _thumbnail_size(thumb) == (320, 240)
     assert ev.objects() == sorted([row.object_key, row.thumbnail_key])
+    assert ev.download(evidence_id, "thumbnail") == (thumb, "image/jpeg")
     assert row.object_key.startswith(f"evidence/{visit_id}/{evidence_id}/")
     assert ev.object_sha(row.object_key) == body["sha256"]
     assert ev.row_count() == 1
@@ -156,7 +161,7 @@ def test_replay_returns_the_same_record_and_other_bytes_are_a_conflict(ev):
     first = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
     assert first.status_code == 201, first.get_json()
     objects = ev.objects()
-    assert len(objects) == 2
+    assert len(objects) == 1  # the original; the thumbnail is made on first request
     for headers in ({}, {"X-Finding-ID": finding_id}):
         again = ev.upload(visit_id, evidence_id, PHOTO, None if headers else finding_id, extra_headers=headers)
         assert again.status_code == 200, again.get_json()
@@ -296,7 +301,7 @@ def test_oversized_body_is_413_with_content_length_or_streamed(env_factory):
     streamed = env.upload_stream(visit_id, new_id(), iter([SMALL[:1000], SMALL[1000:]]), finding_id)
     assert streamed.status_code == 201, streamed.get_json()
     assert streamed.get_json()["size"] == len(SMALL)
-    assert len(env.objects()) == 4
+    assert len(env.objects()) == 2  # the originals (thumbnails: on first request)
 
 
 # --- bodies cut off on the way --------------------------------------------------------
@@ -326,7 +331,7 @@ def test_upload_cut_off_half_way_leaves_nothing_and_can_be_resent(ev):
     whole = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
     assert whole.status_code == 201, whole.get_json()
     assert ev.download(evidence_id, "content") == (PHOTO, "image/jpeg")
-    assert len(ev.objects()) == 2
+    assert len(ev.objects()) == 1
 
 
 # --- download and who may see what ---------------------------------------------------
@@ -400,6 +405,7 @@ def test_access_follows_the_visit(ev):
     visit_id, finding_id = ev.visit_with_finding()
     evidence_id = new_id()
     assert ev.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
+    ev.download(evidence_id, "thumbnail")  # made on first request: both objects now
     objects = ev.objects()
     paths = [f"/api/v1/evidence/{evidence_id}{suffix}" for suffix in ("", "/content", "/thumbnail")]
     delete_path = f"/api/v1/visits/{visit_id}/evidence/{evidence_id}"
@@ -473,6 +479,8 @@ def test_delete_on_an_editable_visit_removes_row_and_objects(ev):
     keep, drop = new_id(), new_id()
     assert ev.upload(visit_id, keep, PHOTO, finding_id).status_code == 201
     assert ev.upload(visit_id, drop, SMALL, finding_id).status_code == 201
+    for evidence_id in (keep, drop):
+        ev.download(evidence_id, "thumbnail")  # made on first request
     kept_keys = {ev.row(keep).object_key, ev.row(keep).thumbnail_key}
     dropped_keys = {ev.row(drop).object_key, ev.row(drop).thumbnail_key}
     assert set(ev.objects()) == kept_keys | dropped_keys
@@ -492,7 +500,7 @@ def test_delete_on_an_editable_visit_removes_row_and_objects(ev):
     assert [e["id"] for f in detail["findings"] for e in f["evidence"]] == [keep]
     # The id may be used again after a deletion (a retake).
     assert ev.upload(visit_id, drop, phone_photo(400, 300), finding_id).status_code == 201
-    assert len(ev.objects()) == 4
+    assert len(ev.objects()) == 3
 
 
 # --- readiness and reconcile ----------------------------------------------------------
@@ -506,6 +514,7 @@ def test_reconcile_lists_removes_orphans_and_reports_missing_objects(ev):
     evidence_id = new_id()
     assert ev.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
     row = ev.row(evidence_id)
+    ev.download(evidence_id, "thumbnail")  # made on first request
     orphan = f"evidence/{visit_id}/{new_id()}/0123456789abcdef/original"
     ev.put_object(orphan, b"left behind by a crash")
     ev.put_object("exports/report.csv", b"a,b\n")  # not evidence: never touched
@@ -530,11 +539,51 @@ def test_reconcile_lists_removes_orphans_and_reports_missing_objects(ev):
     assert f"removed: {orphan}" in removed.output
     assert ev.objects() == sorted(["exports/report.csv", row.object_key, row.thumbnail_key])
 
-    # A row whose photo vanished is reported loudly (exit 1); nothing else is touched.
+    # A thumbnail nobody asked for yet is only counted (it is made on first request) ...
     ev.remove_object(row.thumbnail_key)
+    unmade = runner.invoke(args=["storage", "reconcile", "--delete", "--older-than", "0"])
+    assert unmade.exit_code == 0, unmade.output
+    assert "1 thumbnails not asked for yet" in unmade.output and "MISSING" not in unmade.output
+    # ... but a row whose photo vanished is reported loudly (exit 1); nothing else is touched.
+    ev.download(evidence_id, "thumbnail")
+    ev.remove_object(row.object_key)
     lost = runner.invoke(args=["storage", "reconcile", "--delete", "--older-than", "0"])
     assert lost.exit_code == 1
-    assert f"MISSING: evidence {evidence_id} refers to {row.thumbnail_key}" in lost.output
-    assert f"refers to {row.object_key}" not in lost.output
-    assert ev.objects() == sorted(["exports/report.csv", row.object_key])
+    assert f"MISSING: evidence {evidence_id} refers to {row.object_key}" in lost.output
+    assert f"refers to {row.thumbnail_key}" not in lost.output
+    assert ev.objects() == sorted(["exports/report.csv", row.thumbnail_key])
+    assert ev.row_count() == 1
+
+
+def test_a_photo_whose_pixels_are_damaged_keeps_its_original_without_a_thumbnail(ev):
+    """The upload checks the header and that the file is whole, not every pixel: a JPEG
+    damaged inside its scan is stored, and its thumbnail, made on first request, cannot
+    be. That answer is a 404 problem; the photo itself is never lost."""
+    visit_id, finding_id = ev.visit_with_finding()
+    evidence_id = new_id()
+    scan = PHOTO.rindex(b"\xff\xda")
+    # Entropy-coded bytes replaced by a marker no decoder accepts inside a scan, the end
+    # marker kept: whole by its structure, undecodable.
+    damaged = PHOTO[:scan + 200] + b"\xff\xc0" * 2000 + PHOTO[scan + 4200:]
+    stored = ev.upload(visit_id, evidence_id, damaged, finding_id)
+    assert stored.status_code == 201, stored.get_json()
+    thumbnail = ev.client.get(f"/api/v1/evidence/{evidence_id}/thumbnail", headers=ev.headers())
+    assert "ảnh gốc vẫn được lưu" in assert_problem(thumbnail, 404)["detail"]
+    assert ev.download(evidence_id, "content") == (damaged, "image/jpeg")
+    assert ev.objects() == [ev.row(evidence_id).object_key] and ev.row_count() == 1
+
+
+def test_wholeness_is_read_from_the_structure_and_a_phones_trailer_is_allowed(ev):
+    """Without decoding: a JPEG needs its end marker after the first scan (what a phone
+    appends after it, a Samsung trailer or a motion clip, is fine), a WebP the bytes its
+    RIFF header counts, a PNG its IEND chunk."""
+    visit_id, finding_id = ev.visit_with_finding()
+    with_trailer = PHOTO + b"SEFH" + bytes(range(256)) * 40 + b"SEFT"
+    assert ev.upload(visit_id, new_id(), with_trailer, finding_id).status_code == 201
+    webp = phone_photo(800, 600, fmt="WEBP", noise=True)
+    png = phone_photo(800, 600, fmt="PNG", noise=True)
+    for data, content_type in ((webp[:-100], "image/webp"), (png[:-12], "image/png"),
+                               (PHOTO[:-2], "image/jpeg")):
+        response = ev.upload(visit_id, new_id(), data, finding_id, content_type=content_type)
+        assert "cắt cụt" in assert_problem(response, 422)["detail"], content_type
     assert ev.row_count() == 1

@@ -76,11 +76,11 @@ def test_s3_stopped_gives_503_and_no_row_then_the_retry_succeeds(s3_env, s3_serv
         assert replay.status_code == 200 and replay.get_json()["id"] == first
     finally:
         s3_server.start()
-    assert len(env.objects()) == 2  # only the first photo's
+    assert len(env.objects()) == 1  # only the first photo's (thumbnails: on first request)
     retried = env.upload(visit_id, second, PHOTO, finding_id)
     assert retried.status_code == 201, retried.get_json()
     assert env.download(second, "content") == (PHOTO, "image/jpeg")
-    assert len(env.objects()) == 4
+    assert len(env.objects()) == 2
 
 
 def test_s3_stopped_during_the_upload_gives_503_and_no_row(s3_env, s3_server):
@@ -115,6 +115,7 @@ def test_delete_while_s3_is_down_leaves_an_orphan_that_reconcile_removes(s3_env,
     visit_id, finding_id = env.visit_with_finding()
     evidence_id = new_id()
     assert env.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
+    env.download(evidence_id, "thumbnail")  # made on first request
     keys = sorted([env.row(evidence_id).object_key, env.row(evidence_id).thumbnail_key])
     s3_server.stop()
     try:
@@ -145,18 +146,20 @@ def test_local_store_that_cannot_write_gives_503(app, demo, request, tmp_path):
     finally:
         env.close()
 
-    # The thumbnail cannot be written after the original was: the original is removed.
+    # The thumbnail (made on first request) cannot be written: that request is 503, the
+    # photo stays, and the next request makes it.
     env = Env(create_app(settings_for_tests(STORAGE_DIR=str(tmp_path / "objects")), environ={}), demo)
     try:
         visit_id, finding_id = env.visit_with_finding()
         evidence_id = new_id()
         base = env.root / f"evidence/{visit_id}/{evidence_id}/{hashlib.sha256(PHOTO).hexdigest()[:16]}"
         (base / "thumbnail.jpg").mkdir(parents=True)
-        assert_store_down(env.upload(visit_id, evidence_id, PHOTO, finding_id))
-        assert env.row_count() == 0
-        assert env.objects() == []  # the original was written, then removed
-        (base / "thumbnail.jpg").rmdir()
         assert env.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
+        thumbnail = f"/api/v1/evidence/{evidence_id}/thumbnail"
+        assert_store_down(env.client.get(thumbnail, headers=env.headers()))
+        assert env.row_count() == 1 and env.download(evidence_id, "content") == (PHOTO, "image/jpeg")
+        (base / "thumbnail.jpg").rmdir()
+        assert env.download(evidence_id, "thumbnail")[1] == "image/jpeg"
         assert len(env.objects()) == 2
     finally:
         env.close()
@@ -200,10 +203,10 @@ def test_database_failure_after_the_store_write_leaves_no_object(ev):
         response = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
         assert_store_down(response)
         assert ev.row(evidence_id) is None and ev.row_count() == 1
-        # Both objects were written before the insert failed; both are gone again.
+        # The original was written before the insert failed; it is gone again.
         assert ev.objects() == before
         # The photo already stored is unaffected and still answers a retry.
         assert ev.upload(visit_id, keep, SMALL, finding_id).status_code == 200
     retried = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
     assert retried.status_code == 201, retried.get_json()
-    assert len(ev.objects()) == 4
+    assert len(ev.objects()) == 2
