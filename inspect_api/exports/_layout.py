@@ -231,7 +231,7 @@ class _StyledCell(Cell):
 
     @property
     def style_id(self) -> int:
-        if self._style == self._made_with:
+        if self._style == self._made_with:  # type: ignore[attr-defined]  # openpyxl slot, untyped
             return self._style_id
         return Cell.style_id.fget(self)  # type: ignore[attr-defined]
 
