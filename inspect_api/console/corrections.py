@@ -231,7 +231,8 @@ def verify(user, correction_id: int):
 
 def _send(image: Any, which: str) -> Response:
     # Through this origin, as the evidence photos are (see views._photo).
-    target = evidence_service.download_target(image, which, dt.timedelta(seconds=60), presign=False)
+    target = evidence_service.download_target(image, which, dt.timedelta(seconds=60),
+                                              UploadLimits.from_settings(current_app.config), presign=False)
     response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
                          download_name=target.filename)
     response.headers["Content-Security-Policy"] = SANDBOX_POLICY

@@ -281,7 +281,9 @@ def _photo(user, evidence_id: uuid.UUID, which: str):
     evidence = evidence_service.get_evidence(user, evidence_id)
     # Streamed through this origin even from MinIO: the console's CSP allows images from
     # 'self' only, and the session cookie, not a presigned URL, is what grants access.
-    target = evidence_service.download_target(evidence, which, dt.timedelta(seconds=60), presign=False)
+    target = evidence_service.download_target(evidence, which, dt.timedelta(seconds=60),
+                                              evidence_service.UploadLimits.from_settings(current_app.config),
+                                              presign=False)
     response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
                          download_name=target.filename)
     response.headers["Content-Security-Policy"] = SANDBOX_POLICY
@@ -303,5 +305,6 @@ def photo_content(user, evidence_id: uuid.UUID):
 @blp.get("/visits/<uuid:visit_id>/minutes.pdf")
 @session.signed_in(*READERS)
 def minutes(user, visit_id: uuid.UUID):
-    pdf, disposition = visit_minutes_pdf(user, visit_id)
+    limits = evidence_service.UploadLimits.from_settings(current_app.config)
+    pdf, disposition = visit_minutes_pdf(user, visit_id, limits)
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition})

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..auth.models import User
 from ..errors import Conflict, StoreDown
-from ..evidence.service import NoThumbnail, ensure_thumbnail
+from ..evidence.service import NoThumbnail, UploadLimits, ensure_thumbnail
 from ..exports.naming import content_disposition
 from ..org.models import OrgUnit
 from ..storage import StoreUnavailable, get_store
@@ -49,7 +49,7 @@ def finding_value(finding: Finding) -> str:
     return vn_number(value)
 
 
-def _thumbnails(finding: Finding) -> list[str | None]:
+def _thumbnails(finding: Finding, limits: UploadLimits) -> list[str | None]:
     """The failure's photos as data: URIs of their 320 px JPEG thumbnails (made now if no
     one asked for them yet); None for one missing from the store or whose pixels are
     damaged (the minutes say so rather than fail)."""
@@ -59,7 +59,7 @@ def _thumbnails(finding: Finding) -> list[str | None]:
     uris: list[str | None] = []
     for evidence in finding.evidence:
         try:
-            ensure_thumbnail(evidence)
+            ensure_thumbnail(evidence, limits)
             with store.open(evidence.thumbnail_key) as stream:
                 data = stream.read()
         except NoThumbnail:
@@ -77,7 +77,7 @@ def _thumbnails(finding: Finding) -> list[str | None]:
     return uris
 
 
-def _row(number: int, finding: Finding) -> dict[str, Any]:
+def _row(number: int, finding: Finding, limits: UploadLimits) -> dict[str, Any]:
     criterion = finding.criterion
     return {
         "number": number,
@@ -90,12 +90,13 @@ def _row(number: int, finding: Finding) -> dict[str, Any]:
         "official": finding.staff.full_name if finding.staff else "",
         "legal_basis": criterion.legal_basis or "",
         "note": finding.note or "",
-        "photos": _thumbnails(finding),
+        "photos": _thumbnails(finding, limits),
     }
 
 
-def minutes_context(visit: Visit) -> dict[str, Any]:
-    """Plain values for templates/minutes.html."""
+def minutes_context(visit: Visit, limits: UploadLimits) -> dict[str, Any]:
+    """Plain values for templates/minutes.html; `limits` bound the decoding of a photo
+    whose thumbnail is made now."""
     findings = sorted(visit.findings, key=lambda f: (f.criterion.position, f.criterion.code))
     sections = []
     number = 0
@@ -104,7 +105,7 @@ def minutes_context(visit: Visit) -> dict[str, Any]:
         rows = []
         for finding in group:
             number += 1
-            rows.append(_row(number, finding))
+            rows.append(_row(number, finding, limits))
         sections.append({"title": f"{ROMAN[index] if index < len(ROMAN) else index + 1}. "
                                   f"{SECTION_NAMES.get(category, category)}", "rows": rows})
     started = visit.started_at.astimezone(VIETNAM_TZ)
@@ -138,14 +139,14 @@ def minutes_context(visit: Visit) -> dict[str, Any]:
     }
 
 
-def visit_minutes_pdf(actor: User, visit_id: uuid.UUID) -> tuple[bytes, str]:
+def visit_minutes_pdf(actor: User, visit_id: uuid.UUID, limits: UploadLimits) -> tuple[bytes, str]:
     """The minutes of a visit the actor may see (404 otherwise, as GET /visits/{id}), as PDF
     bytes and the Content-Disposition header to send them under."""
     visit = visits.get_visit(actor, visit_id)
     if visit.status not in MINUTES_STATUSES:
         raise Conflict("Buổi kiểm tra chưa được gửi duyệt nên chưa có biên bản; "
                        "hãy gửi buổi kiểm tra trước khi in biên bản.")
-    context = minutes_context(visit)
+    context = minutes_context(visit, limits)
     filename = f"Biên bản kiểm tra {visit.desk.name} {context['started_date']}.pdf"
     return render_pdf("minutes.html", context), content_disposition(filename)
 

@@ -4,11 +4,12 @@ or Excel, or its draft Tờ trình as Word."""
 import os
 import uuid
 
-from flask import Response, send_file
+from flask import Response, current_app, send_file
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from ..api import BINARY, OCTET_STREAM, PDF_MIMETYPE, XLSX_MIMETYPE, response_headers
+from ..evidence.service import UploadLimits
 from ..guard import require_role
 from ..reports.service import get_frozen_list
 from .list_export import DOCX_MIMETYPE, list_file
@@ -31,7 +32,7 @@ blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Văn b
 def get_visit_minutes(visit_id: uuid.UUID):
     """The visit's minutes (Biên bản kiểm tra) as PDF, for whoever may read the visit;
     drafts have none (409)."""
-    pdf, disposition = visit_minutes_pdf(current_user, visit_id)
+    pdf, disposition = visit_minutes_pdf(current_user, visit_id, UploadLimits.from_settings(current_app.config))
     return Response(pdf, mimetype=PDF_MIMETYPE, headers={"Content-Disposition": disposition,
                                                           "Cache-Control": "no-store"})
 

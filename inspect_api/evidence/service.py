@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from collections.abc import Callable, Mapping
 from typing import IO, Any, BinaryIO, Protocol
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -346,7 +345,7 @@ class StoredImage(Protocol):
     def content_type(self) -> str: ...
 
 
-def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta, *,
+def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta, limits: UploadLimits, *,
                     presign: bool = True) -> Download:
     """The original ("content") or the thumbnail of a photo. The type is the one Pillow
     verified at upload (a JPEG+HTML polyglot is still served as image/jpeg), and the store
@@ -361,7 +360,7 @@ def download_target(evidence: StoredImage, which: str, url_expires: dt.timedelta
     store = get_store()
     try:
         if which != "content":
-            ensure_thumbnail(evidence)
+            ensure_thumbnail(evidence, limits)
         url = store.presigned_url(key, url_expires, filename=filename, content_type=media_type) if presign else None
         if url:
             return Download(url, None, media_type, filename)
@@ -377,7 +376,7 @@ class NoThumbnail(NotFound):
     """The photo is stored, but its pixels cannot be decoded into a thumbnail."""
 
 
-def ensure_thumbnail(photo: StoredImage) -> None:
+def ensure_thumbnail(photo: StoredImage, limits: UploadLimits) -> None:
     """Make the photo's thumbnail and store it under its key, unless it is there already.
     Raises NoThumbnail for a photo whose pixels are damaged (the original is kept: it is
     evidence, and another program may still read it), FileNotFoundError for a missing
@@ -385,7 +384,6 @@ def ensure_thumbnail(photo: StoredImage) -> None:
     store = get_store()
     if store.exists(photo.thumbnail_key):
         return
-    limits = UploadLimits.from_settings(current_app.config)
     with tempfile.TemporaryFile() as original:
         # Pillow seeks: the original comes to a temporary file, not whole into memory.
         with store.open(photo.object_key) as stream:

@@ -93,7 +93,8 @@ def send_photo(photo: service.StoredImage, which: str):
     """The answer for a stored photo (a finding's or a correction's) the caller may read:
     a redirect to a presigned URL, or the bytes under the sandbox policy."""
     target = service.download_target(
-        photo, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]))
+        photo, which, dt.timedelta(seconds=current_app.config["EVIDENCE_URL_SECONDS"]),
+        service.UploadLimits.from_settings(current_app.config))
     if target.url:
         return redirect(target.url, code=302)
     # No URL: download_target gave the stream.
