@@ -16,7 +16,8 @@ from inspect_api.reviews.models import Explanation
 from inspect_api.reviews.queue import QueueFilters, review_overview
 from inspect_api.timezone import VIETNAM_TZ
 from tests.api.review_support import Flow
-from tests.conftest import DEMO_PASSWORD, test_settings
+from tests.conftest import DEMO_PASSWORD
+from tests.conftest import test_settings as settings_for_tests  # not collected as a test
 from tests.console.support import csrf_token, post_form, sign_in
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -92,7 +93,7 @@ def test_the_cookie_is_secure_in_production_or_when_set(app, demo):
     auto = {**base, "CONSOLE_COOKIE_SECURE": None}
     assert session_settings({**auto, "APP_ENV": "production"})["SESSION_COOKIE_SECURE"]
     assert not session_settings({**auto, "APP_ENV": "development"})["SESSION_COOKIE_SECURE"]
-    secure = create_app(test_settings(CONSOLE_COOKIE_SECURE=True), environ={})
+    secure = create_app(settings_for_tests(CONSOLE_COOKIE_SECURE=True), environ={})
     try:
         response = sign_in(secure.test_client(), "reviewer1")
         assert "Secure" in response.headers["Set-Cookie"]
