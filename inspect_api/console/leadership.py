@@ -29,8 +29,8 @@ from ..reports.models import LIST_KINDS
 from ..requests import request_origin
 from ..reviews.queue import QueueFilters, review_overview
 from . import session
-from .leadership_forms import (Period, PeriodError, day_text, freeze_form, list_kind, period_from_args,
-                               previous_period)
+from ..reports.scores import previous_period
+from .leadership_forms import Period, PeriodError, day_text, freeze_form, list_kind, period_from_args
 from .leadership_pages import LIST_KIND_TITLES, kind_name, list_entries, ranked_with_trend, scores_chart
 from .pages import today_in_vietnam
 from .views import blp

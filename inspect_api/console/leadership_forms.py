@@ -61,18 +61,6 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
             dt.date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]))
 
 
-def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The period just before, of the same length: the same number of whole months when
-    the period is whole months (a quarter -> the quarter before), else of days. The same
-    rule the lists use for "two periods in a row"."""
-    to = date_from - dt.timedelta(days=1)
-    if date_from.day == 1 and (date_to + dt.timedelta(days=1)).day == 1:
-        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
-        index = date_from.year * 12 + date_from.month - 1 - months
-        return dt.date(index // 12, index % 12 + 1, 1), to
-    return to - (date_to - date_from), to
-
-
 @dataclass(frozen=True)
 class Period:
     date_from: dt.date

@@ -52,15 +52,20 @@ class Scope:
         return dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min, VIETNAM_TZ)
 
     def previous(self) -> Scope:
-        """The period just before this one: the same number of calendar months when the
-        period is whole months (November -> October, Q1 -> Q4 of the year before), else
-        the same number of days."""
-        to = self.date_from - dt.timedelta(days=1)
-        if self.date_from.day == 1 and (self.date_to + dt.timedelta(days=1)).day == 1:
-            months = (self.date_to.year - self.date_from.year) * 12 + self.date_to.month - self.date_from.month + 1
-            index = self.date_from.year * 12 + self.date_from.month - 1 - months
-            return Scope(dt.date(index // 12, index % 12 + 1, 1), to, self.org_unit)
-        return Scope(to - (self.date_to - self.date_from), to, self.org_unit)
+        return Scope(*previous_period(self.date_from, self.date_to), self.org_unit)
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period just before [date_from, date_to]: the same number of calendar months
+    when the period is whole months (November -> October, Q1 -> Q4 of the year before),
+    else the same number of days. The lists' "two periods in a row" and the console's
+    trend both use it."""
+    to = date_from - dt.timedelta(days=1)
+    if date_from.day == 1 and (date_to + dt.timedelta(days=1)).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        index = date_from.year * 12 + date_from.month - 1 - months
+        return dt.date(index // 12, index % 12 + 1, 1), to
+    return to - (date_to - date_from), to
 
 
 def _in_scope(scope: Scope):

@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from inspect_api.console.leadership_forms import previous_period, quarter_of
+from inspect_api.console.leadership_forms import quarter_of
+from inspect_api.reports.scores import previous_period
 from inspect_api.console.leadership_pages import trend
 from inspect_api.console.pages import today_in_vietnam
 from inspect_api.documents.render import vn_number, vn_percent
