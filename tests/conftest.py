@@ -258,9 +258,9 @@ class Demo:
         return self.team_desks[self.team_of[username]][0]
 
 
-@pytest.fixture
-def login(client):
-    """login("inspector1") -> headers with a bearer token."""
+def logins(client):
+    """A login(username, password=DEMO_PASSWORD) -> headers with a bearer token, one
+    login per user (for fixtures of any scope)."""
     cache: dict[str, dict] = {}
 
     def _login(username: str, password: str = DEMO_PASSWORD) -> dict:
@@ -271,6 +271,12 @@ def login(client):
         return cache[username]
 
     return _login
+
+
+@pytest.fixture
+def login(client):
+    """login("inspector1") -> headers with a bearer token."""
+    return logins(client)
 
 
 def new_id() -> str:

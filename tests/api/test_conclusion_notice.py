@@ -19,7 +19,7 @@ from sqlalchemy import select
 from inspect_api.db import db
 from inspect_api.org.models import Staff
 from tests.api.review_support import Flow
-from tests.conftest import DEMO_PASSWORD, Demo, restore_seed
+from tests.conftest import Demo, logins, restore_seed
 from tests.paper import TOP_MARGIN, Page, Paper, normal, soffice_pdf
 
 API = "/api/v1"
@@ -64,14 +64,7 @@ def made(app, seed_snapshot, tmp_path_factory) -> Made:
     restore_seed(app, seed_snapshot)
     demo = Demo(app)
     client = app.test_client()
-    tokens: dict[str, dict] = {}
-
-    def login(username: str) -> dict:
-        if username not in tokens:
-            r = client.post(f"{API}/auth/login", json={"username": username, "password": DEMO_PASSWORD})
-            assert r.status_code == 200, r.get_json()
-            tokens[username] = {"Authorization": f"Bearer {r.get_json()['access_token']}"}
-        return tokens[username]
+    login = logins(client)
 
     flow = Flow(client, demo, login)
     staff = [flow.staff(UNIT, i) for i in range(2)]

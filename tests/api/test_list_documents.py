@@ -13,7 +13,7 @@ from inspect_api.db import db
 from inspect_api.evidence.models import Evidence
 from tests.api.list_documents_support import LONG_NOTE, make_quarter
 from tests.api.review_support import Flow
-from tests.conftest import DEMO_PASSWORD, Demo, empty_database, restore_seed
+from tests.conftest import Demo, logins, empty_database, restore_seed
 from tests.paper import MM, Paper, normal, soffice_pdf
 
 # Reads what a reader or a client sees, built by the services the API tests run on both
@@ -29,13 +29,7 @@ def printed(app, seed_snapshot, tmp_path_factory):
     empty_database(app)
     restore_seed(app, seed_snapshot)
     client = app.test_client()
-    tokens: dict[str, dict] = {}
-
-    def login(username: str) -> dict:
-        if username not in tokens:
-            r = client.post(f"{API}/auth/login", json={"username": username, "password": DEMO_PASSWORD})
-            tokens[username] = {"Authorization": f"Bearer {r.get_json()['access_token']}"}
-        return tokens[username]
+    login = logins(client)
 
     flow = Flow(client, Demo(app), login)
     quarter = make_quarter(app, flow)
