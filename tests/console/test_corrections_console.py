@@ -210,7 +210,7 @@ def test_the_list_pages_in_deadline_order(client, approved, monkeypatch):
     monkeypatch.setattr("inspect_api.console.corrections.PER_PAGE", 2)
     officer_sign_in(client)
     first = client.get("/console/corrections").text
-    assert "Trang 1 / 2" in first and 'href="/console/corrections?show=owed&amp;page=2"' in first
+    assert "Trang 1 / 2" in first and 'href="/console/corrections?page=2&amp;show=owed"' in first
     assert "SEAT-02" in first and "SEAT-01" in first and "FAC-01" not in first
     second = client.get("/console/corrections?show=owed&page=2").text
     assert "Trang 2 / 2" in second and "SEAT-02" not in second and "FAC-01" in second
