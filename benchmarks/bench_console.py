@@ -128,9 +128,29 @@ def main() -> int:
     pages += [f"/console/scores?{quarter}", f"/console/scores/units/{unit}?{quarter}",
               f"/console/scores/desks/{desk}?{quarter}", f"/console/lists?kind=criticism&{quarter}",
               f"/console/lists?kind=commendation&{quarter}", "/console/lists/frozen"]
+    with app.app_context():
+        from inspect_api.corrections.models import Correction
+        from inspect_api.plans.models import InspectionPlan
+
+        plan = db.session.scalar(select(InspectionPlan.id).order_by(InspectionPlan.id))
+        correction = db.session.scalar(select(Correction.id).join(Desk, Desk.id == Correction.desk_id)
+                                       .where(Desk.org_unit_id == db.session.scalar(
+                                           select(OrgUnit.id).where(OrgUnit.code == "TQ-TANTRAO")))
+                                       .order_by(Correction.id))
+        staff_desk = desk
+    pages += ["/console/corrections", "/console/notices", f"/console/notices/plans/{plan}"]
     print(f"demo data, PostgreSQL, {args.repeat} requests each, as reviewer1:")
     rows = [("/console/sign-in", *measure(app.test_client(), "/console/sign-in", args.repeat))]
     ok = report(rows + [(path, *measure(client, path, args.repeat)) for path in pages], 150)
+    # The other roles' pages: the province's admin, and Tân Trào's unit officer.
+    for username, their_pages in (
+            ("admin", ["/console/admin/accounts", "/console/admin/teams", "/console/admin/staff",
+                       f"/console/admin/staff?desk={staff_desk}", "/console/admin/desks"]),
+            ("officer.tantrao", ["/console/corrections", f"/console/corrections/{correction}", "/console/notices"])):
+        other = app.test_client()
+        sign_in(other, username)
+        print(f"  as {username}:")
+        ok = report([(path, *measure(other, path, args.repeat)) for path in their_pages], 150) and ok
     # The same machine's pace, for scale: the API's own answers for the same visit and queue.
     token = client.post("/api/v1/auth/login", json={"username": "reviewer1", "password": PASSWORD}).get_json()
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
