@@ -26,6 +26,7 @@ from ..db import db
 from ..errors import AppError, Conflict, Invalid, NotFound
 from ..evidence import service as evidence_service
 from ..evidence.models import Evidence
+from ..documents.minutes import SEVERITY_NAMES
 from ..evidence.service import UploadLimits
 from ..requests import request_origin
 from . import session
@@ -40,7 +41,6 @@ MAX_PHOTOS = 5
 
 STATUS_NAMES = {"open": "Chưa khắc phục", "reported": "Đã báo cáo, chờ xem xét", "verified": "Đã khắc phục",
                 "not_fixed": "Kiểm tra lại: chưa khắc phục", "withdrawn": "Đã rút"}
-SEVERITY_NAMES = {"critical": "Nghiêm trọng", "major": "Nặng", "minor": "Nhẹ"}
 OUTCOME_NAMES = {"accept": "Chấp nhận báo cáo", "recheck": "Chưa đạt, yêu cầu khắc phục lại",
                  "fixed": "Kiểm tra lại: đã khắc phục", "not_fixed": "Kiểm tra lại: chưa khắc phục"}
 # The list's tabs (overview.VIEWS says what each holds).

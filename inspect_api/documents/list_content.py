@@ -40,6 +40,7 @@ from ..reports.service import province_of
 from ..visits.models import Finding, Visit, visit_staff
 from ..auth.models import User
 from ..timezone import VIETNAM_TZ
+from .minutes import SEVERITY_NAMES
 from .render import vn_date, vn_number, vn_percent
 
 ListKind = Literal["criticism", "commendation"]
@@ -57,7 +58,6 @@ EXPLANATION_NOTES = {
 }
 PENDING_EXPLANATIONS = ("requested", "not_requested")
 RESULT_NAMES = {"pass": "Đạt", "fail": "Không đạt", "na": "Không áp dụng"}
-SEVERITY_NAMES = {"critical": "Nghiêm trọng", "major": "Chính", "minor": "Nhỏ"}
 ENTRY_TYPE_NAMES = {"unit": "Tập thể", "staff": "Cá nhân"}
 KIND_NAMES = {"criticism": "phê bình", "commendation": "biểu dương"}
 DETAIL_TITLE = "Chi tiết, minh chứng"
