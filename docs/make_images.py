@@ -23,7 +23,8 @@ QUARTER = {"from": "2026-10-01", "to": "2026-12-31"}
 # What the README shows, and how many pages of each (the demo's commendation list is
 # empty: two approved visits commend nobody).
 SHOWN = {"list-criticism-docx": 3, "list-criticism-pdf": 1, "list-criticism-xlsx": 1,
-         "scores-pdf": 1, "scores-xlsx": 1, "minutes-pdf": 2, "notice-pdf": 2}
+         "scores-pdf": 1, "scores-xlsx": 1, "minutes-pdf": 2, "notice-pdf": 2,
+         "notice-docx": 2}
 PASSWORD = "readme-images-2026"
 
 
@@ -87,7 +88,9 @@ def _documents(app) -> dict[str, tuple[bytes, str]]:
         "signer_name": "Nguyễn Thị Thanh Hương"})
     if notice.status_code != 201:
         raise SystemExit(f"issue the notice: {notice.status_code} {notice.get_data(as_text=True)[:300]}")
-    documents["notice-pdf"] = (_fetch(client, f"{notices}/{notice.get_json()['id']}/export?format=pdf", token), "pdf")
+    issued = f"{notices}/{notice.get_json()['id']}/export"
+    documents["notice-pdf"] = (_fetch(client, f"{issued}?format=pdf", token), "pdf")
+    documents["notice-docx"] = (_fetch(client, f"{issued}?format=docx", token), "docx")
     return documents
 
 
