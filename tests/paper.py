@@ -58,6 +58,18 @@ class Page:
     rects: list[dict] = field(default_factory=list)  # filled or stroked rectangles (chart bars)
     table_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
+    def recipients_block(self) -> list[dict]:
+        """Nơi nhận (11-12 pt allowed, NĐ 30/2020): from its heading down, in the left half
+        of the page. The heading is found by its plain letters: LibreOffice and WeasyPrint
+        write accented ones after them, so "Nơi nhận:" reads "Ni nhn:" in ASCII."""
+        texts = [c["text"] for c in self.chars]
+        heading = next((c for i, c in enumerate(self.chars) if c["text"] == "N"
+                        and "".join(t for t in texts[i:i + 12] if t.isascii()).startswith("Ni nhn:")), None)
+        if heading is None:
+            return []
+        return [c for c in self.chars if c["top"] >= heading["top"] - 1 and c["x1"] <= self.width / 2
+                and c["text"].strip()]
+
 
 class Paper:
     """A PDF read back."""

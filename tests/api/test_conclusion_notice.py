@@ -20,7 +20,7 @@ from inspect_api.db import db
 from inspect_api.org.models import Staff
 from tests.api.review_support import Flow
 from tests.conftest import Demo, logins, restore_seed
-from tests.paper import TOP_MARGIN, Page, Paper, normal, soffice_pdf
+from tests.paper import TOP_MARGIN, Paper, normal, soffice_pdf
 
 API = "/api/v1"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -177,7 +177,7 @@ def test_each_correction_and_the_reporting_deadline(paper, made):
 def test_type_is_large_enough_and_fonts_are_embedded(paper):
     assert paper.fonts_not_embedded() == set()
     assert paper.overlapping_words() == []
-    recipients = {id(c) for page in paper.pages for c in _recipients_block(page)}
+    recipients = {id(c) for page in paper.pages for c in page.recipients_block()}
     assert recipients, "Nơi nhận"
     small = [c for page in paper.pages for c in page.chars
              if c["text"].strip() and c["bottom"] > TOP_MARGIN and id(c) not in recipients
@@ -188,19 +188,6 @@ def test_type_is_large_enough_and_fonts_are_embedded(paper):
     assert paper.header_text(paper.pages[0]) == ""
     for number, page in enumerate(paper.pages[1:], start=2):
         assert paper.header_text(page) == str(number)
-
-
-def _recipients_block(page: Page) -> list[dict]:
-    """Nơi nhận (11-12 pt, NĐ 30/2020): from its heading down, in the left half of the
-    page. Found by its plain letters: LibreOffice writes accented ones after them, so
-    "Nơi nhận:" reads "Ni nhn:" in ASCII, as it does from WeasyPrint's text."""
-    texts = [c["text"] for c in page.chars]
-    heading = next((c for i, c in enumerate(page.chars) if c["text"] == "N"
-                    and "".join(t for t in texts[i:i + 12] if t.isascii()).startswith("Ni nhn:")), None)
-    if heading is None:
-        return []
-    return [c for c in page.chars if c["top"] >= heading["top"] - 1 and c["x1"] <= page.width / 2
-            and c["text"].strip()]
 
 
 def test_the_draft_is_marked_and_has_no_number(made):

@@ -160,14 +160,14 @@ def test_text_is_large_enough_and_rows_never_print_over_each_other(printed):
     paper = printed.paper
     proposal, attachment = printed.parts()
     assert paper.overlapping_words() == [] and paper.text_across_rules() == []
-    recipients = {id(c) for page in proposal for c in _recipients_block(page)}
+    recipients = {id(c) for page in proposal for c in page.recipients_block()}
     assert recipients, "Nơi nhận"
     body = [c for page in paper.pages for c in page.chars]
     boxes = _table_boxes(paper)
     small = [c for c in body if c["text"].strip() and c["bottom"] > TOP_MARGIN and id(c) not in recipients
              and c["size"] < (12 if _in_table(c, boxes) else 13) - 0.01]
     assert not small, "".join(c["text"] for c in small)[:80]
-    assert min(c["size"] for page in proposal for c in _recipients_block(page)) >= 11 - 0.01
+    assert min(c["size"] for page in proposal for c in page.recipients_block()) >= 11 - 0.01
     # Nơi nhận is on the Tờ trình only: the attachment has none of its own, nor a "Số".
     attachment_text = "\n".join(page.text for page in attachment)
     assert "Nơi nhận" not in attachment_text and "Số:" not in attachment_text
@@ -183,19 +183,6 @@ def _table_boxes(paper: Paper) -> dict[int, list[tuple]]:
 def _in_table(char: dict, boxes: dict[int, list[tuple]]) -> bool:
     return any(x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"]
                and char["bottom"] <= bottom + 1 for x0, top, x1, bottom in boxes[char["page_number"]])
-
-
-def _recipients_block(page: Page) -> list[dict]:
-    """Nơi nhận: from its heading down, in the left half of the page (11-12 pt allowed).
-    The heading is found in the characters, whose accented letters LibreOffice writes
-    after the plain ones: "Nơi nhận:" reads "Ni nhn:" in ASCII."""
-    texts = [c["text"] for c in page.chars]
-    heading = next((c for i, c in enumerate(page.chars) if c["text"] == "N"
-                    and "".join(t for t in texts[i:i + 12] if t.isascii()).startswith("Ni nhn:")), None)
-    if heading is None:
-        return []
-    return [c for c in page.chars if c["top"] >= heading["top"] - 1 and c["x1"] <= page.width / 2
-            and c["text"].strip()]
 
 
 def test_the_body_states_what_the_api_counts(made):
