@@ -11,11 +11,10 @@ nothing half-written is left."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, BinaryIO, cast
 
-from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from ..api import OCTET_STREAM
@@ -31,7 +30,7 @@ from ..evidence.service import UploadLimits
 from ..requests import request_origin
 from . import session
 from .forms import checked_text
-from .views import SANDBOX_POLICY, blp
+from .views import blp, send_photo
 
 OFFICERS = (corrections.UNIT_ROLE,)
 CHECKERS = corrections.REVIEWER_ROLES
@@ -229,16 +228,6 @@ def verify(user, correction_id: int):
 
 # --- photos ------------------------------------------------------------------------------
 
-def _send(image: Any, which: str) -> Response:
-    # Through this origin, as the evidence photos are (see views._photo).
-    target = evidence_service.download_target(image, which, dt.timedelta(seconds=60),
-                                              UploadLimits.from_settings(current_app.config), presign=False)
-    response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
-                         download_name=target.filename)
-    response.headers["Content-Security-Policy"] = SANDBOX_POLICY
-    return response
-
-
 def _finding_photo(user, correction_id: int, evidence_id: uuid.UUID) -> Evidence:
     """A photo of the failure the correction comes from (the unit reads its approved
     visit's photos; get_evidence checks that)."""
@@ -252,10 +241,10 @@ def _finding_photo(user, correction_id: int, evidence_id: uuid.UUID) -> Evidence
 @blp.get("/corrections/<int:correction_id>/evidence/<uuid:evidence_id>/<any(thumbnail, content):which>")
 @session.signed_in(*USERS)
 def correction_evidence(user, correction_id: int, evidence_id: uuid.UUID, which: str):
-    return _send(_finding_photo(user, correction_id, evidence_id), which)
+    return send_photo(_finding_photo(user, correction_id, evidence_id), which)
 
 
 @blp.get("/corrections/<int:correction_id>/photos/<uuid:photo_id>/<any(thumbnail, content):which>")
 @session.signed_in(*USERS)
 def correction_photo(user, correction_id: int, photo_id: uuid.UUID, which: str):
-    return _send(corrections.get_photo(user, correction_id, photo_id), which)
+    return send_photo(corrections.get_photo(user, correction_id, photo_id), which)

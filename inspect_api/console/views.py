@@ -277,17 +277,21 @@ def photo_page(user, evidence_id: uuid.UUID):
                            badges=photo_flags.badges(flags))
 
 
-def _photo(user, evidence_id: uuid.UUID, which: str):
-    evidence = evidence_service.get_evidence(user, evidence_id)
-    # Streamed through this origin even from MinIO: the console's CSP allows images from
-    # 'self' only, and the session cookie, not a presigned URL, is what grants access.
-    target = evidence_service.download_target(evidence, which, dt.timedelta(seconds=60),
+def send_photo(image: evidence_service.StoredImage, which: str) -> Response:
+    """A stored photo (a finding's or a correction's) the user may see: streamed through
+    this origin even from MinIO, since the console's CSP allows images from 'self' only
+    and the session cookie, not a presigned URL, is what grants access."""
+    target = evidence_service.download_target(image, which, dt.timedelta(seconds=60),
                                               evidence_service.UploadLimits.from_settings(current_app.config),
                                               presign=False)
     response = send_file(cast(BinaryIO, target.stream), mimetype=target.media_type, max_age=0,
                          download_name=target.filename)
     response.headers["Content-Security-Policy"] = SANDBOX_POLICY
     return response
+
+
+def _photo(user, evidence_id: uuid.UUID, which: str):
+    return send_photo(evidence_service.get_evidence(user, evidence_id), which)
 
 
 @blp.get("/evidence/<uuid:evidence_id>/thumbnail")
