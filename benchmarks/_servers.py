@@ -8,12 +8,14 @@ benchmark can register them on a `contextlib.ExitStack` and never leave one runn
 from __future__ import annotations
 
 import ctypes
+import io
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -45,10 +47,10 @@ class _Child:
 
     name = "server"
 
-    def __init__(self, argv: list[str], log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, argv: list[str], log_path: Path, env: dict[str, str] | None = None, code: Path = ROOT):
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - the child's, closed in stop()
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen(argv, cwd=code, env=env, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT,
                                         preexec_fn=_die_with_parent)  # noqa: PLW1509 - prctl only
 
@@ -145,9 +147,9 @@ def fresh_database(url: str) -> None:
         engine.dispose()
 
 
-def prepare_database(env: dict[str, str]) -> None:
+def prepare_database(env: dict[str, str], code: Path = ROOT) -> None:
     for args in (["db", "upgrade"], ["seed", "demo"]):
-        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=code, env=env,
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n"
@@ -167,7 +169,8 @@ class Api(_Child):
 
     name = "API (gunicorn)"
 
-    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1, app: str = "wsgi:app"):
+    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1, app: str = "wsgi:app",
+                 code: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
@@ -175,13 +178,38 @@ class Api(_Child):
         if _gunicorn_has_control_socket():
             # Not the shared default ~/.gunicorn/gunicorn.ctl another gunicorn may be using.
             argv.append("--no-control-socket")
-        super().__init__(argv + [app], logdir / "gunicorn.log", env=env)
+        super().__init__(argv + [app], logdir / "gunicorn.log", env=env, code=code)
         self._wait_ready(self.url + "/healthz", {200})
 
     def worker_pids(self) -> list[int]:
         pid = self.process.pid
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         return [int(child) for child in children]
+
+
+def export_revision(rev: str, target: Path) -> Path:
+    """`git archive` of `rev` of this repository into target/code (no .git): the code a
+    benchmark's --rev measures, with this virtualenv's packages."""
+    code = target / "code"
+    code.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise RuntimeError(f"git archive {rev} failed: {archive.stderr.decode()[-2000:]}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(code, filter="data")
+    return code
+
+
+def run_code_from(code: Path, env: dict[str, str]) -> str:
+    """Make the servers and flask commands started with `env` import the code in `code`
+    (first on PYTHONPATH; gunicorn and flask also put their cwd, `code`, first on
+    sys.path) and return the `inspect_api` they import, to print: so that "before" is
+    really the old code, not this virtualenv's editable install."""
+    env["PYTHONPATH"] = str(code)
+    done = subprocess.run([sys.executable, "-c", "import inspect_api; print(inspect_api.__file__)"],
+                          cwd=code, env=env, capture_output=True, text=True, check=False)
+    return done.stdout.strip() or done.stderr.strip()[-300:]
 
 
 def proc_status_kib(pid: int, field: str) -> int:

@@ -43,21 +43,17 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
-import tarfile
 import time
 import uuid
-from pathlib import Path
 
 import requests
 from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _servers
 from _servers import (
-    Api, RssSampler, api_env, peak_rss_kib, prepare_database, proc_status_kib, remove_workdir,
-    reset_peak_rss, workdir,
+    ROOT, Api, RssSampler, api_env, export_revision, peak_rss_kib, prepare_database, proc_status_kib,
+    remove_workdir, reset_peak_rss, run_code_from, workdir,
 )
 
 HTTP_TIMEOUT = 300
@@ -96,39 +92,16 @@ def photos() -> list[tuple[str, bytes, str]]:
     ]
 
 
-def export_revision(rev: str, target: Path) -> Path:
-    """`git archive` of `rev` into target/code (no working tree, no .git)."""
-    code = target / "code"
-    code.mkdir()
-    archive = subprocess.run(["git", "-C", str(_servers.ROOT), "archive", "--format=tar", rev],
-                             capture_output=True, check=False)
-    if archive.returncode != 0:
-        raise BenchmarkFailed(f"git archive {rev} failed: {archive.stderr.decode()[-2000:]}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(code, filter="data")
-    return code
-
-
-def imported_from(env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-c", "import inspect_api; print(inspect_api.__file__)"],
-                          cwd=_servers.ROOT, env=env, capture_output=True, text=True, check=False)
-    return done.stdout.strip() or done.stderr.strip()[-300:]
-
-
 def run(rev: str | None, stack: contextlib.ExitStack) -> dict:
     work = workdir()
     stack.callback(remove_workdir, work)
     env = api_env(None, work)
-    label = "working tree"
+    code, label = ROOT, "working tree"
     if rev:
-        # The server imports the exported code: it is first on PYTHONPATH and its cwd
-        # (gunicorn and flask put the cwd first on sys.path too).
-        _servers.ROOT = export_revision(rev, work)
-        env["PYTHONPATH"] = str(_servers.ROOT)
-        label = f"revision {rev}"
-    source = imported_from(env)
-    prepare_database(env)
-    api = Api(env, work, workers=1)
+        code, label = export_revision(rev, work), f"revision {rev}"
+    source = run_code_from(code, env)
+    prepare_database(env, code)
+    api = Api(env, work, workers=1, code=code)
     stack.callback(api.stop)
 
     @stack.push

@@ -45,7 +45,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import Api, api_env, fresh_database, prepare_database, remove_workdir, workdir
+from _servers import (
+    ROOT, Api, api_env, export_revision, fresh_database, prepare_database, remove_workdir, run_code_from, workdir,
+)
 from fleet import FleetConfig, format_report, run_fleet
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_fleet"
@@ -68,13 +70,20 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=defaults.max_seconds,
                         help="give up the active phase after this (default 900)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--think", type=float, nargs=2, metavar=("MIN", "MAX"), default=defaults.think,
+                        help="seconds a tablet waits between two steps, drawn uniformly "
+                             f"(default {defaults.think[0]} {defaults.think[1]}: back to back, the most load)")
+    parser.add_argument("--rate", type=float,
+                        help="requests per second the tablets send in all, with random gaps "
+                             "(default: as fast as they go, which measures the most the server carries)")
+    parser.add_argument("--rev", help="serve the code at this git revision (default: the working tree)")
     parser.add_argument("--json", action="store_true", help="also print the whole report as JSON")
     args = parser.parse_args()
     if min(args.tablets, args.team_size, args.visits, args.workers, args.instances) < 1:
         parser.error("--tablets, --team-size, --visits, --workers and --instances must be at least 1")
     cfg = FleetConfig(tablets=args.tablets, procs=args.procs, team_size=args.team_size, visits=args.visits,
                       per_page=args.per_page, reviewers=args.reviewers, max_seconds=args.max_seconds,
-                      seed=args.seed)
+                      seed=args.seed, think=tuple(args.think), rate=args.rate)
     url = os.environ.get("FLEET_DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgresql"):
         parser.error(f"this benchmark measures PostgreSQL; FLEET_DATABASE_URL is {url}")
@@ -89,17 +98,20 @@ def main() -> int:
         work = workdir()
         stack.callback(remove_workdir, work)
         env = api_env(None, work, url)
+        code = export_revision(args.rev, work) if args.rev else ROOT
+        code_label = f"revision {args.rev}" if args.rev else "working tree"
+        print(f"code under test: {code_label} (inspect_api from {run_code_from(code, env)})", file=sys.stderr)
         # Tokens outlive a long run; logins are measured, but not what a refresh costs.
         env["ACCESS_TOKEN_MINUTES"] = "240"
         print(f"wiping and migrating {url.rsplit('@', 1)[-1]} ...", file=sys.stderr)
         fresh_database(url)
-        prepare_database(env)
+        prepare_database(env, code)
         apis = []
         for n in range(args.instances):
             # Each instance logs to a directory of its own.
             logdir = work / f"api-{n}"
             logdir.mkdir()
-            apis.append(Api(env, logdir, workers=args.workers))
+            apis.append(Api(env, logdir, workers=args.workers, code=code))
             stack.callback(apis[-1].stop)
 
         @stack.push
@@ -113,6 +125,7 @@ def main() -> int:
         server_log = "".join(api.log_tail(20000) for api in apis)
     if args.json:
         print(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2, default=str))
+    print(f"code under test: {code_label}")
     print(f"gunicorn: {args.instances} instance(s) of {args.workers} sync workers on PostgreSQL "
           f"({url.rsplit('@', 1)[-1]}); 1-minute load average before {load_before[0]:.2f}")
     print(format_report(report))

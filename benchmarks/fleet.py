@@ -72,6 +72,7 @@ INSPECTOR_FEEDS = ("/org-units", "/desks", "/staff", "/checklists", "/plans", "/
 # Kinds of request the report gives percentiles for, in this order; others follow.
 KINDS = ("pull", "visit PUT", "findings batch", "submit", "review", "visit GET", "admin write",
          "login")
+ALL_REQUESTS = "all requests"
 VISIT_DAY0 = dt.datetime(2026, 10, 5, 1, 0, tzinfo=dt.UTC)  # inside the demo plan
 
 
@@ -97,6 +98,7 @@ class FleetConfig:
     admin_think: tuple[float, float] = (0.2, 0.6)
     max_seconds: float = 900  # the active phase gives up after this
     seed: int = 2026
+    rate: float | None = None  # requests/s the tablets send in all (None: as fast as they go)
 
 
 # --- recording ---------------------------------------------------------------------------
@@ -135,14 +137,37 @@ def fingerprint(item: dict[str, Any]) -> str:
     return json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
+class Pacer:
+    """Lets requests leave at an average `rate` per second with exponential gaps (arrivals
+    as independent as a province's tablets), shared by the threads of one process. The
+    offered load is then the rate, not how fast the server answers, as long as the
+    tablets have requests to send; a slot missed while the tablets were busy is not made
+    up later."""
+
+    def __init__(self, rate: float, seed: Any):
+        self.rate = rate
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self._rng.expovariate(self.rate)
+        if slot > now:
+            time.sleep(slot - now)
+
+
 class Client:
     """requests with a bearer token; every request timed and its status checked. `base`
     may be several API roots (instances sharing one database): requests go to each in
-    turn, as a round-robin balancer would send them."""
+    turn, as a round-robin balancer would send them. With a pacer, each request first
+    waits for its slot (the wait is not part of its latency)."""
 
-    def __init__(self, base: str | list[str], stats: Stats, name: str):
+    def __init__(self, base: str | list[str], stats: Stats, name: str, pacer: Pacer | None = None):
         self.bases = [base] if isinstance(base, str) else list(base)
-        self.stats, self.name = stats, name
+        self.stats, self.name, self.pacer = stats, name, pacer
         self.http = requests.Session()
         self._turn = itertools.count()
 
@@ -161,6 +186,8 @@ class Client:
         actor handles is not an error). Anything else is recorded and raises Unexpected.
         A request that got no answer is sent again (every request here is safe to repeat),
         and the lack of an answer is recorded as an error."""
+        if self.pacer is not None:
+            self.pacer.wait()
         for _ in range(3):
             started = time.perf_counter()
             try:
@@ -272,11 +299,12 @@ class CopyReport:
 class Actor:
     """Someone with a login and copies of some feeds."""
 
-    def __init__(self, base: str | list[str], username: str, password: str, cfg: FleetConfig, seed: Any):
+    def __init__(self, base: str | list[str], username: str, password: str, cfg: FleetConfig, seed: Any,
+                 pacer: Pacer | None = None):
         self.username, self.password, self.cfg = username, password, cfg
         self.stats = Stats()
         self.check_stats = Stats()  # the final pulls: not part of the measured load
-        self.client = Client(base, self.stats, username)
+        self.client = Client(base, self.stats, username, pacer)
         self.rng = random.Random(seed)
         self.copies: dict[str, FeedCopy] = {}
 
@@ -293,7 +321,7 @@ class Actor:
 
     def final_report(self) -> CopyReport:
         """Pull once more, then pull everything afresh as the same user: the truth."""
-        self.client.stats = self.check_stats
+        self.client.stats, self.client.pacer = self.check_stats, None
         feeds = {}
         for copy in self.copies.values():
             fresh = FeedCopy(copy.path, **copy.filters)
@@ -316,8 +344,8 @@ class Actor:
 # --- inspector tablets -----------------------------------------------------------------------
 
 class InspectorTablet(Actor):
-    def __init__(self, base: str | list[str], spec: dict[str, Any], cfg: FleetConfig):
-        super().__init__(base, spec["username"], spec["password"], cfg, spec["seed"])
+    def __init__(self, base: str | list[str], spec: dict[str, Any], cfg: FleetConfig, pacer: Pacer | None = None):
+        super().__init__(base, spec["username"], spec["password"], cfg, spec["seed"], pacer)
         self.number = spec["number"]
         for path in INSPECTOR_FEEDS:
             self.add(path)
@@ -865,7 +893,10 @@ def _tablet_process(base: str | list[str], specs: list[dict], cfg: FleetConfig, 
     until everyone has stopped writing, then makes each tablet's final report."""
     pid = os.getpid()
     try:
-        tablets = [InspectorTablet(base, spec, cfg) for spec in specs]
+        pacer = None
+        if cfg.rate:  # the fleet's rate, shared out over its processes
+            pacer = Pacer(cfg.rate * len(specs) / cfg.tablets, f"{cfg.seed}-pace-{specs[0]['number']}")
+        tablets = [InspectorTablet(base, spec, cfg, pacer) for spec in specs]
         results.put(("ready", pid, None))
         start.wait()
         deadline = time.monotonic() + cfg.max_seconds
@@ -1031,7 +1062,8 @@ def _summarise(report: FleetReport, copies: list[CopyReport]) -> None:
         stats.merge(copy.stats)
     report.errors.extend(stats.errors)
     report.requests = sum(len(v) for v in stats.latencies.values())
-    for kind, values in stats.latencies.items():
+    every = [value for values in stats.latencies.values() for value in values]
+    for kind, values in [*stats.latencies.items(), *([(ALL_REQUESTS, every)] if every else [])]:
         report.latency[kind] = {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
                                 "p99": percentile(values, 99), "max": max(values)}
     report.statuses = {f"{kind} {status}": n for (kind, status), n in sorted(stats.statuses.items())}
@@ -1207,7 +1239,8 @@ def format_report(report: FleetReport) -> str:
     rate = report.requests / report.seconds if report.seconds else 0.0
     lines.append(f"fleet phase: {report.seconds:.1f} s, {report.requests:,} requests, {rate:.1f} requests/s overall")
     lines.append("latency per request (ms):      n      p50      p95      p99      max")
-    for kind in [k for k in KINDS if k in report.latency] + sorted(set(report.latency) - set(KINDS)):
+    for kind in ([k for k in KINDS if k in report.latency] + sorted(set(report.latency) - {*KINDS, ALL_REQUESTS})
+                 + [ALL_REQUESTS] * (ALL_REQUESTS in report.latency)):
         values = report.latency[kind]
         lines.append(f"  {kind:<22} {values['n']:>8,} " + " ".join(
             f"{values[p] * 1000:8.1f}" for p in ("p50", "p95", "p99", "max")))
