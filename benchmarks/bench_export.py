@@ -6,7 +6,11 @@ that export alone. Sizes grow (25k, 50k, 100k staff rows, each with one finding 
 detail sheet); memory must stay flat as rows grow, and the time ratio says what the
 layout (header block, styles, text safety, hyperlinks) costs over the bare loop.
 
-    .venv/bin/python benchmarks/bench_export.py [--sizes 25000 50000 100000]
+    .venv/bin/python benchmarks/bench_export.py [--sizes 25000 50000 100000] [--repeat 3] [--rev REV]
+
+With --repeat N the three run N times in turn and the medians are shown. With --rev the
+builder of that git revision (exported with `git archive`, run with this virtualenv's
+packages) is measured in the same run as a third column: before and after side by side.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import datetime as dt
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thu Dung", "Hoàng Đức Em",
          "Ma Văn Giang", "Nông Thị Hà", "Giàng A Lử", "Sùng Thị Mai", "Lò Văn Nam"]
@@ -99,8 +105,8 @@ def run_bare(count: int, path: str) -> None:
     book.save(path)
 
 
-def child(variant: str, count: int) -> None:
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+def child(variant: str, count: int, code: str | None) -> None:
+    sys.path.insert(0, code or os.path.join(os.path.dirname(__file__), ".."))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "out.xlsx")
         started = time.perf_counter()
@@ -108,34 +114,54 @@ def child(variant: str, count: int) -> None:
         elapsed = time.perf_counter() - started
         size = os.path.getsize(path)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"variant": variant, "rows": count, "seconds": round(elapsed, 2),
+    import inspect_api
+
+    print(json.dumps({"variant": variant, "rows": count, "seconds": round(elapsed, 2), "code": inspect_api.__file__,
                       "peak_rss_mib": round(peak_mib, 1), "bytes": size}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, in turn; medians shown")
+    parser.add_argument("--rev", help="also measure the builder of this git revision")
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "ROWS"))
+    parser.add_argument("--code", help=argparse.SUPPRESS)  # a child's code to import
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]))
+        child(args.child[0], int(args.child[1]), args.code)
         return
-    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = [("bare", "bare", None), ("builder", "builder", None)]
+        if args.rev:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            from _servers import export_revision
+
+            variants.append((f"builder@{args.rev}", "builder", str(export_revision(args.rev, Path(tmp)))))
+        results: dict[tuple[str, int], list[dict]] = {}
+        for count in args.sizes:
+            for _ in range(max(1, args.repeat)):
+                for label, variant, code in variants:
+                    argv = [sys.executable, __file__, "--child", variant, str(count)]
+                    argv += ["--code", code] if code else []
+                    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+                    results.setdefault((label, count), []).append(json.loads(out.strip().splitlines()[-1]))
+                    print(label, out.strip(), flush=True)
+    print(f"\nload average {os.getloadavg()[0]:.2f}; medians of {max(1, args.repeat)} run(s)")
+    header = f"{'rows':>8}" + "".join(f" {label + ' s':>18}" for label, _, _ in variants)
+    print(header + "".join(f" {label + '/bare':>18}" for label, _, _ in variants[1:])
+          + "".join(f" {label + ' MiB':>20}" for label, _, _ in variants))
+
+    def median(label: str, count: int, key: str) -> float:
+        return statistics.median(r[key] for r in results[(label, count)])
+
     for count in args.sizes:
-        for variant in ("bare", "builder"):
-            out = subprocess.run([sys.executable, __file__, "--child", variant, str(count)],
-                                 check=True, capture_output=True, text=True).stdout
-            results.append(json.loads(out.strip().splitlines()[-1]))
-            print(out.strip(), flush=True)
-    print()
-    print(f"{'rows':>8} {'bare s':>8} {'builder s':>10} {'ratio':>6} {'bare MiB':>9} {'builder MiB':>12}")
-    by = {(r["variant"], r["rows"]): r for r in results}
-    for count in args.sizes:
-        bare, built = by[("bare", count)], by[("builder", count)]
-        print(f"{count:>8} {bare['seconds']:>8} {built['seconds']:>10} "
-              f"{built['seconds'] / bare['seconds']:>6.2f} {bare['peak_rss_mib']:>9} {built['peak_rss_mib']:>12}")
+        bare = median("bare", count, "seconds")
+        print(f"{count:>8}" + "".join(f" {median(label, count, 'seconds'):>18.2f}" for label, _, _ in variants)
+              + "".join(f" {median(label, count, 'seconds') / bare:>18.2f}" for label, _, _ in variants[1:])
+              + "".join(f" {median(label, count, 'peak_rss_mib'):>20.1f}" for label, _, _ in variants))
     first, last = args.sizes[0], args.sizes[-1]
-    growth = by[("builder", last)]["peak_rss_mib"] - by[("builder", first)]["peak_rss_mib"]
+    growth = median("builder", last, "peak_rss_mib") - median("builder", first, "peak_rss_mib")
     print(f"builder peak RSS growth from {first} to {last} rows: {growth:.1f} MiB")
 
 

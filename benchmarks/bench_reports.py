@@ -19,6 +19,11 @@ is the whole country) for the year 2026:
   dump with the API's schema;
 * list criticism / list commendation: `reports.service.computed_list`, then its dump.
 
+With --rev REV the same measurements run on the code of that git revision (exported with
+`git archive`, imported first, with this virtualenv's packages) against the same
+database, which must already be loaded and is not migrated: the before and after of a
+change, back to back.
+
 Each measurement is one function (`measure_*`) returning a `Measurement`; add new ones to
 MEASUREMENTS (exports go there). Timings are wall-clock seconds of the whole call,
 database time included: PostgreSQL runs on the same machine. With --repeat N each is run
@@ -34,6 +39,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,8 +98,9 @@ class Dataset:
     rows: dict[str, int]
 
 
-def prepare(app, sizes: dict[str, int]) -> Dataset:
-    """Migrate; load demo + the synthetic year unless it is there already."""
+def prepare(app, sizes: dict[str, int], migrate: bool = True) -> Dataset:
+    """Migrate; load demo + the synthetic year unless it is there already (an older
+    revision's code, `migrate` False, uses the database as it is)."""
     from flask_migrate import upgrade
 
     from inspect_api.db import db
@@ -101,9 +108,12 @@ def prepare(app, sizes: dict[str, int]) -> Dataset:
     from inspect_api.synthetic import ROOT_CODE, Sizes, load_synthetic
 
     with app.app_context():
-        upgrade()
+        if migrate:
+            upgrade()
         loaded_now, seconds, inserts = False, None, {}
         if db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == ROOT_CODE)) is None:
+            if not migrate:
+                raise SystemExit("--rev needs a database the working tree's code has loaded: run without --rev first")
             print("loading the demo seed and the synthetic national year (once) ...", file=sys.stderr)
             report = load_synthetic(Sizes(**sizes), echo=lambda message: print(message, file=sys.stderr))
             loaded_now, seconds, inserts = True, report.seconds, report.insert_seconds
@@ -236,9 +246,9 @@ def _span(values: list[float]) -> str:
     return f"{statistics.median(values):8.2f} [{min(values):.2f}-{max(values):.2f}]"
 
 
-def print_summary(url: str, dataset: Dataset, results: list[Measurement], bench: Bench) -> None:
+def print_summary(url: str, dataset: Dataset, results: list[Measurement], bench: Bench, rev: str | None) -> None:
     safe_url = make_url(url).render_as_string(hide_password=True)
-    print(f"\nReports benchmark on {safe_url}")
+    print(f"\nReports benchmark on {safe_url}, code: {f'revision {rev}' if rev else 'working tree'}")
     print(f"scope: {LEADER} (whole country), {bench.date_from} .. {bench.date_to}; "
           f"repeat {bench.repeat}; load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     print("data: " + ", ".join(f"{count:,} {name}" for name, count in dataset.rows.items()))
@@ -262,16 +272,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=[name for name, _ in MEASUREMENTS],
                         help="run only these measurements (repeatable)")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--rev", help="measure the code of this git revision (the database is not migrated)")
     parser.add_argument("--provinces", type=int, default=34, help="sizes used only if data is loaded now")
     parser.add_argument("--communes", type=int, default=3300)
     parser.add_argument("--visits", type=int, default=40_000)
     args = parser.parse_args(argv)
 
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.rev:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from _servers import export_revision
+
+            sys.path.insert(0, str(export_revision(args.rev, Path(tmp))))
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import inspect_api
+
+    print(f"code under test: {f'revision {args.rev}' if args.rev else 'working tree'} "
+          f"(inspect_api from {inspect_api.__file__})", file=sys.stderr)
     url = database_url()
     if ensure_database(url):
         print(f"created database {make_url(url).database}", file=sys.stderr)
     app = make_app(url)
-    dataset = prepare(app, {"provinces": args.provinces, "communes": args.communes, "visits": args.visits})
+    dataset = prepare(app, {"provinces": args.provinces, "communes": args.communes, "visits": args.visits},
+                      migrate=not args.rev)
     bench = Bench(app, max(1, args.repeat))
     results = []
     for name, measure in MEASUREMENTS:
@@ -279,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"measuring {name} ...", file=sys.stderr)
         results.append(measure(bench))
-    print_summary(url, dataset, results, bench)
+    print_summary(url, dataset, results, bench, args.rev)
     if args.json:
         print(json.dumps({
             "database": make_url(url).render_as_string(hide_password=True),
