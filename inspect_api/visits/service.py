@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -350,9 +350,15 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
     if not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa kết quả.", current=visit)
     ids = [item["id"] for item in items]
-    existing = {f.id: f for f in db.session.scalars(select(Finding).where(Finding.id.in_(ids)))}
-    rows = _checked_rows(visit, items, existing)
+    # The batch's stored findings (some may be another visit's) and the visit's others, in
+    # one statement: the batch is checked against both.
+    loaded = db.session.scalars(select(Finding).where(or_(Finding.id.in_(ids), Finding.visit_id == visit.id))).all()
+    batch_ids = set(ids)
+    existing = {f.id: f for f in loaded if f.id in batch_ids}
+    others = [f for f in loaded if f.visit_id == visit.id and f.id not in batch_ids]
+    rows = _checked_rows(visit, items, existing, others)
     changes = _apply_rows(actor, visit, rows, existing)
+    version = visit.version  # a batch does not change it; read before the commit expires it
     if changes:
         visit.updated_at = utcnow()
         db.session.flush()
@@ -364,19 +370,21 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
     saved = db.session.scalars(select(Finding).where(Finding.id.in_(ids)).options(*finding_options())
                                .execution_options(populate_existing=True)).unique().all()
     order = {finding_id: i for i, finding_id in enumerate(ids)}
-    return {"visit_id": visit_id, "visit_version": visit.version, "changed": len(changes),
+    return {"visit_id": visit_id, "visit_version": version, "changed": len(changes),
             "findings": sorted(saved, key=lambda f: order[f.id])}
 
 
-def _checked_rows(visit: Visit, items: list[dict[str, Any]],
-                  existing: dict[uuid.UUID, Finding]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
-    """The row values of every item; or 422 naming each bad item, and nothing written."""
-    criteria = {c.id: c for c in visit.checklist.criteria}
+def _checked_rows(visit: Visit, items: list[dict[str, Any]], existing: dict[uuid.UUID, Finding],
+                  others: list[Finding]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """The row values of every item; or 422 naming each bad item, and nothing written.
+    `others`: the visit's findings that are not in the batch."""
+    criteria = {c.id: c for c in
+                db.session.scalars(select(Criterion).where(Criterion.template_id == visit.checklist_id))}
     staff_ids = {i["staff_id"] for i in items if i.get("staff_id") is not None}
-    staff_by_id = {s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
-    batch_ids = {item["id"] for item in items}
+    staff_by_id = ({s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+                   if staff_ids else {})
     # Who answers which (criterion, staff) slot once this batch is applied.
-    slots = {(f.criterion_id, f.staff_id): f.id for f in visit.findings if f.id not in batch_ids}
+    slots = {(f.criterion_id, f.staff_id): f.id for f in others}
     errors: dict[str, Any] = {}
     rows: list[tuple[uuid.UUID, dict[str, Any]]] = []
     seen: set[uuid.UUID] = set()
