@@ -73,8 +73,8 @@ from PIL import ExifTags, Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _servers import (
-    S3_ACCESS_KEY, S3_SECRET_KEY, Api, RssSampler, S3Server, api_env, peak_rss_kib,
-    prepare_database, proc_status_kib, remove_workdir, reset_peak_rss, workdir,
+    ROOT, S3_ACCESS_KEY, S3_SECRET_KEY, Api, RssSampler, S3Server, api_env, peak_rss_kib,
+    export_revision, prepare_database, proc_status_kib, remove_workdir, reset_peak_rss, run_code_from, workdir,
 )
 
 MIB = 1024 * 1024
@@ -149,15 +149,18 @@ def spread(values: list[float], digits: int = 3) -> str:
     return f"{statistics.median(values):.{digits}f} [{min(values):.{digits}f}-{max(values):.{digits}f}]"
 
 
-def run(rounds: int, stack: contextlib.ExitStack, app: str = "wsgi:app") -> dict:
+def run(rounds: int, stack: contextlib.ExitStack, app: str = "wsgi:app", rev: str | None = None) -> dict:
     work = workdir()
     stack.callback(remove_workdir, work)
     s3 = S3Server(work)
     stack.callback(s3.stop)
     env = api_env(s3.endpoint, work)
     env["EVIDENCE_MAX_BYTES"] = str(EVIDENCE_MAX_BYTES)
-    prepare_database(env)
-    api = Api(env, work, workers=1, app=app)
+    code = export_revision(rev, work) if rev else ROOT
+    print(f"code under test: {f'revision {rev}' if rev else 'working tree'} "
+          f"(inspect_api from {run_code_from(code, env)})")
+    prepare_database(env, code)
+    api = Api(env, work, workers=1, app=app, code=code)
     stack.callback(api.stop)
 
     @stack.push
@@ -313,6 +316,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="also print the raw results as JSON")
     parser.add_argument("--app", default="wsgi:app",
                         help="the WSGI app gunicorn serves (default wsgi:app); to measure a variant")
+    parser.add_argument("--rev", help="serve the code at this git revision (default: the working tree)")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -325,7 +329,7 @@ def main() -> int:
     load_before = os.getloadavg()
     try:
         with contextlib.ExitStack() as stack:
-            results = run(args.rounds, stack, app=args.app)
+            results = run(args.rounds, stack, app=args.app, rev=args.rev)
     except BenchmarkFailed as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1

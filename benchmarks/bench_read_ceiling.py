@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import shutil
 import sys
 import threading
 import time
@@ -30,7 +31,9 @@ import uuid
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _servers import Api, api_env, fresh_database, prepare_database, remove_workdir, workdir
+from _servers import (
+    ROOT, Api, api_env, export_revision, fresh_database, prepare_database, remove_workdir, run_code_from, workdir,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_ceiling"
 PROCESSES = 4
@@ -122,6 +125,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="per endpoint (default 15)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--rev", help="serve the code at this git revision (default: the working tree)")
     args = parser.parse_args()
     url = os.environ.get("CEILING_DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgresql"):
@@ -132,9 +136,16 @@ def main() -> int:
         stack.callback(remove_workdir, work)
         env = api_env(None, work, url)
         env["ACCESS_TOKEN_MINUTES"] = "240"
+        code = ROOT
+        if args.rev:
+            code = export_revision(args.rev, work)
+            # This revision's endpoint next to the older code (it only needs create_app and db).
+            shutil.copy(ROOT / "benchmarks" / "ceiling_wsgi.py", code / "benchmarks" / "ceiling_wsgi.py")
+        print(f"code under test: {f'revision {args.rev}' if args.rev else 'working tree'} "
+              f"(inspect_api from {run_code_from(code, env)})")
         fresh_database(url)
-        prepare_database(env)
-        api = Api(env, work, workers=args.workers, app="benchmarks.ceiling_wsgi:app")
+        prepare_database(env, code)
+        api = Api(env, work, workers=args.workers, app="benchmarks.ceiling_wsgi:app", code=code)
         stack.callback(api.stop)
         token, visit_id, findings = make_visit(api.url, env["DEMO_PASSWORD"])
         # Warm every worker's pool and caches before measuring.
