@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0 runs in this process).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-sync-scaled bench-read-ceiling bench-console screenshots doc-images install clean
+.PHONY: run test lint bench bench-reports bench-throttle bench-sync bench-sync-scaled bench-read-ceiling bench-compare bench-console screenshots doc-images install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,22 @@ bench-sync-scaled: install
 ## the same gunicorn, as a ratio. WIPES CEILING_DATABASE_URL (default .../bench_ceiling).
 bench-read-ceiling: install
 	$(BIN)/python benchmarks/bench_read_ceiling.py
+
+## Issue 12's figures before and after, in one run: each benchmark against BASE's code
+## (git archive, this virtualenv), then against this tree's. About 45 minutes on 2 cores.
+## WIPES FLEET_DATABASE_URL and CEILING_DATABASE_URL; loads BENCH_DATABASE_URL once.
+BASE ?= ea2c97d
+bench-compare: install
+	$(BIN)/python benchmarks/bench_reports.py --repeat 3
+	$(BIN)/python benchmarks/bench_reports.py --repeat 3 --rev $(BASE)
+	$(BIN)/python benchmarks/bench_read_ceiling.py --rev $(BASE)
+	$(BIN)/python benchmarks/bench_read_ceiling.py
+	$(BIN)/python benchmarks/bench_evidence_upload.py --rev $(BASE)
+	$(BIN)/python benchmarks/bench_evidence_upload.py
+	$(BIN)/python benchmarks/bench_export.py --sizes 100000 --repeat 3 --rev $(BASE)
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rev $(BASE)
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55
 
 ## Page images of every document (PDF, and .xlsx/.docx printed by LibreOffice) from the demo
 ## data, for the README: docs/images/*.png.
