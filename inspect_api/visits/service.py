@@ -145,13 +145,16 @@ def _check_references(actor: User, data: dict[str, Any],
                       on_duty_before: frozenset[int] = frozenset()) -> tuple[Team, Desk, list[Staff]]:
     """The team, desk, checklist and staff a visit names, checked. Staff already on duty
     in the stored visit stay acceptable after they move: that was true on the day."""
-    team = db.session.get(Team, data["team_id"])
+    # Each row with what the checks below read of it, so none of them sends a statement.
+    team = db.session.get(Team, data["team_id"], options=(
+        joinedload(Team.plan), selectinload(Team.members), selectinload(Team.desks).joinedload(Desk.org_unit)))
     if team is None or actor.id not in team.member_ids:
         raise invalid_field("team_id", "Bạn không phải thành viên của đoàn kiểm tra này.")
-    desk = db.session.get(Desk, data["desk_id"])
+    desk = db.session.get(Desk, data["desk_id"], options=(joinedload(Desk.org_unit),))
     if desk is None or desk.id not in team.desk_ids:
         raise invalid_field("desk_id", "Bộ phận Một cửa này không được giao cho đoàn.")
-    template = db.session.get(ChecklistTemplate, data["checklist_id"])
+    template = db.session.get(ChecklistTemplate, data["checklist_id"],
+                              options=(joinedload(ChecklistTemplate.org_unit),))
     if (template is None or template.status != "published"
             or template.code != team.plan.checklist.code
             or template.org_unit_id != team.plan.checklist.org_unit_id
@@ -449,7 +452,9 @@ def _apply_rows(actor: User, visit: Visit, rows: list[tuple[uuid.UUID, dict[str,
 
 def unanswered_criteria(visit: Visit) -> list[Criterion]:
     answered = {f.criterion_id for f in visit.findings}
-    return [c for c in visit.checklist.criteria if c.id not in answered]
+    criteria = db.session.scalars(select(Criterion).where(Criterion.template_id == visit.checklist_id)
+                                  .order_by(Criterion.position))
+    return [c for c in criteria if c.id not in answered]
 
 
 def failures_without_photo(visit: Visit) -> list[Finding]:
