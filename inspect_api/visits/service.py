@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -91,11 +92,24 @@ def finding_options():
 
 
 def visit_detail_options():
-    """What a visit's detail shows, loaded with the visit: its staff on duty joined to it
-    (at most a desk's officials, and only their ids are shown), then its findings with
-    their criteria and photos, then its reviews with their notes. Three statements."""
-    return (joinedload(Visit.staff_on_duty), _reviews_with_notes(),
+    """What a visit's detail shows, loaded with the visit: its desk (where its photos
+    should have been taken) and its staff on duty joined to it (at most a desk's
+    officials, and only their ids are shown), then its findings with their criteria and
+    photos, then its reviews with their notes. Three statements."""
+    return (joinedload(Visit.desk, innerjoin=True), joinedload(Visit.staff_on_duty), _reviews_with_notes(),
             selectinload(Visit.findings).options(*finding_options()))
+
+
+# What the packages built on visits add to a visit's detail once it is loaded, in the
+# same request (visits cannot import them; they register when the app is made): the
+# evidence package reads what its photos' flags are judged on.
+_detail_loaders: list[Callable[[User, Visit], None]] = []
+
+
+def on_visit_detail(loader: Callable[[User, Visit], None]) -> None:
+    """Call `loader(actor, visit)` after every detail load (once, however many apps)."""
+    if loader not in _detail_loaders:
+        _detail_loaders.append(loader)
 
 
 VISIT_FEED = Feed(
@@ -138,6 +152,9 @@ def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, det
     visit = db.session.scalars(query).unique().one_or_none()
     if visit is None:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
+    if detail:
+        for loader in _detail_loaders:
+            loader(actor, visit)
     return visit
 
 
