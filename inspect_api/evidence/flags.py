@@ -124,6 +124,7 @@ class PhotoFacts:
 
 
 def judge(facts: PhotoFacts, rules: FlagRules) -> EvidenceFlags:
+    """The verdicts on one photo under `rules` (pure: the facts were read before)."""
     time, minutes = judge_time(facts.taken_at, facts.started_at, facts.window_end, rules.time_grace)
     place, metres = judge_place(facts.gps_lat, facts.gps_lon, facts.desk_lat, facts.desk_lon,
                                 rules.max_distance_m)
@@ -151,6 +152,7 @@ def load_photo_facts(actor: User, visit: Visit) -> None:
 
 
 def hook_visit_detail() -> None:
+    """Have every visit detail load its photos' facts (the app factory calls this)."""
     on_visit_detail(load_photo_facts)
 
 
