@@ -139,6 +139,9 @@ def register_extensions(app: Flask) -> None:
                   expose_headers=["ETag", "X-Request-ID", "Retry-After"])
     app.extensions["api"] = make_api(app)
     init_store(app)
+    from .evidence.flags import hook_visit_detail
+
+    hook_visit_detail()
     from .audit.anchoring import init_anchoring
 
     init_anchoring(app)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from argon2 import PasswordHasher
 from sqlalchemy import CursorResult, delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.service import Origin, record, username_tag
 from ..db import db, utcnow
@@ -64,12 +64,44 @@ def is_session_revoked(sid: str | None) -> bool:
     return sid is None or db.session.get(RevokedSession, sid) is not None
 
 
-def load_token_user(claims: dict[str, Any]) -> User | None:
-    """The user a token speaks for, or None if the token predates a change to them."""
+_SESSION_USER_KEY = "token_user"
+
+
+def _token_subject(claims: dict[str, Any]) -> int | None:
     try:
-        user = db.session.get(User, int(claims["sub"]))
+        return int(claims["sub"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def is_token_revoked(claims: dict[str, Any]) -> bool:
+    """Whether the token's session was logged out. Every request asks, then looks up the
+    user (load_token_user): the same statement reads that user's row and org unit into
+    the session, so the lookup finds them there. One round trip instead of two (three
+    for a caller whose scope reads their unit), and both read in this request, never kept
+    from another."""
+    sid, user_id = claims.get("sid"), _token_subject(claims)
+    if sid is None:
+        return True
+    revoked = select(RevokedSession.sid).where(RevokedSession.sid == sid).exists()
+    if user_id is not None:
+        row = db.session.execute(select(User, revoked).options(joinedload(User.org_unit))
+                                 .where(User.id == user_id)).first()
+        if row is not None:
+            # The session holds its rows weakly: keep this one alive for the lookup.
+            db.session.info[_SESSION_USER_KEY] = row[0]
+            return bool(row[1])
+    # No such user: the lookup refuses the token anyway, but a logged-out session is
+    # still named as such.
+    return bool(db.session.scalar(select(revoked)))
+
+
+def load_token_user(claims: dict[str, Any]) -> User | None:
+    """The user a token speaks for, or None if the token predates a change to them."""
+    user_id = _token_subject(claims)
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
     if claims.get("ver") != user.token_version or claims.get("role") != user.role:

@@ -101,9 +101,7 @@ def _unauthorized(key: str):
 def configure_jwt(jwt: JWTManager) -> None:
     jwt.decode_key_loader(require_claims)
     jwt.user_lookup_loader(lambda header, claims: service.load_token_user(claims))
-    jwt.token_in_blocklist_loader(
-        lambda header, claims: service.is_session_revoked(claims.get("sid"))
-    )
+    jwt.token_in_blocklist_loader(lambda header, claims: service.is_token_revoked(claims))
     jwt.unauthorized_loader(lambda reason: _unauthorized("missing"))
     jwt.invalid_token_loader(lambda reason: _unauthorized("invalid"))
     jwt.expired_token_loader(lambda header, claims: _unauthorized("expired"))

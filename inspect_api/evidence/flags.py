@@ -9,7 +9,10 @@ Where the data to judge is missing (no capture time, no GPS, a desk without coor
 the verdict is "unknown", so nobody reads "not checked" as "fine".
 
 Computed for whole visits in two statements, whatever the number of photos: the photos
-with their visit and desk, then every visit holding any of their hashes.
+with their visit and desk, then every visit holding any of their hashes. A visit's detail
+reads its photos, visit and desk anyway: what the flags are judged on is then kept on its
+photos as it is loaded (`load_photo_facts`, one statement for the hashes), and the
+schema judges it with the app's rules.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ..auth.models import User
 from ..db import db
 from ..org.models import Desk
 from ..visits.models import Visit
-from ..visits.service import visible_visits
+from ..visits.service import on_visit_detail, visible_visits
 from .models import Evidence
 
 TIME_OK, TIME_OUTSIDE = "ok", "outside"
@@ -104,6 +107,55 @@ def judge_place(gps_lat: float | None, gps_lon: float | None, desk_lat: Any, des
     return (PLACE_FAR if metres > max_distance_m else PLACE_OK), round(metres)
 
 
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What one photo's flags are judged on: its EXIF, its visit's window and desk, and
+    every other visit holding the same bytes with whether the caller may see it."""
+
+    visit_id: uuid.UUID
+    taken_at: dt.datetime | None
+    gps_lat: float | None
+    gps_lon: float | None
+    started_at: dt.datetime
+    window_end: dt.datetime | None  # ended_at, else submitted_at, else open
+    desk_lat: Any
+    desk_lon: Any
+    holders: tuple[tuple[uuid.UUID, bool], ...]
+
+
+def judge(facts: PhotoFacts, rules: FlagRules) -> EvidenceFlags:
+    """The verdicts on one photo under `rules` (pure: the facts were read before)."""
+    time, minutes = judge_time(facts.taken_at, facts.started_at, facts.window_end, rules.time_grace)
+    place, metres = judge_place(facts.gps_lat, facts.gps_lon, facts.desk_lat, facts.desk_lon,
+                                rules.max_distance_m)
+    others = [(visit_id, visible) for visit_id, visible in facts.holders if visit_id != facts.visit_id]
+    return EvidenceFlags(
+        time=time, minutes_outside=minutes, place=place, distance_m=metres,
+        duplicate_of_visits=sorted((v for v, visible in others if visible), key=str),
+        duplicates_hidden=sum(1 for _, visible in others if not visible))
+
+
+def load_photo_facts(actor: User, visit: Visit) -> None:
+    """Keep on each photo of a loaded visit detail (its findings, their evidence and its
+    desk loaded) what its flags are judged on: one statement, for the hashes, and none
+    without photos. Registered with visits.service.on_visit_detail (hook_visit_detail)."""
+    photos = [photo for finding in visit.findings for photo in finding.evidence]
+    if not photos:
+        return
+    holders = _visits_by_hash(actor, {photo.sha256 for photo in photos})
+    for photo in photos:
+        photo.photo_facts = PhotoFacts(
+            visit_id=photo.visit_id, taken_at=photo.taken_at, gps_lat=photo.gps_lat, gps_lon=photo.gps_lon,
+            started_at=visit.started_at, window_end=visit.ended_at or visit.submitted_at,
+            desk_lat=visit.desk.latitude, desk_lon=visit.desk.longitude,
+            holders=tuple(holders.get(photo.sha256, ())))
+
+
+def hook_visit_detail() -> None:
+    """Have every visit detail load its photos' facts (the app factory calls this)."""
+    on_visit_detail(load_photo_facts)
+
+
 def flags_for_visits(actor: User, visit_ids: Iterable[uuid.UUID], rules: FlagRules) -> dict[uuid.UUID, EvidenceFlags]:
     """The flags of every photo of these visits, by evidence id. The caller has already
     checked that the actor may see these visits; other visits named as duplicates are
@@ -122,19 +174,11 @@ def flags_for_visits(actor: User, visit_ids: Iterable[uuid.UUID], rules: FlagRul
     if not rows:
         return {}
     holders = _visits_by_hash(actor, {row.sha256 for row in rows})
-    flags = {}
-    for row in rows:
-        time, minutes = judge_time(row.taken_at, row.started_at, row.ended_at or row.submitted_at,
-                                   rules.time_grace)
-        place, metres = judge_place(row.gps_lat, row.gps_lon, row.latitude, row.longitude,
-                                    rules.max_distance_m)
-        others = [(visit_id, visible) for visit_id, visible in holders.get(row.sha256, ())
-                  if visit_id != row.visit_id]
-        flags[row.id] = EvidenceFlags(
-            time=time, minutes_outside=minutes, place=place, distance_m=metres,
-            duplicate_of_visits=sorted((v for v, visible in others if visible), key=str),
-            duplicates_hidden=sum(1 for _, visible in others if not visible))
-    return flags
+    return {row.id: judge(PhotoFacts(
+        visit_id=row.visit_id, taken_at=row.taken_at, gps_lat=row.gps_lat, gps_lon=row.gps_lon,
+        started_at=row.started_at, window_end=row.ended_at or row.submitted_at,
+        desk_lat=row.latitude, desk_lon=row.longitude, holders=tuple(holders.get(row.sha256, ()))), rules)
+        for row in rows}
 
 
 def _visits_by_hash(actor: User, hashes: set[str]) -> dict[str, list[tuple[uuid.UUID, bool]]]:

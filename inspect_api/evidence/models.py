@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from .flags import PhotoFacts
 
 
 class Evidence(Base):
@@ -36,6 +40,11 @@ class Evidence(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
     uploaded_by: Mapped[User] = relationship()
+
+    if TYPE_CHECKING:
+        # Not a column: on the photos of a visit's detail, what their flags are judged
+        # on, read with the visit in the same request (flags.load_photo_facts).
+        photo_facts: PhotoFacts
 
     @property
     def gps(self) -> dict[str, float] | None:

@@ -6,7 +6,8 @@ from marshmallow import validate
 from ..fields import AwareDateTime
 from ..problems import ConflictProblemSchema
 from ..messages import Schema
-from .flags import PLACE_FAR, PLACE_OK, TIME_OK, TIME_OUTSIDE, UNKNOWN, EvidenceFlags, FlagRules, flags_for_visits
+from .flags import (PLACE_FAR, PLACE_OK, TIME_OK, TIME_OUTSIDE, UNKNOWN, EvidenceFlags, FlagRules, flags_for_visits,
+                    judge)
 
 
 class GpsSchema(Schema):
@@ -64,12 +65,16 @@ class EvidenceSchema(Schema):
         return super().get_attribute(obj, attr, default)
 
     def _flags(self, evidence) -> EvidenceFlags:
-        # Photos are dumped inside visits, findings and 409 bodies of packages that cannot
-        # import this one; so the flags are looked up here, a whole visit at a time and
-        # once per request (flask.g), never one query per photo.
+        rules = FlagRules.from_settings(current_app.config)
+        # A visit's detail brings what its photos are judged on (flags.load_photo_facts).
+        facts = getattr(evidence, "photo_facts", None)
+        if facts is not None:
+            return judge(facts, rules)
+        # Elsewhere (an upload's answer, a findings batch, a photo alone) the flags are
+        # looked up here, a whole visit at a time and once per request (flask.g), never
+        # one query per photo.
         cache = g.setdefault("evidence_flags", {})
         if evidence.id not in cache:
-            rules = FlagRules.from_settings(current_app.config)
             cache.update(flags_for_visits(current_user, [evidence.visit_id], rules))
         return cache.get(evidence.id) or EvidenceFlags()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -75,22 +76,40 @@ def _my_team_id_tuple(actor: User) -> tuple[int, ...]:
 
 
 def _reviews_with_notes():
-    """Load a visit's reviews and their notes. The Review class is reached through the
-    relationship: the reviews package builds on visits, so visits does not import it."""
+    """Load a visit's reviews and their notes, in one statement (a note belongs to one
+    review, so the join repeats nothing but the review's few columns). The Review class
+    is reached through the relationship: the reviews package builds on visits, so visits
+    does not import it."""
     review = Visit.reviews.property.mapper.class_
-    return selectinload(Visit.reviews).selectinload(review.finding_notes)
+    return selectinload(Visit.reviews).joinedload(review.finding_notes)
 
 
 def finding_options():
-    """What a finding's answer shows (its criterion's code, its photos), loaded with the
-    findings: a statement per relation, never one per finding."""
-    return (joinedload(Finding.criterion, innerjoin=True), selectinload(Finding.evidence))
+    """What a finding's answer shows (its criterion's code, its photos), joined to the
+    findings: one statement for them all, never one per finding (a finding has few
+    photos, so the join repeats a finding's row only that many times)."""
+    return (joinedload(Finding.criterion, innerjoin=True), joinedload(Finding.evidence))
 
 
 def visit_detail_options():
-    """What a visit's detail shows, loaded with the visit."""
-    return (selectinload(Visit.staff_on_duty), _reviews_with_notes(),
+    """What a visit's detail shows, loaded with the visit: its desk (where its photos
+    should have been taken) and its staff on duty joined to it (at most a desk's
+    officials, and only their ids are shown), then its findings with their criteria and
+    photos, then its reviews with their notes. Three statements."""
+    return (joinedload(Visit.desk, innerjoin=True), joinedload(Visit.staff_on_duty), _reviews_with_notes(),
             selectinload(Visit.findings).options(*finding_options()))
+
+
+# What the packages built on visits add to a visit's detail once it is loaded, in the
+# same request (visits cannot import them; they register when the app is made): the
+# evidence package reads what its photos' flags are judged on.
+_detail_loaders: list[Callable[[User, Visit], None]] = []
+
+
+def on_visit_detail(loader: Callable[[User, Visit], None]) -> None:
+    """Call `loader(actor, visit)` after every detail load (once, however many apps)."""
+    if loader not in _detail_loaders:
+        _detail_loaders.append(loader)
 
 
 VISIT_FEED = Feed(
@@ -129,9 +148,13 @@ def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, det
         query = query.with_for_update(of=Visit)
     if detail:
         query = query.options(*visit_detail_options()).execution_options(populate_existing=True)
-    visit = db.session.scalar(query)
+    # unique(): the staff on duty are joined to the visit's row (detail).
+    visit = db.session.scalars(query).unique().one_or_none()
     if visit is None:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
+    if detail:
+        for loader in _detail_loaders:
+            loader(actor, visit)
     return visit
 
 
