@@ -9,9 +9,10 @@ The database is CEILING_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1:5432/bench_ceiling): it is WIPED, migrated and
 given the demo seed. gunicorn serves benchmarks/ceiling_wsgi.py: the app plus the
 benchmark's own `GET /bench/select-1` (never shipped). As inspector1 the benchmark makes
-one visit with a finding for every criterion of the demo checklist, then for each
-endpoint in turn `--clients` connections (threads spread over 4 processes) send requests
-back to back for `--seconds`; every answer must be 200 (the visit's must hold all its
+one visit with a finding for every criterion of the demo checklist, then `--clients`
+connections (threads spread over 4 processes) send requests back to back to one endpoint,
+then the other, in `--turns` alternating turns that add up to `--seconds` per endpoint (so
+load from elsewhere falls on both alike); every answer must be 200 (the visit's must hold all its
 findings). Client, gunicorn and PostgreSQL share the machine's CPUs: the ratio is the
 figure to compare, the load average is printed.
 """
@@ -113,9 +114,15 @@ def measure(url: str, token: str, findings: int | None, clients: int, seconds: f
     for proc in procs:
         proc.join()
     elapsed = time.monotonic() - started
-    ok = sum(r[0] for r in results)
-    latencies = sorted(x for r in results for x in r[2])
-    return {"ok": ok, "errors": sum(r[1] for r in results), "seconds": elapsed, "rate": ok / seconds,
+    return {"ok": sum(r[0] for r in results), "errors": sum(r[1] for r in results), "seconds": seconds,
+            "elapsed": elapsed, "latencies": [x for r in results for x in r[2]]}
+
+
+def combined(turns: list[dict]) -> dict:
+    """One endpoint's turns as one measurement: answers over the seconds sent."""
+    ok, seconds = sum(t["ok"] for t in turns), sum(t["seconds"] for t in turns)
+    latencies = sorted(x for t in turns for x in t["latencies"])
+    return {"ok": ok, "errors": sum(t["errors"] for t in turns), "rate": ok / seconds,
             "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
             "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else 0.0}
 
@@ -123,6 +130,8 @@ def measure(url: str, token: str, findings: int | None, clients: int, seconds: f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="per endpoint (default 15)")
+    parser.add_argument("--turns", type=int, default=5,
+                        help="the seconds are spent in this many turns, alternating the endpoints (default 5)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--rev", help="serve the code at this git revision (default: the working tree)")
@@ -150,11 +159,18 @@ def main() -> int:
         token, visit_id, findings = make_visit(api.url, env["DEMO_PASSWORD"])
         # Warm every worker's pool and caches before measuring.
         measure(f"{api.url}/api/v1/visits/{visit_id}", token, findings, args.clients, 2)
-        visit = measure(f"{api.url}/api/v1/visits/{visit_id}", token, findings, args.clients, args.seconds)
-        select = measure(f"{api.url}/bench/select-1", token, None, args.clients, args.seconds)
+        # In turns of a few seconds each, so that load from elsewhere on the machine falls
+        # on both endpoints alike rather than on whichever ran while it lasted.
+        slices = [], []
+        for _ in range(args.turns):
+            slices[0].append(measure(f"{api.url}/api/v1/visits/{visit_id}", token, findings, args.clients,
+                                     args.seconds / args.turns))
+            slices[1].append(measure(f"{api.url}/bench/select-1", token, None, args.clients,
+                                     args.seconds / args.turns))
+        visit, select = combined(slices[0]), combined(slices[1])
     load_after = os.getloadavg()
     print(f"gunicorn: {args.workers} sync workers on PostgreSQL; {args.clients} client connections "
-          f"in {PROCESSES} processes, {args.seconds:.0f} s per endpoint")
+          f"in {PROCESSES} processes, {args.seconds:.0f} s per endpoint in {args.turns} alternating turns")
     for name, r in ((f"GET /visits/{{id}} ({findings} findings)", visit), ("SELECT 1 through SQLAlchemy", select)):
         print(f"  {name:<36} {r['rate']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
               f"({r['ok']:,} answers, {r['errors']} errors)")
