@@ -53,7 +53,8 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
     try:
         evidence, created = service.upload_evidence(
             current_user, visit_id, evidence_id, finding_id, request.mimetype, request.stream,
-            request.headers.get("X-Content-SHA256"), limits=limits, origin=request_origin())
+            request.headers.get("X-Content-SHA256"), limits=limits, origin=request_origin(),
+            length=request.content_length)
     except ClientDisconnected:
         # Fewer bytes than Content-Length, or the connection dropped mid-body.
         raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "

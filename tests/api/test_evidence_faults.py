@@ -152,13 +152,14 @@ def test_local_store_that_cannot_write_gives_503(app, demo, request, tmp_path):
     try:
         visit_id, finding_id = env.visit_with_finding()
         evidence_id = new_id()
-        base = env.root / f"evidence/{visit_id}/{evidence_id}/{hashlib.sha256(PHOTO).hexdigest()[:16]}"
-        (base / "thumbnail.jpg").mkdir(parents=True)
         assert env.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
+        # Each attempt names its own keys: the thumbnail's place is known once the row is.
+        blocked_thumbnail = env.root / env.row(evidence_id).thumbnail_key
+        blocked_thumbnail.mkdir(parents=True)
         thumbnail = f"/api/v1/evidence/{evidence_id}/thumbnail"
         assert_store_down(env.client.get(thumbnail, headers=env.headers()))
         assert env.row_count() == 1 and env.download(evidence_id, "content") == (PHOTO, "image/jpeg")
-        (base / "thumbnail.jpg").rmdir()
+        blocked_thumbnail.rmdir()
         assert env.download(evidence_id, "thumbnail")[1] == "image/jpeg"
         assert len(env.objects()) == 2
     finally:
