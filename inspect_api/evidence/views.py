@@ -59,6 +59,7 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
         # Fewer bytes than Content-Length, or the connection dropped mid-body.
         raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "
                                "Hãy gửi lại.") from None
+    EvidenceSchema.flags_alone(evidence)
     return evidence, 201 if created else 200
 
 
