@@ -37,13 +37,13 @@ from typing import IO, Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from werkzeug.exceptions import ClientDisconnected
 
 from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import (
-    AppError, Conflict, Forbidden, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge, UnsupportedMediaType,
+    AppError, Conflict, Forbidden, IncompleteUpload, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge,
+    UnsupportedMediaType,
 )
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
@@ -252,7 +252,7 @@ class _Tee:
             try:
                 block = self.stream.read(size)
                 if not block and self.size < self.length:
-                    raise ClientDisconnected()
+                    raise incomplete_upload()
             except BaseException as exc:
                 self.client_error = exc
                 raise
@@ -399,6 +399,11 @@ def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, 
         log.error("evidence %s: database write failed after the store write: %s", evidence_id, exc)
         _remove_objects(keys.values())
         raise _database_failed() from None
+
+
+def incomplete_upload() -> IncompleteUpload:
+    """The body ended before its Content-Length (the connection dropped)."""
+    return IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. Hãy gửi lại.")
 
 
 def _unsupported() -> UnsupportedMediaType:
