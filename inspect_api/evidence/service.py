@@ -12,7 +12,9 @@ The order of an upload is what makes it safe on bad networks and failing stores:
 So a row never points at a missing or unchecked original, and an object without a row is
 at most a leftover of a crash in between, which `flask storage reconcile` finds. A body
 of unknown length (chunked) and a retry of a stored photo are received whole first, and
-only then written (if at all): `_upload_spooled`.
+only then written (if at all): `_upload_spooled`. A client that stalls mid-body keeps the
+store's PUT waiting too; a store that gives up on it is a 503 the tablet retries (behind a
+reverse proxy that buffers request bodies, the body arrives whole and fast anyway).
 
 The thumbnail is made when it is first asked for (`download_target`, the minutes) and
 kept in the store under the key the row names: decoding is the dearest part of an
@@ -45,6 +47,7 @@ from ..errors import (
     AppError, Conflict, Forbidden, IncompleteUpload, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge,
     UnsupportedMediaType,
 )
+from ..plans.models import team_members
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
@@ -141,7 +144,10 @@ def _keys(base: str) -> dict[str, str]:
 
 
 def _require_team_member(actor: User, visit: Visit) -> None:
-    if actor.id not in visit.team.member_ids:
+    # One row looked up, not the team and all its members loaded: it runs on every upload.
+    member = db.session.scalar(select(team_members.c.user_id).where(
+        team_members.c.team_id == visit.team_id, team_members.c.user_id == actor.id))
+    if member is None:
         raise Forbidden("Chỉ thành viên đoàn kiểm tra được gửi hoặc xóa minh chứng.")
 
 
