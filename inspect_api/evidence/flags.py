@@ -156,21 +156,26 @@ def hook_visit_detail() -> None:
     on_visit_detail(load_photo_facts)
 
 
-def flags_for_visits(actor: User, visit_ids: Iterable[uuid.UUID], rules: FlagRules) -> dict[uuid.UUID, EvidenceFlags]:
-    """The flags of every photo of these visits, by evidence id. The caller has already
-    checked that the actor may see these visits; other visits named as duplicates are
-    only those the actor may see (the rest are counted, not named)."""
+def flags_for_visits(actor: User, visit_ids: Iterable[uuid.UUID], rules: FlagRules, *,
+                     evidence_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, EvidenceFlags]:
+    """The flags of every photo of these visits (or only of `evidence_ids` among them), by
+    evidence id. The caller has already checked that the actor may see these visits;
+    other visits named as duplicates are only those the actor may see (the rest are
+    counted, not named)."""
     visit_ids = list(dict.fromkeys(visit_ids))
     if not visit_ids:
         return {}
-    rows = db.session.execute(
+    query = (
         select(Evidence.id, Evidence.visit_id, Evidence.sha256, Evidence.taken_at, Evidence.gps_lat,
                Evidence.gps_lon, Visit.started_at, Visit.ended_at, Visit.submitted_at, Desk.latitude,
                Desk.longitude)
         .join(Visit, Visit.id == Evidence.visit_id)
         .join(Desk, Desk.id == Visit.desk_id)
         .where(Evidence.visit_id.in_(visit_ids))
-    ).all()
+    )
+    if evidence_ids is not None:
+        query = query.where(Evidence.id.in_(list(evidence_ids)))
+    rows = db.session.execute(query).all()
     if not rows:
         return {}
     holders = _visits_by_hash(actor, {row.sha256 for row in rows})

@@ -78,6 +78,15 @@ class EvidenceSchema(Schema):
             cache.update(flags_for_visits(current_user, [evidence.visit_id], rules))
         return cache.get(evidence.id) or EvidenceFlags()
 
+    @staticmethod
+    def flags_alone(evidence) -> None:
+        """Before answering with this one photo (an upload): its flags are worked out
+        alone, not with every photo of its visit, which a tablet's sync of a day's photos
+        would pay once per photo."""
+        rules = FlagRules.from_settings(current_app.config)
+        g.setdefault("evidence_flags", {}).update(
+            flags_for_visits(current_user, [evidence.visit_id], rules, evidence_ids=[evidence.id]))
+
     def _content_url(self, evidence) -> str:
         return url_for("evidence.evidence_content", evidence_id=evidence.id)
 

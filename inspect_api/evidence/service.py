@@ -1,14 +1,20 @@
 """Receiving, storing, serving and removing photo evidence.
 
 The order of an upload is what makes it safe on bad networks and failing stores:
-1. the body is streamed to a temporary file, hashing (SHA-256 for the client, MD5 for the
-   store) and counting on the way (nothing is held whole in memory; a cut-off body leaves
-   only that temporary file, removed at once);
-2. the image is checked from that file without decoding its pixels (images.check_image);
-3. the original is written to the store (a store error: 503, nothing is left);
-4. only then is the row written; if that fails, the object is removed.
-So a row never points at a missing original, and an object without a row is at most a
-leftover of a crash in between, which `flask storage reconcile` finds.
+1. the body goes on to the store while it arrives (one presigned PUT under keys of this
+   attempt alone), hashed (SHA-256 for the client, MD5 for the store) and copied to a
+   temporary file on the way; nothing is held whole in memory, and a cut-off body or a
+   store error aborts the PUT, so the store keeps nothing (400 or 503);
+2. the SHA-256 the client declared, the image (from the temporary file, without decoding
+   its pixels: images.check_image) and the MD5 the store reports of what it kept are
+   checked; if any fails, the object is removed again;
+3. only then is the row written; if that fails, the object is removed.
+So a row never points at a missing or unchecked original, and an object without a row is
+at most a leftover of a crash in between, which `flask storage reconcile` finds. A body
+of unknown length (chunked) and a retry of a stored photo are received whole first, and
+only then written (if at all): `_upload_spooled`. A client that stalls mid-body keeps the
+store's PUT waiting too; a store that gives up on it is a 503 the tablet retries (behind a
+reverse proxy that buffers request bodies, the body arrives whole and fast anyway).
 
 The thumbnail is made when it is first asked for (`download_target`, the minutes) and
 kept in the store under the key the row names: decoding is the dearest part of an
@@ -23,12 +29,13 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import secrets
 import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
 from collections.abc import Callable, Mapping
-from typing import IO, Any, BinaryIO, Protocol
+from typing import IO, Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -37,8 +44,10 @@ from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import (
-    AppError, Conflict, Forbidden, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge, UnsupportedMediaType,
+    AppError, Conflict, Forbidden, IncompleteUpload, Invalid, NotFound, PhotoTooLarge, StoreDown, TooLarge,
+    UnsupportedMediaType,
 )
+from ..plans.models import team_members
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
@@ -108,10 +117,7 @@ def _receive(stream: IO[bytes], target: BinaryIO, media_type: str, declared_sha2
         target.write(block)
     target.flush()
     sha256 = digest.hexdigest()
-    if declared_sha256 and declared_sha256.strip().lower() != sha256:
-        raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
-                      "trên đường truyền. Hãy gửi lại.",
-                      errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
+    _check_declared_hash(declared_sha256, sha256)
     if size == 0:
         raise Invalid("Nội dung ảnh trống.", errors={"body": ["Trống."]})
     if media_type == OCTET_STREAM:
@@ -138,7 +144,10 @@ def _keys(base: str) -> dict[str, str]:
 
 
 def _require_team_member(actor: User, visit: Visit) -> None:
-    if actor.id not in visit.team.member_ids:
+    # One row looked up, not the team and all its members loaded: it runs on every upload.
+    member = db.session.scalar(select(team_members.c.user_id).where(
+        team_members.c.team_id == visit.team_id, team_members.c.user_id == actor.id))
+    if member is None:
         raise Forbidden("Chỉ thành viên đoàn kiểm tra được gửi hoặc xóa minh chứng.")
 
 
@@ -154,10 +163,11 @@ def _same_upload(existing: Evidence, visit_id: uuid.UUID, sha256: str) -> bool:
 def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
                     finding_id: uuid.UUID | None, media_type: str,
                     stream: IO[bytes], declared_sha256: str | None, *, limits: UploadLimits,
-                    origin: Origin | None = None) -> tuple[Evidence, bool]:
+                    origin: Origin | None = None, length: int | None = None) -> tuple[Evidence, bool]:
     """Store one photo. Returns (evidence, created); the same bytes again give the same
     record (created False); other bytes under the same id give 409. `media_type`: the
-    declared type without parameters, lower case."""
+    declared type without parameters, lower case; `length`: the body's Content-Length,
+    if the client sent one."""
     visit = get_visit(actor, visit_id)
     _require_team_member(actor, visit)
     if media_type not in FORMATS and media_type != OCTET_STREAM:
@@ -165,33 +175,166 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
     if finding_id is None:
         raise Invalid("Cần cho biết minh chứng thuộc kết quả nào (finding_id).",
                       errors={"query": {"finding_id": ["Bắt buộc."]}})
+    if length is not None and length > limits.max_bytes:
+        raise TooLarge(f"Ảnh vượt quá {limits.max_bytes // (1024 * 1024)} MiB.")
+    if not length or db.session.get(Evidence, evidence_id) is not None:
+        # A retry of a stored photo (its bytes are compared, never written again), or a
+        # body of unknown length: received whole first.
+        return _upload_spooled(actor, visit_id, evidence_id, finding_id, media_type, stream,
+                               declared_sha256, limits, origin)
+    _check_target(visit_id, finding_id)
     # No transaction stays open while the body arrives or the store is written: on SQLite
     # an open transaction holds the write lock, and a tablet on 3G is slow.
     db.session.rollback()
+    keys = _attempt_keys(visit_id, evidence_id)
+    with tempfile.TemporaryFile() as body:
+        received, facts = _stream_original(keys, stream, body, length, media_type, declared_sha256, limits)
+    return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, received.sha256, received.size,
+                               facts.media_type, facts, origin)
+
+
+def _upload_spooled(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID, finding_id: uuid.UUID,
+                    media_type: str, stream: IO[bytes], declared_sha256: str | None, limits: UploadLimits,
+                    origin: Origin | None) -> tuple[Evidence, bool]:
+    db.session.rollback()  # see upload_evidence: nothing open while the body arrives
     with tempfile.TemporaryFile() as body:
         received = _receive(stream, body, media_type, declared_sha256, limits.max_bytes)
         sha256, size = received.sha256, received.size
         existing = db.session.get(Evidence, evidence_id)
         if existing is not None and _same_upload(existing, visit_id, sha256):
             return existing, False
-        visit = db.session.get_one(Visit, visit_id)
-        if not visit.editable:
-            raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
-        finding = db.session.get(Finding, finding_id)
-        if finding is None or finding.visit_id != visit_id:
-            raise Invalid("Kết quả (finding) không thuộc buổi kiểm tra này; hãy đồng bộ kết quả trước.",
-                          errors={"query": {"finding_id": ["Không tìm thấy trong buổi kiểm tra."]}})
+        _check_target(visit_id, finding_id)
         db.session.rollback()
         facts = _check(body, received.media_type, limits)
         # From here on the type is what Pillow found in the bytes (the declared one had to
         # match it): it is what the store serves and browsers are told.
         media_type = facts.media_type
-        # The sha in the key keeps a losing concurrent upload of other bytes from
-        # touching the winner's objects.
-        keys = _keys(f"evidence/{visit_id}/{evidence_id}/{sha256[:16]}")
+        keys = _attempt_keys(visit_id, evidence_id)
         _put_original(keys, body, received, media_type)
     return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
                                facts, origin)
+
+
+def _check_target(visit_id: uuid.UUID, finding_id: uuid.UUID) -> None:
+    """The visit still takes photos and the finding is one of its own (checked again, under
+    the visit's lock, when the row is written)."""
+    visit = db.session.get_one(Visit, visit_id)
+    if not visit.editable:
+        raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.visit_id != visit_id:
+        raise Invalid("Kết quả (finding) không thuộc buổi kiểm tra này; hãy đồng bộ kết quả trước.",
+                      errors={"query": {"finding_id": ["Không tìm thấy trong buổi kiểm tra."]}})
+
+
+def _attempt_keys(visit_id: uuid.UUID, evidence_id: uuid.UUID) -> dict[str, str]:
+    """Keys of this attempt's objects. Random per attempt, so an attempt never writes or
+    removes another's objects (a concurrent retry, a corrupted copy of the same photo):
+    the row names the winner's, and every loser removes its own."""
+    return _keys(f"evidence/{visit_id}/{evidence_id}/{secrets.token_hex(8)}")
+
+
+class _Tee:
+    """The request body read once, as the store asks for it: counted, hashed (SHA-256
+    for the client, MD5 to compare with what the store kept) and copied to `spool` for
+    the image check. The client's own errors (a dropped connection, a short body) are
+    kept, so that they are not taken for the store's."""
+
+    def __init__(self, stream: IO[bytes], spool: BinaryIO, length: int, first: bytes):
+        self.stream = stream
+        self.spool = spool
+        self.length = length
+        self.sha256 = hashlib.sha256()
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+        self.client_error: BaseException | None = None
+        self._pending = first
+
+    def read(self, size: int = -1) -> bytes:
+        size = CHUNK if size is None or size < 0 else size
+        if self._pending:
+            block, self._pending = self._pending[:size], self._pending[size:]
+        else:
+            try:
+                block = self.stream.read(size)
+                if not block and self.size < self.length:
+                    raise incomplete_upload()
+            except BaseException as exc:
+                self.client_error = exc
+                raise
+        if block:
+            self.size += len(block)
+            self.sha256.update(block)
+            self.md5.update(block)
+            self.spool.write(block)
+        return block
+
+
+def _read_head(stream: IO[bytes]) -> bytes:
+    """The body's first block, at least long enough to tell its type."""
+    head = b""
+    while len(head) < 16:
+        block = stream.read(CHUNK)
+        if not block:
+            break
+        head += block
+    return head
+
+
+def _stream_original(keys: dict[str, str], stream: IO[bytes], spool: BinaryIO, length: int, media_type: str,
+                     declared_sha256: str | None, limits: UploadLimits) -> tuple[Received, ImageFacts]:
+    """Steps 1-3 of an upload in one pass: the body goes on to the store while it
+    arrives, hashed and copied to `spool` on the way; then the hash, the image and what
+    the store kept are checked, and on any failure the object is removed again."""
+    head = _read_head(stream)
+    if media_type == OCTET_STREAM:
+        # Known before a byte goes to the store, which keeps it under this type.
+        media_type = media_type_of(head[:16]) or ""
+        if not media_type:
+            raise _unsupported()
+    tee = _Tee(stream, spool, length, head)
+    try:
+        stored_md5 = get_store().put_once(keys["original"], cast(BinaryIO, tee), length, media_type)
+    except StoreUnavailable as exc:
+        if tee.client_error is not None:
+            raise tee.client_error from None
+        log.warning("object store unavailable: %s", exc)
+        raise _store_down() from None
+    try:
+        spool.flush()
+        sha256 = tee.sha256.hexdigest()
+        _check_declared_hash(declared_sha256, sha256)
+        received = Received(sha256, tee.md5.digest(), tee.size, media_type)
+        facts = _check(spool, media_type, limits)
+        if stored_md5 != received.md5.hex():
+            _verify_stored(keys["original"], received, stored_md5)
+    except BaseException:
+        _remove_objects([keys["original"]])
+        raise
+    return received, facts
+
+
+def _verify_stored(key: str, received: Received, stored_md5: str | None) -> None:
+    """The store reported no MD5, or another one: read the object back and compare."""
+    digest = hashlib.sha256()
+    try:
+        with get_store().open(key) as stored:
+            for block in iter(lambda: stored.read(CHUNK), b""):
+                digest.update(block)
+    except (StoreUnavailable, FileNotFoundError) as exc:
+        log.warning("object %s could not be read back: %s", key, exc)
+        raise _store_down() from None
+    if digest.hexdigest() != received.sha256:
+        log.error("object %s: the store kept other bytes (its MD5 %s, ours %s)", key, stored_md5,
+                  received.md5.hex())
+        raise _store_down()
+
+
+def _check_declared_hash(declared_sha256: str | None, sha256: str) -> None:
+    if declared_sha256 and declared_sha256.strip().lower() != sha256:
+        raise Invalid("Mã băm SHA-256 không khớp nội dung nhận được; ảnh có thể bị hỏng "
+                      "trên đường truyền. Hãy gửi lại.",
+                      errors={"headers": {"X-Content-SHA256": ["Không khớp."]}})
 
 
 @dataclass(frozen=True)
@@ -248,9 +391,9 @@ def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, 
     except IntegrityError as exc:
         db.session.rollback()
         existing = db.session.get(Evidence, evidence_id)
+        _remove_objects(keys.values())  # this attempt's own (see _attempt_keys)
         if existing is not None and existing.sha256 == sha256:
-            return existing, False  # a concurrent upload of the same photo won; same keys
-        _remove_objects(keys.values())
+            return existing, False  # a concurrent upload of the same photo won
         if existing is not None:
             _same_upload(existing, visit_id, sha256)
         # Not a duplicate id (SQLite reports trigger aborts and foreign keys this way):
@@ -262,6 +405,11 @@ def _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, 
         log.error("evidence %s: database write failed after the store write: %s", evidence_id, exc)
         _remove_objects(keys.values())
         raise _database_failed() from None
+
+
+def incomplete_upload() -> IncompleteUpload:
+    """The body ended before its Content-Length (the connection dropped)."""
+    return IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. Hãy gửi lại.")
 
 
 def _unsupported() -> UnsupportedMediaType:

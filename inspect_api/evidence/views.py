@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import ClientDisconnected
 
 from ..api import BINARY, OCTET_STREAM, request_headers, response_headers
-from ..errors import IncompleteUpload, Invalid
+from ..errors import Invalid
 from ..guard import require_role
 from ..requests import request_origin
 from . import service
@@ -53,11 +53,12 @@ def upload(args, visit_id: uuid.UUID, evidence_id: uuid.UUID):
     try:
         evidence, created = service.upload_evidence(
             current_user, visit_id, evidence_id, finding_id, request.mimetype, request.stream,
-            request.headers.get("X-Content-SHA256"), limits=limits, origin=request_origin())
+            request.headers.get("X-Content-SHA256"), limits=limits, origin=request_origin(),
+            length=request.content_length)
     except ClientDisconnected:
         # Fewer bytes than Content-Length, or the connection dropped mid-body.
-        raise IncompleteUpload("Kết nối bị ngắt trước khi nhận đủ ảnh; ảnh chưa được lưu. "
-                               "Hãy gửi lại.") from None
+        raise service.incomplete_upload() from None
+    EvidenceSchema.flags_alone(evidence)
     return evidence, 201 if created else 200
 
 

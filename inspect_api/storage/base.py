@@ -25,6 +25,14 @@ class ObjectStore(Protocol):
         """Store `length` bytes read from `data` under `key` (all or nothing). `md5`: the
         bytes' MD5 digest if the caller has it already (the store checks the bytes with it)."""
 
+    def put_once(self, key: str, data: BinaryIO, length: int, content_type: str) -> str | None:
+        """Store `length` bytes read once, in order, from `data` as they come (a request
+        body: no second pass, no retry), all or nothing. An error raised by `data.read`
+        propagates as it is, and the store keeps nothing. Returns the hex MD5 digest the
+        store reports of what it stored (an S3 ETag of a single PUT), or None when it
+        reports none: the caller compares it with its own, since the store could not be
+        told the digest before the bytes."""
+
     def open(self, key: str) -> BinaryIO:
         """A readable stream of the object; the caller closes it."""
 

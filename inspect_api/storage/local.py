@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .base import ObjectInfo, StoreUnavailable
 
@@ -25,6 +26,14 @@ class LocalStore:
 
     def put(self, key: str, data: BinaryIO, length: int, content_type: str, *,
             md5: bytes | None = None) -> None:
+        self._write(key, data, length)
+
+    def put_once(self, key: str, data: BinaryIO, length: int, content_type: str) -> str | None:
+        digest = hashlib.md5(usedforsecurity=False)
+        self._write(key, data, length, digest)
+        return digest.hexdigest()
+
+    def _write(self, key: str, data: BinaryIO, length: int, digest: Any = None) -> None:
         path = self._path(key)
         tmp_name = None
         try:
@@ -32,7 +41,7 @@ class LocalStore:
             # Write beside the target, then rename: a reader never sees half a file.
             fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
             with os.fdopen(fd, "wb") as handle:
-                copied = _copy(data, handle, length)
+                copied = _copy(data, handle, length, digest)
                 handle.flush()
                 os.fsync(handle.fileno())
             if copied != length:
@@ -89,13 +98,15 @@ class LocalStore:
             raise StoreUnavailable(str(exc)) from exc
 
 
-def _copy(source: BinaryIO, target: BinaryIO, length: int, chunk: int = 1024 * 1024) -> int:
+def _copy(source: BinaryIO, target: BinaryIO, length: int, digest: Any = None, chunk: int = 1024 * 1024) -> int:
     copied = 0
     while copied < length:
         block = source.read(min(chunk, length - copied))
         if not block:
             break
         target.write(block)
+        if digest is not None:
+            digest.update(block)
         copied += len(block)
     return copied
 

@@ -26,6 +26,9 @@ def _http_pool() -> urllib3.PoolManager:
 
 
 _UNAVAILABLE = (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError)
+# Blocks sent to the store by put_once (each is one socket write).
+_BLOCK = 256 * 1024
+_MD5_HEX = re.compile(r"[0-9a-f]{32}")
 # What may stand in a quoted Content-Disposition file name without escaping.
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -95,6 +98,25 @@ class MinioStore:
             raise StoreUnavailable(f"put {key}: {exc}") from exc
         if response.status >= 300:
             raise StoreUnavailable(f"put {key}: HTTP {response.status} {response.data[:300]!r}")
+
+    def put_once(self, key: str, data: BinaryIO, length: int, content_type: str) -> str | None:
+        """Send the bytes to the store as `data` gives them, in one presigned PUT: the
+        upload's body goes on to the store while it arrives, instead of after it. No
+        retry (the bytes cannot be read again) and no Content-MD5 (not known before the
+        end): the store's answer carries the MD5 of what it stored (the ETag of a single
+        PUT; not an MD5 with SSE-C or SSE-KMS, and then None)."""
+        self._ensure_bucket()
+        try:
+            url = self.client.presigned_put_object(self.bucket, key, expires=dt.timedelta(minutes=15))
+            response = self.http.request(
+                "PUT", url, body=iter(lambda: data.read(_BLOCK), b""), retries=False,
+                headers={"Content-Length": str(length), "Content-Type": content_type})
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"put {key}: {exc}") from exc
+        if response.status >= 300:
+            raise StoreUnavailable(f"put {key}: HTTP {response.status} {response.data[:300]!r}")
+        etag = (response.headers.get("ETag") or "").strip('"').lower()
+        return etag if _MD5_HEX.fullmatch(etag) else None
 
     def open(self, key: str) -> BinaryIO:
         self._ensure_bucket()

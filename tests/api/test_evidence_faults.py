@@ -109,6 +109,77 @@ def test_s3_stopped_during_the_upload_gives_503_and_no_row(s3_env, s3_server):
     assert again.get_json()["sha256"] == hashlib.sha256(PHOTO).hexdigest()
 
 
+def test_the_store_connection_dropping_while_a_body_streams_through_gives_503_and_no_row(s3_env, monkeypatch):
+    # With Content-Length the body goes on to the store while it arrives. (A stopped moto
+    # still finishes the request in flight, so the drop is made on the API's side of
+    # that PUT: the socket fails after the first block, as a reset one does.)
+    env = s3_env
+    visit_id, finding_id = env.visit_with_finding()
+    assert env.upload(visit_id, new_id(), SMALL, finding_id).status_code == 201
+    before = env.objects()
+    http = _store_of(env).http
+    request = http.request
+
+    def dropping(method, url, body=None, **kwargs):
+        def blocks():
+            for index, block in enumerate(body):
+                if index == 1:
+                    raise ConnectionResetError("the store's connection was reset")
+                yield block
+
+        return request(method, url, body=blocks(), **kwargs)
+
+    monkeypatch.setattr(http, "request", dropping)
+    evidence_id = new_id()
+    response = env.upload_stream(visit_id, evidence_id, iter([PHOTO[:50000], PHOTO[50000:]]), finding_id,
+                                 content_length=len(PHOTO))
+    assert_store_down(response)
+    assert env.row(evidence_id) is None and env.row_count() == 1
+    assert env.objects() == before
+    monkeypatch.undo()
+    again = env.upload_stream(visit_id, evidence_id, iter([PHOTO[:50000], PHOTO[50000:]]), finding_id,
+                              content_length=len(PHOTO))
+    assert again.status_code == 201, again.get_json()
+    assert env.download(evidence_id, "content") == (PHOTO, "image/jpeg")
+
+
+def _store_of(env):
+    from inspect_api.storage import get_store
+
+    with env.app.app_context():
+        return get_store()
+
+
+def test_a_store_that_keeps_other_bytes_than_sent_gives_503_and_nothing_stays(ev, monkeypatch):
+    """The store is sent the body while it arrives, so it cannot be given the MD5 first;
+    what it reports of what it kept is compared instead, and the object read back when
+    that differs: bytes damaged between the API and the store never get a row."""
+    visit_id, finding_id = ev.visit_with_finding()
+    store = _store_of(ev)
+    put_once = store.put_once
+
+    def damaging(key, data, length, content_type):
+        class Damaged:
+            def read(self, size=-1):
+                block = data.read(size)
+                return block[:-1] + bytes([block[-1] ^ 0x01]) if block else block
+
+        return put_once(key, Damaged(), length, content_type)
+
+    monkeypatch.setattr(store, "put_once", damaging)
+    evidence_id = new_id()
+    assert_store_down(ev.upload(visit_id, evidence_id, PHOTO, finding_id))
+    assert ev.row(evidence_id) is None and ev.objects() == []
+
+    # A store whose answer carries no MD5 (an S3 ETag under SSE-KMS): read back, found
+    # whole, accepted.
+    monkeypatch.setattr(store, "put_once", lambda *args: put_once(*args) and None)
+    response = ev.upload(visit_id, evidence_id, PHOTO, finding_id)
+    assert response.status_code == 201, response.get_json()
+    assert ev.download(evidence_id, "content") == (PHOTO, "image/jpeg")
+    assert ev.objects() == [ev.row(evidence_id).object_key]
+
+
 def test_delete_while_s3_is_down_leaves_an_orphan_that_reconcile_removes(s3_env, s3_server):
     """The row goes first; objects that could not be removed are found later."""
     env = s3_env
@@ -152,13 +223,14 @@ def test_local_store_that_cannot_write_gives_503(app, demo, request, tmp_path):
     try:
         visit_id, finding_id = env.visit_with_finding()
         evidence_id = new_id()
-        base = env.root / f"evidence/{visit_id}/{evidence_id}/{hashlib.sha256(PHOTO).hexdigest()[:16]}"
-        (base / "thumbnail.jpg").mkdir(parents=True)
         assert env.upload(visit_id, evidence_id, PHOTO, finding_id).status_code == 201
+        # Each attempt names its own keys: the thumbnail's place is known once the row is.
+        blocked_thumbnail = env.root / env.row(evidence_id).thumbnail_key
+        blocked_thumbnail.mkdir(parents=True)
         thumbnail = f"/api/v1/evidence/{evidence_id}/thumbnail"
         assert_store_down(env.client.get(thumbnail, headers=env.headers()))
         assert env.row_count() == 1 and env.download(evidence_id, "content") == (PHOTO, "image/jpeg")
-        (base / "thumbnail.jpg").rmdir()
+        blocked_thumbnail.rmdir()
         assert env.download(evidence_id, "thumbnail")[1] == "image/jpeg"
         assert len(env.objects()) == 2
     finally:
