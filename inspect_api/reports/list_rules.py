@@ -142,15 +142,6 @@ class UnitScore:
 
 
 @dataclass(frozen=True)
-class ApprovedVisit:
-    """An approved visit of the period: its unit, its day (Vietnam time), who was on duty."""
-
-    org_unit_id: int
-    day: dt.date
-    staff_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class Ground:
     """One reason an entry is on a list, and the findings that show it."""
 
@@ -290,23 +281,6 @@ def by_staff(failures: Iterable[FailingFinding]) -> dict[int, list[FailingFindin
         if finding.staff_id is not None:
             grouped[finding.staff_id].append(finding)
     return grouped
-
-
-def unit_visit_days(visits: Iterable[ApprovedVisit]) -> dict[int, list[dt.date]]:
-    """The day of each approved visit per unit, in visit order."""
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for visit in visits:
-        days[visit.org_unit_id].append(visit.day)
-    return days
-
-
-def duty_days(visits: Iterable[ApprovedVisit]) -> dict[int, list[dt.date]]:
-    """The day of each approved visit an official was on duty in, in visit order."""
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for visit in visits:
-        for staff_id in visit.staff_ids:
-            days[staff_id].append(visit.day)
-    return days
 
 
 def unique(findings: Iterable[FailingFinding]) -> list[FailingFinding]:
