@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm
-from .scores import Scope, effective_findings, kept_approved_visits, unit_scores
+from .scores import Scope, effective_findings, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -188,9 +188,16 @@ def _evidence_ids(visits: Any) -> dict[Any, list[str]]:
 
 
 def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
-    return {row["id"]: UnitScore(unit_id=row["id"], visits=row["visits"], mean_score=row["mean_score"],
-                                 critical=row["critical"], major=row["major"], minor=row["minor"])
-            for row in unit_scores(scope)}
+    """Each unit's score, in the units' ranking (score_tables' order): units of the same
+    name and form are listed in it."""
+    names = dict(db.session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.path.startswith(scope.org_unit.path))).all())
+    totals = unit_totals(scope)
+    ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id]))
+    return {unit_id: UnitScore(unit_id=unit_id, visits=totals[unit_id]["visits"],
+                               mean_score=totals[unit_id]["mean_score"], critical=totals[unit_id]["critical"],
+                               major=totals[unit_id]["major"], minor=totals[unit_id]["minor"])
+            for unit_id in ranked}
 
 
 def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
