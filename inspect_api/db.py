@@ -60,7 +60,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.UTC)
 
 
-class vietnam_day(FunctionElement):  # noqa: N801 - used as a SQL function
+class vietnam_day(FunctionElement):
     """The Vietnam day of a UTCDateTime column, computed by the database: a national
     list reads tens of thousands of timestamps, and converting each in Python (the
     driver's zone, then UTC, then Vietnam) costs more than the query. Vietnam is UTC+7

@@ -36,7 +36,7 @@ from .list_rules import (
     DOSSIER_RATES, SEVERITY_VI, FailingFinding, Form, Ground, ListSettings, Proposal,
     UnitScore,
 )
-from .models import FrozenList, FrozenListEntry, ProposedForm
+from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure
 from .scores import Scope, effective_findings, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
@@ -138,18 +138,18 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 # --- what the rules read -------------------------------------------------------------
 
 def failing_findings(scope: Scope) -> list[FailingFinding]:
-    """Every counting failure in scope, with what a leader needs to see behind an entry.
+    """Every counting failure in scope, with what a leader needs to see behind an entry:
+    read from the kept failures (reports/kept_scores.py), not picked out of every finding.
     Tens of thousands of rows nationally: each carries ids, and the few criteria, desks
     and inspectors they name are read once each."""
     visits = kept_approved_visits(scope)
-    found = effective_findings(visits=visits)
     rows = db.session.execute(
-        select(found.c.finding_id, found.c.visit_id, found.c.staff_id, found.c.org_unit_id,
-               found.c.criterion_id, found.c.severity, vietnam_day(found.c.started_at),
-               found.c.value_number, Finding.note, found.c.desk_id, Finding.recorded_by_id)
-        .join(Finding, Finding.id == found.c.finding_id)
-        .where(found.c.result == "fail")
-        .order_by(found.c.started_at, found.c.criterion_code)
+        select(VisitFailure.finding_id, VisitFailure.visit_id, VisitFailure.staff_id, visits.c.org_unit_id,
+               VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(visits.c.started_at),
+               VisitFailure.value_number, VisitFailure.note, visits.c.desk_id, VisitFailure.recorded_by_id)
+        .join(visits, visits.c.visit_id == VisitFailure.visit_id)
+        .join(Criterion, Criterion.id == VisitFailure.criterion_id)
+        .order_by(visits.c.started_at, Criterion.code)
     ).all()
     criteria = {row.id: row for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
@@ -179,9 +179,8 @@ def _evidence_ids(visits: Any) -> dict[Any, list[str]]:
     evidence: dict[Any, list[str]] = defaultdict(list)
     for finding_id, evidence_id in db.session.execute(
             select(Evidence.finding_id, Evidence.id)
-            .join(Finding, Finding.id == Evidence.finding_id)
-            .join(visits, visits.c.visit_id == Finding.visit_id)
-            .where(Finding.result == "fail")
+            .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id)
+            .join(visits, visits.c.visit_id == VisitFailure.visit_id)
             .order_by(Evidence.uploaded_at)):
         evidence[finding_id].append(str(evidence_id))
     return evidence
@@ -381,7 +380,7 @@ class StaffRow:
     @property
     def commune(self) -> str:
         """The unit whose desk they work at, else their employer."""
-        return self.desk_unit_name if self.desk_unit_id is not None else self.org_name
+        return self.desk_unit_name if self.desk_unit_name is not None else self.org_name
 
 
 def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:

@@ -126,8 +126,8 @@ def effective_findings(scope: Scope | None = None, *, visits: Subquery | None = 
         visits = approved_visits(scope)
     return (
         select(Finding.id.label("finding_id"), Finding.visit_id, Finding.criterion_id,
-               Finding.staff_id, Finding.result, Finding.value_number,
-               visits.c.desk_id, visits.c.org_unit_id, visits.c.started_at,
+               Finding.staff_id, Finding.result, Finding.value_number, Finding.note, Finding.recorded_by_id,
+               visits.c.desk_id, visits.c.org_unit_id, visits.c.started_at, visits.c.review_id,
                Criterion.code.label("criterion_code"), Criterion.subject, Criterion.weight,
                func.coalesce(FindingReview.severity, Criterion.severity).label("severity"))
         .join(visits, visits.c.visit_id == Finding.visit_id)
