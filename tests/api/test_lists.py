@@ -644,3 +644,34 @@ def test_list_arguments(flow, client, login):
     empty = flow.listing("commendation", **Q3)
     assert empty["entries"] == [] and (empty["unit_count"], empty["staff_count"]) == (0, 0)
     assert empty["period"] == "quý III/2026"
+
+
+def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
+    """FindingRefs writes each finding out without a nested dump per finding: the same
+    output as List(Nested(FindingRefSchema)), for a computed finding (a date, photos),
+    one a frozen list kept (ISO date string, no photos) and one frozen before a field
+    existed (left out, not null)."""
+    import marshmallow as ma
+
+    from inspect_api.reports.schemas import FindingRefs, FindingRefSchema
+
+    computed = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
+                "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
+                "criterion_text": "Đeo thẻ công chức", "subject": "staff", "severity": "major", "result": "fail",
+                "note": None, "value": 12.5, "inspector": "Nguyễn Văn An",
+                "evidence": [str(uuid.uuid4()), str(uuid.uuid4())]}
+    frozen = {**computed, "visit_date": "2026-11-10", "evidence": [], "note": "Không đeo thẻ"}
+    older = {key: value for key, value in frozen.items() if key not in ("inspector", "criterion_text")}
+
+    class Fast(ma.Schema):
+        findings = FindingRefs(allow_none=True)
+
+    class Nested(ma.Schema):
+        findings = ma.fields.List(ma.fields.Nested(FindingRefSchema), allow_none=True)
+
+    with app.test_request_context():
+        for findings in ([computed, frozen, older], [], None):
+            fast, nested = Fast().dump({"findings": findings}), Nested().dump({"findings": findings})
+            assert fast == nested
+            assert [list(row) for row in fast["findings"] or []] == [list(row) for row in nested["findings"] or []]
+        assert computed["evidence"][1] in Fast().dump({"findings": [computed]})["findings"][0]["evidence_urls"][1]
