@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 # --- data: settings, criterion codes, form codes ---------------------------------------
@@ -245,13 +245,20 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
 
 
+@lru_cache(maxsize=4096)
+def day_text(day: dt.date) -> str:
+    """dd/mm/yyyy, formatted once per day: a national list writes the same few hundred
+    days tens of thousands of times, and strftime is the dearest part of a reason."""
+    return f"{day:%d/%m/%Y}"
+
+
 def dates(days: Iterable[dt.date]) -> str:
-    return ", ".join(f"{day:%d/%m/%Y}" for day in days)
+    return ", ".join(day_text(day) for day in days)
 
 
 def describe(finding: FailingFinding) -> str:
     return (f"{finding.criterion_code} ({SEVERITY_VI[finding.severity]}) ngày "
-            f"{finding.visit_date:%d/%m/%Y} tại {finding.desk}")
+            f"{day_text(finding.visit_date)} tại {finding.desk}")
 
 
 def describe_all(findings: Iterable[FailingFinding]) -> str:

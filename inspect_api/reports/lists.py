@@ -151,7 +151,7 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         .join(Criterion, Criterion.id == VisitFailure.criterion_id)
         .order_by(visits.c.started_at, Criterion.code)
     ).all()
-    criteria = {row.id: row for row in db.session.execute(
+    criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
         .where(Criterion.id.in_({row[4] for row in rows})))} if rows else {}
     desks = dict(db.session.execute(
@@ -160,30 +160,28 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
     evidence = _evidence_ids(visits)
     failures = []
-    for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
+    for finding_uuid, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
-        criterion = criteria[criterion_id]
-        failures.append(FailingFinding(
-            finding_id=str(finding_id), visit_id=str(visit_id), staff_id=staff_id, org_unit_id=unit_id,
-            visit_date=day, desk=desks[desk_id], criterion_code=criterion.code,
-            criterion_text=criterion.text, subject=criterion.subject, severity=severity, note=note,
-            value=None if value is None else float(value), inspector=inspectors[inspector],
-            evidence=tuple(evidence.get(finding_id, ()))))
+        code, text, subject = criteria[criterion_id]
+        finding_id = str(finding_uuid)
+        failures.append(FailingFinding(  # positional, in the record's field order: 59,000 of them
+            finding_id, str(visit_id), staff_id, unit_id, day, desks[desk_id], code, text, subject, severity, note,
+            None if value is None else float(value), inspectors[inspector], evidence.get(finding_id, ())))
     return failures
 
 
-def _evidence_ids(visits: Any) -> dict[Any, list[str]]:
-    """The photos of each failing finding of `visits`, oldest first. Joined in SQL, not
-    asked for by id: a national year has tens of thousands of failures, and an `IN` of
-    5,000 ids costs more to send than to answer."""
-    evidence: dict[Any, list[str]] = defaultdict(list)
+def _evidence_ids(visits: Any) -> dict[str, tuple[str, ...]]:
+    """The photos of each failing finding of `visits`, oldest first, by finding id (as
+    text). Joined in SQL, not asked for by id: a national year has tens of thousands of
+    failures, and an `IN` of 5,000 ids costs more to send than to answer."""
+    evidence: dict[str, list[str]] = defaultdict(list)
     for finding_id, evidence_id in db.session.execute(
             select(Evidence.finding_id, Evidence.id)
             .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id)
             .join(visits, visits.c.visit_id == VisitFailure.visit_id)
             .order_by(Evidence.uploaded_at)):
-        evidence[finding_id].append(str(evidence_id))
-    return evidence
+        evidence[str(finding_id)].append(str(evidence_id))
+    return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
 
 
 def _unit_scores(scope: Scope) -> dict[int, UnitScore]:

@@ -647,13 +647,13 @@ def test_list_arguments(flow, client, login):
 
 
 def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
-    """FindingRefs writes each finding out without a nested dump per finding: the same
-    output as List(Nested(FindingRefSchema)), for a computed finding (a date, photos),
-    one a frozen list kept (ISO date string, no photos) and one frozen before a field
-    existed (left out, not null)."""
+    """DumpedList writes each item out without a nested dump per item: the same output
+    as List(Nested(FindingRefSchema)), for a computed finding (a date, photos), one a
+    frozen list kept (ISO date string, no photos) and one frozen before a field existed
+    (left out, not null)."""
     import marshmallow as ma
 
-    from inspect_api.reports.schemas import FindingRefs, FindingRefSchema
+    from inspect_api.reports.schemas import DumpedList, FindingRefSchema
 
     computed = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
                 "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
@@ -664,7 +664,7 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
     older = {key: value for key, value in frozen.items() if key not in ("inspector", "criterion_text")}
 
     class Fast(ma.Schema):
-        findings = FindingRefs(allow_none=True)
+        findings = DumpedList(FindingRefSchema, allow_none=True)
 
     class Nested(ma.Schema):
         findings = ma.fields.List(ma.fields.Nested(FindingRefSchema), allow_none=True)
@@ -675,3 +675,48 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
             assert fast == nested
             assert [list(row) for row in fast["findings"] or []] == [list(row) for row in nested["findings"] or []]
         assert computed["evidence"][1] in Fast().dump({"findings": [computed]})["findings"][0]["evidence_urls"][1]
+
+
+def test_computed_and_frozen_entries_dump_as_nested_schemas_dump_them(app, flow, client, login):
+    """The entries of a computed list (Entry records) and of a frozen one (rows) through
+    DumpedList and through List(Nested(EntrySchema)): the same."""
+    import marshmallow as ma
+    from sqlalchemy import select
+
+    from inspect_api.db import db
+    from inspect_api.reports.list_rules import ListSettings
+    from inspect_api.reports.lists import compute_list
+    from inspect_api.reports.models import FrozenList
+    from inspect_api.reports.schemas import EntrySchema
+    from inspect_api.reports.scores import Scope
+    from inspect_api.org.models import OrgUnit
+
+    s = [flow.staff("TQ-MINHXUAN", i) for i in range(2)]
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"CON-01": ("fail", s[0]), "SEAT-02": "fail"}, on_duty=s,
+                  photos=("CON-01",))
+    flow.approved("TQ-MYLAM", "2026-11-11")
+    flow.approved("TQ-MYLAM", "2026-11-12")
+    r = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
+        **{"from": "2026-10-01", "to": "2026-12-31"}, "kind": "criticism", "document_number": "12/TTr-SNV",
+        "document_date": "2027-01-05", "signer_name": "Nguyễn Văn An"})
+    assert r.status_code == 201, r.get_json()
+
+    class Nested(ma.Schema):
+        entries = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+    from inspect_api.reports.schemas import ComputedListSchema, FrozenListDetailSchema
+
+    with app.test_request_context():
+        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "TQ"))
+        settings = ListSettings.from_config(app.config)
+        for kind in ("criticism", "commendation"):
+            entries = compute_list(kind, Scope(dt.date(2026, 10, 1), dt.date(2026, 12, 31), unit), settings)
+            assert entries
+            fast = ComputedListSchema(only=("entries",)).dump({"entries": entries})
+            assert fast == Nested().dump({"entries": entries})
+            assert any(f["evidence_urls"] for e in fast["entries"] for f in e["findings"]) or kind == "commendation"
+        frozen = db.session.scalar(select(FrozenList))
+        assert frozen is not None and frozen.entries
+        fast = FrozenListDetailSchema(only=("entries",)).dump(frozen)
+        assert fast == Nested().dump(frozen)
+        db.session.remove()
