@@ -1,11 +1,12 @@
 """Scores kept per approved visit (the `visit_scores` table), so reports add up stored
 rows instead of recomputing every visit from its findings on every request; and beside
-them the visit's counting failures (`visit_failures`), which the lists read.
+them the visit's counting failures (`visit_failures`) and lowest figure per criterion
+(`visit_values`), which the lists read.
 
 An approved visit's score changes only when a review decides it again, so it is written
 then: a session hook notes each visit that gets a new review round (reviews build on
 reports' inputs, so reviews.service cannot call this package), and before the deciding
-transaction commits `keep_score` leaves one row (and its failures) if the visit is
+transaction commits `keep_score` leaves one row (with its failures and figures) if the visit is
 approved, none if it was returned. Each row is the reference computation
 (scores.visit_scores and scores.effective_findings, from the findings and the deciding
 review's notes) for that one visit, so stored and computed agree by construction;
@@ -27,12 +28,13 @@ from sqlalchemy.orm import Session
 
 from ..db import db, listen_once
 from ..reviews.models import Review
-from .models import VisitFailure, VisitScore
+from .models import VisitFailure, VisitScore, VisitValue
 from .scores import approved_visits_anywhere, effective_findings, visit_scores
 
 FLOAT_FIELDS = ("score", "applicable_weight", "passed_weight")
 COUNT_FIELDS = ("critical", "major", "minor", "findings")
 FIELDS = (*FLOAT_FIELDS, *COUNT_FIELDS)
+VALUE_FIELDS = ("review_id", "lowest")
 FAILURE_FIELDS = ("visit_id", "review_id", "criterion_id", "staff_id", "severity", "value_number", "note",
                   "recorded_by_id")
 
@@ -59,12 +61,22 @@ def reference_failures(visit_ids: Sequence[Any] | None = None):
     return select(found.c.finding_id, *[found.c[name] for name in FAILURE_FIELDS]).where(found.c.result == "fail")
 
 
+def reference_values(visit_ids: Sequence[Any] | None = None):
+    """The lowest figures the table should hold: per approved visit with a review (of
+    `visit_ids`, or all) and criterion, the lowest value of its counting findings."""
+    found = effective_findings(visits=approved_visits_anywhere(visit_ids))
+    return (select(found.c.visit_id, found.c.criterion_id, found.c.review_id,
+                   func.min(found.c.value_number).label("lowest"))
+            .where(found.c.value_number.is_not(None))
+            .group_by(found.c.visit_id, found.c.criterion_id, found.c.review_id))
+
+
 def _insert_from(rows) -> None:
     db.session.execute(insert(VisitScore).from_select(["visit_id", "review_id", *FIELDS], rows))
 
 
 def keep_score(session: Session, visit_id: uuid.UUID) -> None:
-    """Bring the visit's kept score and failures in line with its status and latest
+    """Bring the visit's kept score, failures and figures in line with its status and latest
     review, in the session's transaction (the reference gives nothing for a visit not
     approved)."""
     session.execute(delete(VisitScore).where(VisitScore.visit_id == visit_id))
@@ -73,6 +85,9 @@ def keep_score(session: Session, visit_id: uuid.UUID) -> None:
     session.execute(delete(VisitFailure).where(VisitFailure.visit_id == visit_id))
     session.execute(insert(VisitFailure).from_select(["finding_id", *FAILURE_FIELDS],
                                                      reference_failures([visit_id])))
+    session.execute(delete(VisitValue).where(VisitValue.visit_id == visit_id))
+    session.execute(insert(VisitValue).from_select(["visit_id", "criterion_id", *VALUE_FIELDS],
+                                                   reference_values([visit_id])))
 
 
 _DECIDED = "kept_scores_decided"
@@ -104,13 +119,16 @@ def hook_kept_scores() -> None:
 
 
 def rebuild_all() -> int:
-    """Rebuild every kept score and failure from the findings, in the caller's
+    """Rebuild every kept score, failure and figure from the findings, in the caller's
     transaction (bulk loads that write approved visits directly call it); how many
     scores."""
     db.session.execute(delete(VisitScore))
     _insert_from(reference_rows())
     db.session.execute(delete(VisitFailure))
     db.session.execute(insert(VisitFailure).from_select(["finding_id", *FAILURE_FIELDS], reference_failures()))
+    db.session.execute(delete(VisitValue))
+    db.session.execute(insert(VisitValue).from_select(["visit_id", "criterion_id", *VALUE_FIELDS],
+                                                      reference_values()))
     return db.session.scalar(select(func.count()).select_from(VisitScore)) or 0
 
 
@@ -141,9 +159,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def verify() -> list[Difference]:
-    """Every difference between the kept scores and failures and the from-findings
-    computation, for every approved visit (and any row kept for a visit that is not
-    approved, or for a failure that no longer counts)."""
+    """Every difference between the kept scores, failures and lowest figures and the
+    from-findings computation, for every approved visit (and any row kept for a visit
+    that is not approved, or for a failure or figure that no longer counts)."""
     columns = ("review_id", *FIELDS)
     computed = {row.visit_id: row for row in db.session.execute(reference_rows())}
     stored = {row.visit_id: row for row in db.session.execute(
@@ -154,6 +172,11 @@ def verify() -> list[Difference]:
         select(VisitFailure.finding_id, *[VisitFailure.__table__.c[name] for name in FAILURE_FIELDS]))}
     differences += _compare(stored, computed, FAILURE_FIELDS,
                             lambda finding_id, row: (row.visit_id, f"failure {finding_id} "))
+    computed = {(row.visit_id, row.criterion_id): row for row in db.session.execute(reference_values())}
+    stored = {(row.visit_id, row.criterion_id): row for row in db.session.execute(
+        select(VisitValue.visit_id, VisitValue.criterion_id, VisitValue.review_id, VisitValue.lowest))}
+    differences += _compare(stored, computed, VALUE_FIELDS,
+                            lambda key, _: (key[0], f"lowest value of criterion {key[1]} "))
     return differences
 
 

@@ -36,8 +36,8 @@ from .list_rules import (
     DOSSIER_RATES, SEVERITY_VI, FailingFinding, Form, Ground, ListSettings, Proposal,
     UnitScore,
 )
-from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure
-from .scores import Scope, effective_findings, kept_approved_visits, rank_key, unit_totals
+from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
+from .scores import Scope, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -198,15 +198,21 @@ def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
 
 
 def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
-    """The lowest value recorded for each dossier rate, per unit."""
-    found = effective_findings(visits=kept_approved_visits(scope))
+    """The lowest value recorded for each dossier rate, per unit: the lowest of the
+    approved visits' kept lowest figures (reports/kept_scores.py). The rates' criteria
+    are named by id, so the planner knows how few rows they are (by code through a join,
+    it guessed a tenth and chose nested loops)."""
+    codes = dict(db.session.execute(
+        select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
+    visits = kept_approved_visits(scope)
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit_id, code, value in db.session.execute(
-            select(found.c.org_unit_id, found.c.criterion_code, func.min(found.c.value_number))
-            .where(found.c.criterion_code.in_([rate.code for rate in DOSSIER_RATES]),
-                   found.c.value_number.is_not(None))
-            .group_by(found.c.org_unit_id, found.c.criterion_code)):
-        lowest[unit_id][code] = float(value)
+    for unit_id, criterion_id, value in db.session.execute(
+            select(visits.c.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest))
+            .join(visits, visits.c.visit_id == VisitValue.visit_id)
+            .where(VisitValue.criterion_id.in_(codes))
+            .group_by(visits.c.org_unit_id, VisitValue.criterion_id)):
+        code = codes[criterion_id]
+        lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))
     return lowest
 
 

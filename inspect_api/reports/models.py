@@ -158,3 +158,17 @@ class VisitFailure(Base):
     value_number: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class VisitValue(Base):
+    """The lowest figure an approved visit recorded for a criterion (a rate, a count),
+    among its counting findings: the lists' dossier rates read these rows instead of
+    every finding with a figure. Kept and checked with the kept scores
+    (reports/kept_scores.py)."""
+
+    __tablename__ = "visit_values"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), primary_key=True, index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    lowest: Mapped[Decimal] = mapped_column(Numeric(12, 2))

@@ -1,4 +1,4 @@
-"""visit failures: each approved visit's counting failures kept beside its score
+"""visit failures and values: each approved visit's counting failures and lowest figures kept beside its score
 
 Revision ID: 0014
 Revises: 0013
@@ -8,8 +8,9 @@ The criticism and commendation lists picked a national year's ~59,000 failures o
 its 1.5 million findings on every request (issue 12). An approved visit's failures, like
 its score, change only when a review decides it again, so `visit_failures` keeps them:
 one row per failing finding not voided by the deciding review, with the severity that
-review left and the finding's own fields (an approved visit is no longer editable). The
-app writes them with the kept scores (inspect_api/reports/kept_scores.py); this revision
+review left and the finding's own fields (an approved visit is no longer editable); and
+`visit_values` the lowest figure it recorded per criterion, which the dossier rates
+read. The app writes them with the kept scores (inspect_api/reports/kept_scores.py); this revision
 fills them for the visits approved before, in SQL (a migration never imports the app's
 models). `flask scores verify` compares them with the app's computation.
 """
@@ -50,6 +51,26 @@ WHERE findings.result = 'fail'
 """
 
 
+# The lowest figure per approved visit and criterion, among its counting findings.
+FILL_VALUES = """
+INSERT INTO visit_values (visit_id, criterion_id, review_id, lowest)
+WITH latest AS (
+    SELECT visits.id AS visit_id, max(reviews.id) AS review_id
+    FROM visits JOIN reviews ON reviews.visit_id = visits.id
+    WHERE visits.status = 'approved'
+    GROUP BY visits.id
+)
+SELECT findings.visit_id, findings.criterion_id, latest.review_id, min(findings.value_number)
+FROM findings
+JOIN latest ON latest.visit_id = findings.visit_id
+LEFT JOIN finding_reviews ON finding_reviews.review_id = latest.review_id
+                         AND finding_reviews.finding_id = findings.id
+WHERE findings.value_number IS NOT NULL
+  AND (finding_reviews.voided IS NULL OR finding_reviews.voided = :no)
+GROUP BY findings.visit_id, findings.criterion_id, latest.review_id
+"""
+
+
 def upgrade():
     op.create_table('visit_failures',
     sa.Column('finding_id', sa.Uuid(), nullable=False),
@@ -74,12 +95,32 @@ def upgrade():
     )
     op.create_index(op.f('ix_visit_failures_review_id'), 'visit_failures', ['review_id'], unique=False)
     op.create_index(op.f('ix_visit_failures_visit_id'), 'visit_failures', ['visit_id'], unique=False)
-    op.get_bind().execute(sa.text(FILL).bindparams(sa.bindparam('no', False, type_=sa.Boolean())))
+    op.create_table('visit_values',
+    sa.Column('visit_id', sa.Uuid(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('lowest', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['criterion_id'], ['criteria.id'], name=op.f('fk_visit_values_criterion_id_criteria')),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_visit_values_review_id_reviews'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_visit_values_visit_id_visits'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('visit_id', 'criterion_id', name=op.f('pk_visit_values'))
+    )
+    op.create_index(op.f('ix_visit_values_criterion_id'), 'visit_values', ['criterion_id'], unique=False)
+    op.create_index(op.f('ix_visit_values_review_id'), 'visit_values', ['review_id'], unique=False)
+    no = sa.bindparam('no', False, type_=sa.Boolean())
+    op.get_bind().execute(sa.text(FILL).bindparams(no))
+    op.get_bind().execute(sa.text(FILL_VALUES).bindparams(no))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('ANALYZE visit_failures')
+        op.execute('ANALYZE visit_values')
 
 
 def downgrade():
+    op.drop_index(op.f('ix_visit_values_review_id'), table_name='visit_values')
+    op.drop_index(op.f('ix_visit_values_criterion_id'), table_name='visit_values')
+    op.drop_table('visit_values')
     op.drop_index(op.f('ix_visit_failures_visit_id'), table_name='visit_failures')
     op.drop_index(op.f('ix_visit_failures_review_id'), table_name='visit_failures')
     op.drop_table('visit_failures')

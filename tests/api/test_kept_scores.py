@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 
 from inspect_api.db import db
 from inspect_api.reports import kept_scores
-from inspect_api.reports.models import VisitFailure, VisitScore
+from inspect_api.checklists.models import Criterion
+from inspect_api.reports.models import VisitFailure, VisitScore, VisitValue
 from inspect_api.reports.scores import Scope, desk_aggregates
 from inspect_api.org.models import OrgUnit
 from tests.api.review_support import TOTAL_WEIGHT, Flow, weight
@@ -207,8 +208,6 @@ def test_cli_verify_on_a_clean_database(app, flow, runner):
 
 def kept_failures(app, visit_id: str | None = None) -> dict[str, tuple]:
     """finding id -> (visit id, review id, criterion code, staff id, severity) of the kept failures."""
-    from inspect_api.checklists.models import Criterion
-
     with app.app_context():
         query = (select(VisitFailure.finding_id, VisitFailure.visit_id, VisitFailure.review_id, Criterion.code,
                         VisitFailure.staff_id, VisitFailure.severity)
@@ -315,6 +314,84 @@ def test_the_migration_fills_the_failures_of_visits_approved_before_it(app, flow
             upgrade()
             filled = {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
                       for row in db.session.scalars(select(VisitFailure))}
+            assert kept_scores.verify() == []
+            db.session.remove()
+    finally:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+    assert filled == expected
+
+
+# --- the lowest figures kept beside the scores (the lists' dossier rates) -----------------
+
+def kept_values(app, visit_id: str) -> dict[str, tuple]:
+    """criterion code -> (review id, lowest) of the visit's kept figures."""
+    with app.app_context():
+        rows = {code: (review_id, float(lowest)) for code, review_id, lowest in db.session.execute(
+            select(Criterion.code, VisitValue.review_id, VisitValue.lowest)
+            .join(Criterion, Criterion.id == VisitValue.criterion_id)
+            .where(VisitValue.visit_id == uuid.UUID(visit_id)))}
+        db.session.remove()
+    return rows
+
+
+def test_the_lowest_figures_follow_the_reviews_and_the_lists_read_them(app, flow, runner):
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"DOS-01": 95, "DOS-03": 100})
+    first = kept(app, made.id)
+    assert first is not None
+    values = kept_values(app, made.id)
+    assert values["DOS-01"] == (first.review_id, 95.0) and values["DOS-03"] == (first.review_id, 100.0)
+    assert flow.unit_entry("criticism", "TQ-MYLAM") is None
+    assert differences(app) == []
+
+    # A tampered figure is what the lists read, and what verify finds.
+    with app.app_context():
+        db.session.execute(update(VisitValue).where(VisitValue.visit_id == uuid.UUID(made.id),
+                                                    VisitValue.criterion_id == select(Criterion.id).where(
+                                                        Criterion.code == "DOS-01").scalar_subquery())
+                           .values(lowest=50))
+        db.session.commit()
+        db.session.remove()
+    entry = flow.unit_entry("criticism", "TQ-MYLAM")
+    assert entry is not None and any("DOS-01) thấp nhất 50,0 %" in reason for reason in entry["reasons"])
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1 and "lowest value of criterion" in result.output
+    assert [(d.field.endswith(" lowest"), float(d.stored), float(d.computed)) for d in differences(app)] == [
+        (True, 50.0, 95.0)]
+    assert runner.invoke(args=["scores", "recompute"]).exit_code == 0
+    assert differences(app) == [] and flow.unit_entry("criticism", "TQ-MYLAM") is None
+
+    # Voiding the finding takes its figure away; returning the visit, every figure.
+    amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-01"], "void": True, "void_reason": "Ghi nhầm"}])
+    second = kept(app, made.id)
+    assert second is not None and kept_values(app, made.id) == {
+        code: (second.review_id, value) for code, (_, value) in values.items() if code != "DOS-01"}
+    assert differences(app) == []
+    amend(flow, made.id, "return", comment="Kiểm tra lại")
+    assert kept_values(app, made.id) == {}
+    assert differences(app) == []
+
+
+def test_the_migration_fills_the_lowest_figures(app, flow):
+    from flask_migrate import downgrade, upgrade
+
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"DOS-01": 91})
+    amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-03"], "void": True, "void_reason": "Ghi nhầm"}])
+    flow.approved("TQ-MINHXUAN", "2026-11-11", {"DOS-01": 70})
+    with app.app_context():
+        expected = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+                    for row in db.session.scalars(select(VisitValue))}
+        db.session.remove()
+    assert expected
+    try:
+        with app.app_context():
+            downgrade(revision="0013")
+            db.session.remove()
+            db.engine.dispose()
+            upgrade()
+            filled = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+                      for row in db.session.scalars(select(VisitValue))}
             assert kept_scores.verify() == []
             db.session.remove()
     finally:
