@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..corrections.models import Correction, CorrectionVerification
-from ..db import db, utcnow, vietnam_day
+from ..db import db, utcnow, uuid_text, vietnam_day
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -140,11 +140,12 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 def failing_findings(scope: Scope) -> list[FailingFinding]:
     """Every counting failure in scope, with what a leader needs to see behind an entry:
     read from the kept failures (reports/kept_scores.py), not picked out of every finding.
-    Tens of thousands of rows nationally: each carries ids, and the few criteria, desks
-    and inspectors they name are read once each."""
+    Tens of thousands of rows nationally: each carries ids (as text: they are only
+    shown), and the few criteria, desks and inspectors they name are read once each."""
     visits = kept_approved_visits(scope)
     rows = db.session.execute(
-        select(VisitFailure.finding_id, VisitFailure.visit_id, VisitFailure.staff_id, visits.c.org_unit_id,
+        select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id), VisitFailure.staff_id,
+               visits.c.org_unit_id,
                VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(visits.c.started_at),
                VisitFailure.value_number, VisitFailure.note, visits.c.desk_id, VisitFailure.recorded_by_id)
         .join(visits, visits.c.visit_id == VisitFailure.visit_id)
@@ -160,12 +161,11 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
     evidence = _evidence_ids(visits)
     failures = []
-    for finding_uuid, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
+    for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
         code, text, subject = criteria[criterion_id]
-        finding_id = str(finding_uuid)
         failures.append(FailingFinding(  # positional, in the record's field order: 59,000 of them
-            finding_id, str(visit_id), staff_id, unit_id, day, desks[desk_id], code, text, subject, severity, note,
+            finding_id, visit_id, staff_id, unit_id, day, desks[desk_id], code, text, subject, severity, note,
             None if value is None else float(value), inspectors[inspector], evidence.get(finding_id, ())))
     return failures
 

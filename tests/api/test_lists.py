@@ -720,3 +720,24 @@ def test_computed_and_frozen_entries_dump_as_nested_schemas_dump_them(app, flow,
         fast = FrozenListDetailSchema(only=("entries",)).dump(frozen)
         assert fast == Nested().dump(frozen)
         db.session.remove()
+
+
+def test_the_database_gives_the_vietnam_day_and_the_text_of_an_id(app, flow):
+    """db.vietnam_day and db.uuid_text, which the lists read instead of converting in
+    Python, on this backend: a visit started at 17:30 UTC is on the next Vietnam day."""
+    from sqlalchemy import select
+
+    from inspect_api.db import db, uuid_text, vietnam_day
+    from inspect_api.timezone import VIETNAM_TZ
+    from inspect_api.visits.models import Visit
+
+    late = flow.visit("TQ-MYLAM", "2026-11-10", at="17:30:00")
+    early = flow.visit("TQ-MYLAM", "2026-11-10", at="16:59:00")
+    with app.app_context():
+        rows = db.session.execute(select(Visit.id, Visit.started_at, uuid_text(Visit.id), vietnam_day(Visit.started_at))
+                                  .where(Visit.id.in_([uuid.UUID(late.id), uuid.UUID(early.id)]))).all()
+        db.session.remove()
+    days = {str(visit_id): day for visit_id, _, _, day in rows}
+    assert days == {late.id: dt.date(2026, 11, 11), early.id: dt.date(2026, 11, 10)}
+    for visit_id, started_at, text, day in rows:
+        assert text == str(visit_id) and day == started_at.astimezone(VIETNAM_TZ).date()
