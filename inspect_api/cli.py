@@ -235,7 +235,7 @@ def corrections_remind():
 
 @scores_cli.command("recompute")
 def scores_recompute():
-    """Rebuild every approved visit's kept score from its findings."""
+    """Rebuild every approved visit's kept score and failures from its findings."""
     from .reports.kept_scores import recompute_all
 
     click.echo(f"{recompute_all()} visit scores kept")
@@ -243,7 +243,7 @@ def scores_recompute():
 
 @scores_cli.command("verify")
 def scores_verify():
-    """Compare every kept score with the from-findings computation; exit 1 on any difference."""
+    """Compare every kept score and failure with the from-findings computation; exit 1 on any difference."""
     from .reports.kept_scores import verify
 
     differences = verify()

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 # --- data: settings, criterion codes, form codes ---------------------------------------
@@ -142,15 +142,6 @@ class UnitScore:
 
 
 @dataclass(frozen=True)
-class ApprovedVisit:
-    """An approved visit of the period: its unit, its day (Vietnam time), who was on duty."""
-
-    org_unit_id: int
-    day: dt.date
-    staff_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class Ground:
     """One reason an entry is on a list, and the findings that show it."""
 
@@ -254,13 +245,20 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
 
 
+@lru_cache(maxsize=4096)
+def day_text(day: dt.date) -> str:
+    """dd/mm/yyyy, formatted once per day: a national list writes the same few hundred
+    days tens of thousands of times, and strftime is the dearest part of a reason."""
+    return f"{day:%d/%m/%Y}"
+
+
 def dates(days: Iterable[dt.date]) -> str:
-    return ", ".join(f"{day:%d/%m/%Y}" for day in days)
+    return ", ".join(day_text(day) for day in days)
 
 
 def describe(finding: FailingFinding) -> str:
     return (f"{finding.criterion_code} ({SEVERITY_VI[finding.severity]}) ngày "
-            f"{finding.visit_date:%d/%m/%Y} tại {finding.desk}")
+            f"{day_text(finding.visit_date)} tại {finding.desk}")
 
 
 def describe_all(findings: Iterable[FailingFinding]) -> str:
@@ -290,23 +288,6 @@ def by_staff(failures: Iterable[FailingFinding]) -> dict[int, list[FailingFindin
         if finding.staff_id is not None:
             grouped[finding.staff_id].append(finding)
     return grouped
-
-
-def unit_visit_days(visits: Iterable[ApprovedVisit]) -> dict[int, list[dt.date]]:
-    """The day of each approved visit per unit, in visit order."""
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for visit in visits:
-        days[visit.org_unit_id].append(visit.day)
-    return days
-
-
-def duty_days(visits: Iterable[ApprovedVisit]) -> dict[int, list[dt.date]]:
-    """The day of each approved visit an official was on duty in, in visit order."""
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for visit in visits:
-        for staff_id in visit.staff_ids:
-            days[staff_id].append(visit.day)
-    return days
 
 
 def unique(findings: Iterable[FailingFinding]) -> list[FailingFinding]:

@@ -18,12 +18,12 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..corrections.models import Correction, CorrectionVerification
-from ..db import db, utcnow
+from ..db import db, utcnow, uuid_text, vietnam_day
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -33,11 +33,11 @@ from ..visits.models import Finding, Visit, visit_staff
 from ..timezone import VIETNAM_TZ
 from . import list_rules as rules
 from .list_rules import (
-    DOSSIER_RATES, SEVERITY_VI, ApprovedVisit, FailingFinding, Form, Ground, ListSettings, Proposal,
+    DOSSIER_RATES, SEVERITY_VI, FailingFinding, Form, Ground, ListSettings, Proposal,
     UnitScore,
 )
-from .models import FrozenList, FrozenListEntry, ProposedForm
-from .scores import Scope, effective_findings, kept_approved_visits, unit_scores
+from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
+from .scores import Scope, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -138,81 +138,107 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 # --- what the rules read -------------------------------------------------------------
 
 def failing_findings(scope: Scope) -> list[FailingFinding]:
-    """Every counting failure in scope, with what a leader needs to see behind an entry."""
+    """Every counting failure in scope, with what a leader needs to see behind an entry:
+    read from the kept failures (reports/kept_scores.py), not picked out of every finding.
+    Tens of thousands of rows nationally: each carries ids (as text: they are only
+    shown), and the few criteria, desks and inspectors they name are read once each."""
     visits = kept_approved_visits(scope)
-    found = effective_findings(visits=visits)
     rows = db.session.execute(
-        select(found.c.finding_id, found.c.visit_id, found.c.staff_id, found.c.org_unit_id,
-               found.c.criterion_code, found.c.subject, found.c.severity, found.c.started_at,
-               found.c.value_number, Criterion.text.label("criterion_text"), Finding.note,
-               Desk.name.label("desk"), User.full_name.label("inspector"))
-        .join(Criterion, Criterion.id == found.c.criterion_id)
-        .join(Finding, Finding.id == found.c.finding_id)
-        .join(Desk, Desk.id == found.c.desk_id)
-        .join(User, User.id == Finding.recorded_by_id)
-        .where(found.c.result == "fail")
-        .order_by(found.c.started_at, found.c.criterion_code)
-    ).mappings().all()
+        select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id), VisitFailure.staff_id,
+               visits.c.org_unit_id,
+               VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(visits.c.started_at),
+               VisitFailure.value_number, VisitFailure.note, visits.c.desk_id, VisitFailure.recorded_by_id)
+        .join(visits, visits.c.visit_id == VisitFailure.visit_id)
+        .join(Criterion, Criterion.id == VisitFailure.criterion_id)
+        .order_by(visits.c.started_at, Criterion.code)
+    ).all()
+    criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
+        .where(Criterion.id.in_({row[4] for row in rows})))} if rows else {}
+    desks = dict(db.session.execute(
+        select(Desk.id, Desk.name).join(visits, visits.c.desk_id == Desk.id).distinct()).all())
+    inspectors = dict(db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
     evidence = _evidence_ids(visits)
-    return [FailingFinding(
-        finding_id=str(row["finding_id"]), visit_id=str(row["visit_id"]),
-        staff_id=row["staff_id"], org_unit_id=row["org_unit_id"],
-        visit_date=_visit_day(row["started_at"]), desk=row["desk"],
-        criterion_code=row["criterion_code"], criterion_text=row["criterion_text"],
-        subject=row["subject"], severity=row["severity"], note=row["note"],
-        value=None if row["value_number"] is None else float(row["value_number"]),
-        inspector=row["inspector"], evidence=tuple(evidence.get(row["finding_id"], ())),
-    ) for row in rows]
+    failures = []
+    for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
+            in rows:
+        code, text, subject = criteria[criterion_id]
+        failures.append(FailingFinding(  # positional, in the record's field order: 59,000 of them
+            finding_id, visit_id, staff_id, unit_id, day, desks[desk_id], code, text, subject, severity, note,
+            None if value is None else float(value), inspectors[inspector], evidence.get(finding_id, ())))
+    return failures
 
 
-def _evidence_ids(visits: Any) -> dict[Any, list[str]]:
-    """The photos of each failing finding of `visits`, oldest first. Joined in SQL, not
-    asked for by id: a national year has tens of thousands of failures, and an `IN` of
-    5,000 ids costs more to send than to answer."""
-    evidence: dict[Any, list[str]] = defaultdict(list)
+def _evidence_ids(visits: Any) -> dict[str, tuple[str, ...]]:
+    """The photos of each failing finding of `visits`, oldest first, by finding id (as
+    text). Joined in SQL, not asked for by id: a national year has tens of thousands of
+    failures, and an `IN` of 5,000 ids costs more to send than to answer."""
+    evidence: dict[str, list[str]] = defaultdict(list)
     for finding_id, evidence_id in db.session.execute(
             select(Evidence.finding_id, Evidence.id)
-            .join(Finding, Finding.id == Evidence.finding_id)
-            .join(visits, visits.c.visit_id == Finding.visit_id)
-            .where(Finding.result == "fail")
+            .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id)
+            .join(visits, visits.c.visit_id == VisitFailure.visit_id)
             .order_by(Evidence.uploaded_at)):
-        evidence[finding_id].append(str(evidence_id))
-    return evidence
+        evidence[str(finding_id)].append(str(evidence_id))
+    return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
 
 
 def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
-    return {row["id"]: UnitScore(unit_id=row["id"], visits=row["visits"], mean_score=row["mean_score"],
-                                 critical=row["critical"], major=row["major"], minor=row["minor"])
-            for row in unit_scores(scope)}
+    """Each unit's score, in the units' ranking (score_tables' order): units of the same
+    name and form are listed in it."""
+    names = dict(db.session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(OrgUnit.path.startswith(scope.org_unit.path))).all())
+    totals = unit_totals(scope)
+    ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id]))
+    return {unit_id: UnitScore(unit_id=unit_id, visits=totals[unit_id]["visits"],
+                               mean_score=totals[unit_id]["mean_score"], critical=totals[unit_id]["critical"],
+                               major=totals[unit_id]["major"], minor=totals[unit_id]["minor"])
+            for unit_id in ranked}
 
 
 def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
-    """The lowest value recorded for each dossier rate, per unit."""
-    found = effective_findings(visits=kept_approved_visits(scope))
+    """The lowest value recorded for each dossier rate, per unit: the lowest of the
+    approved visits' kept lowest figures (reports/kept_scores.py). The rates' criteria
+    are named by id, so the planner knows how few rows they are (by code through a join,
+    it guessed a tenth and chose nested loops)."""
+    codes = dict(db.session.execute(
+        select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
+    visits = kept_approved_visits(scope)
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit_id, code, value in db.session.execute(
-            select(found.c.org_unit_id, found.c.criterion_code, func.min(found.c.value_number))
-            .where(found.c.criterion_code.in_([rate.code for rate in DOSSIER_RATES]),
-                   found.c.value_number.is_not(None))
-            .group_by(found.c.org_unit_id, found.c.criterion_code)):
-        lowest[unit_id][code] = float(value)
+    for unit_id, criterion_id, value in db.session.execute(
+            select(visits.c.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest))
+            .join(visits, visits.c.visit_id == VisitValue.visit_id)
+            .where(VisitValue.criterion_id.in_(codes))
+            .group_by(visits.c.org_unit_id, VisitValue.criterion_id)):
+        code = codes[criterion_id]
+        lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))
     return lowest
 
 
-def _approved_visits(scope: Scope) -> list[ApprovedVisit]:
-    """The approved visits in visit order, each with the officials on duty."""
+def _visit_days(scope: Scope) -> dict[int, list[dt.date]]:
+    """The day of each approved visit per unit, in visit order."""
     visits = kept_approved_visits(scope)
-    rows = db.session.execute(
-        select(visits.c.visit_id, visits.c.org_unit_id, visits.c.started_at, visit_staff.c.staff_id)
-        .outerjoin(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
-        .order_by(visits.c.started_at, visits.c.visit_id, visit_staff.c.staff_id))
-    grouped: dict[Any, tuple[int, dt.datetime, list[int]]] = {}
-    for visit_id, unit_id, started_at, staff_id in rows:
-        _, _, staff_ids = grouped.setdefault(visit_id, (unit_id, started_at, []))
-        if staff_id is not None:
-            staff_ids.append(staff_id)
-    return [ApprovedVisit(unit_id, _visit_day(started_at), tuple(staff_ids))
-            for unit_id, started_at, staff_ids in grouped.values()]
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for unit_id, day in db.session.execute(
+            select(visits.c.org_unit_id, vietnam_day(visits.c.started_at))
+            .order_by(visits.c.started_at, visits.c.visit_id)):
+        days[unit_id].append(day)
+    return days
+
+
+def _duty_days(scope: Scope) -> dict[int, list[dt.date]]:
+    """The day of each approved visit an official was on duty in, in visit order (each
+    official first met in that order, too); one row per official and visit, no visit
+    ids to read."""
+    visits = kept_approved_visits(scope)
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for staff_id, day in db.session.execute(
+            select(visit_staff.c.staff_id, vietnam_day(visits.c.started_at))
+            .join(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
+            .order_by(visits.c.started_at, visits.c.visit_id, visit_staff.c.staff_id)):
+        days[staff_id].append(day)
+    return days
 
 
 def _open_failures(scope: Scope) -> tuple[set[int], set[int]]:
@@ -342,13 +368,37 @@ def _missed_corrections(scope: Scope) -> list[rules.MissedCorrection]:
     return missed
 
 
-def _staff_rows(ids: set[int]) -> dict[int, Staff]:
+@dataclass(frozen=True)
+class StaffRow:
+    """What an entry shows of an official: read as plain columns, not as Staff objects
+    with their units and desks (a national list names thousands)."""
+
+    id: int
+    full_name: str
+    position: str | None
+    org_unit_id: int
+    org_name: str
+    desk_unit_id: int | None  # the unit whose desk they work at, if any
+    desk_unit_name: str | None
+
+    @property
+    def commune(self) -> str:
+        """The unit whose desk they work at, else their employer."""
+        return self.desk_unit_name if self.desk_unit_name is not None else self.org_name
+
+
+def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
+    employer, desk_unit = aliased(OrgUnit), aliased(OrgUnit)
     rows = {}
     for chunk in chunked(sorted(ids)):
-        for staff in db.session.scalars(
-                select(Staff).where(Staff.id.in_(chunk))
-                .options(selectinload(Staff.org_unit), selectinload(Staff.desk).selectinload(Desk.org_unit))):
-            rows[staff.id] = staff
+        for row in db.session.execute(
+                select(Staff.id, Staff.full_name, Staff.position, Staff.org_unit_id,
+                       employer.name, Desk.org_unit_id, desk_unit.name)
+                .join(employer, employer.id == Staff.org_unit_id)
+                .outerjoin(Desk, Desk.id == Staff.desk_id)
+                .outerjoin(desk_unit, desk_unit.id == Desk.org_unit_id)
+                .where(Staff.id.in_(chunk))):
+            rows[row[0]] = StaffRow(*row)
     return rows
 
 
@@ -368,9 +418,6 @@ class Period:
         return cls(scope, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope),
                    _missed_corrections(scope))
 
-    @cached_property
-    def visits(self) -> list[ApprovedVisit]:
-        return _approved_visits(self.scope)
 
     @cached_property
     def open_failures(self) -> tuple[set[int], set[int]]:
@@ -392,14 +439,14 @@ class Period:
         or on the criticism list of the period."""
         excluded = (rules.working_hours_breach(self.failures) | self.open_failures[1]
                     | set(self.unit_criticism(settings)))
-        return rules.unit_commendation(self.scores, rules.unit_visit_days(self.visits), excluded, settings)
+        return rules.unit_commendation(self.scores, _visit_days(self.scope), excluded, settings)
 
     def commended_staff(self, settings: ListSettings, criticised: set[int]) -> dict[int, Sequence[dt.date]]:
         """Officials to commend: not those with a failure (counted or open), on the
         criticism list, or with an explanation pending."""
         failed = {f.staff_id for f in self.failures if f.staff_id is not None}
         excluded = failed | criticised | self.open_failures[0] | _pending_explanation_staff(self.scope)
-        return rules.staff_commendation(rules.duty_days(self.visits), excluded, settings)
+        return rules.staff_commendation(_duty_days(self.scope), excluded, settings)
 
 
 # --- the lists -----------------------------------------------------------------------
@@ -448,8 +495,8 @@ def _commendation_entries(period: Period, settings: ListSettings, forms: FormCat
     criticised = {unit_id: rules.CriticisedUnit(unit_id, units[unit_id].name, units[unit_id].head_name)
                   for unit_id in period.unit_criticism(settings)}
     barred, notes = rules.staff_of_criticised_units(
-        [rules.StaffMember(s.id, s.full_name, s.position, s.org_unit_id,
-                           s.desk.org_unit_id if s.desk is not None else None) for s in staff_rows.values()],
+        [rules.StaffMember(s.id, s.full_name, s.position, s.org_unit_id, s.desk_unit_id)
+         for s in staff_rows.values()],
         criticised)
     no_failures = {level: 0 for level in SEVERITY_VI}
     for staff_id, days in commended.items():
@@ -479,13 +526,12 @@ def _unit_entry(unit: OrgUnit, score: UnitScore | None, proposal: Proposal,
         findings=[f.as_dict() for f in rules.unique(findings)])
 
 
-def _staff_entry(staff: Staff, proposal: Proposal, findings: Sequence[FailingFinding],
+def _staff_entry(staff: StaffRow, proposal: Proposal, findings: Sequence[FailingFinding],
                  counts: Mapping[str, int], explanation_status: str | None, forms: FormCatalogue) -> Entry:
-    desk_unit = staff.desk.org_unit if staff.desk is not None else staff.org_unit
     return Entry(
         entry_type="staff", name=staff.full_name, form=forms[proposal.form_code], staff_id=staff.id,
-        org_unit_id=staff.org_unit_id, position_title=staff.position, org_name=staff.org_unit.name,
-        commune=desk_unit.name, critical=counts["critical"], major=counts["major"],
+        org_unit_id=staff.org_unit_id, position_title=staff.position, org_name=staff.org_name,
+        commune=staff.commune, critical=counts["critical"], major=counts["major"],
         minor=counts["minor"], reasons=list(proposal.reasons), explanation_status=explanation_status,
         pending_explanation=proposal.pending_explanation, note=proposal.note,
         findings=[f.as_dict() for f in rules.unique(findings)])

@@ -137,3 +137,38 @@ class VisitScore(Base):
     major: Mapped[int] = mapped_column(Integer)
     minor: Mapped[int] = mapped_column(Integer)
     findings: Mapped[int] = mapped_column(Integer)
+
+
+class VisitFailure(Base):
+    """A counting failure of an approved visit (not voided by its deciding review), with
+    the severity that review left, kept beside its visit's score: the lists read these
+    rows instead of picking tens of thousands of failures out of every finding of the
+    period. Written and checked with the kept scores (reports/kept_scores.py); the
+    finding's own fields are copied because an approved visit can no longer be edited,
+    and a review that reopens it rewrites or removes them."""
+
+    __tablename__ = "visit_failures"
+
+    finding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    severity: Mapped[str] = mapped_column(String(10))
+    value_number: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class VisitValue(Base):
+    """The lowest figure an approved visit recorded for a criterion (a rate, a count),
+    among its counting findings: the lists' dossier rates read these rows instead of
+    every finding with a figure. Kept and checked with the kept scores
+    (reports/kept_scores.py)."""
+
+    __tablename__ = "visit_values"
+
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), primary_key=True, index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    lowest: Mapped[Decimal] = mapped_column(Numeric(12, 2))

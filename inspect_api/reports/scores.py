@@ -126,8 +126,8 @@ def effective_findings(scope: Scope | None = None, *, visits: Subquery | None = 
         visits = approved_visits(scope)
     return (
         select(Finding.id.label("finding_id"), Finding.visit_id, Finding.criterion_id,
-               Finding.staff_id, Finding.result, Finding.value_number,
-               visits.c.desk_id, visits.c.org_unit_id, visits.c.started_at,
+               Finding.staff_id, Finding.result, Finding.value_number, Finding.note, Finding.recorded_by_id,
+               visits.c.desk_id, visits.c.org_unit_id, visits.c.started_at, visits.c.review_id,
                Criterion.code.label("criterion_code"), Criterion.subject, Criterion.weight,
                func.coalesce(FindingReview.severity, Criterion.severity).label("severity"))
         .join(visits, visits.c.visit_id == Finding.visit_id)
@@ -212,9 +212,14 @@ def desk_aggregates(scope: Scope, *, from_findings: bool = False) -> list[dict[s
     return [dict(row) for row in rows]
 
 
+def rank_key(mean_score: float | None, name: str) -> tuple[Any, ...]:
+    """Highest mean score first, no score last, then by name in Vietnamese order."""
+    return (mean_score is None, -(mean_score or 0), vietnamese_order(name))
+
+
 def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Competition ranking by mean score, highest first; no score ranks last."""
-    rows.sort(key=lambda r: (r["mean_score"] is None, -(r["mean_score"] or 0), vietnamese_order(r["name"])))
+    rows.sort(key=lambda r: rank_key(r["mean_score"], r["name"]))
     previous, rank = object(), 0
     for position, row in enumerate(rows, start=1):
         if row["mean_score"] != previous:
@@ -240,21 +245,28 @@ def score_tables(scope: Scope) -> tuple[list[dict[str, Any]], list[dict[str, Any
     unit_ids = {row["org_unit_id"] for row in aggregates}
     desks = {d.id: d for d in db.session.scalars(select(Desk).where(Desk.id.in_(desk_ids)))} if desk_ids else {}
     units = {u.id: u for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))} if unit_ids else {}
-    by_unit: dict[int, list[dict[str, Any]]] = {}
     desk_rows = []
     for row in aggregates:
-        by_unit.setdefault(row["org_unit_id"], []).append(row)
         desk, unit = desks[row["desk_id"]], units[row["org_unit_id"]]
         desk_rows.append({"id": desk.id, "code": desk.code, "name": desk.name, "org_unit_id": unit.id,
                           "unit_name": unit.name, "head_name": unit.head_name, **_summed([row])})
     unit_rows = [{"id": unit_id, "code": units[unit_id].code, "name": units[unit_id].name,
-                  "head_name": units[unit_id].head_name, **_summed(parts)}
-                 for unit_id, parts in by_unit.items()]
+                  "head_name": units[unit_id].head_name, **totals}
+                 for unit_id, totals in _unit_totals(aggregates).items()]
     return _rank(unit_rows), _rank(desk_rows)
 
 
-def unit_scores(scope: Scope) -> list[dict[str, Any]]:
-    return score_tables(scope)[0]
+def _unit_totals(aggregates: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    by_unit: dict[int, list[dict[str, Any]]] = {}
+    for row in aggregates:
+        by_unit.setdefault(row["org_unit_id"], []).append(row)
+    return {unit_id: _summed(parts) for unit_id, parts in by_unit.items()}
+
+
+def unit_totals(scope: Scope) -> dict[int, dict[str, Any]]:
+    """Each unit's visits, mean score and failures, by unit id: the units' table of
+    score_tables, summed the same way, without names or ranks (what the lists read)."""
+    return _unit_totals(desk_aggregates(scope))
 
 
 def desk_scores(scope: Scope) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 
 from inspect_api.db import db
 from inspect_api.reports import kept_scores
-from inspect_api.reports.models import VisitScore
+from inspect_api.checklists.models import Criterion
+from inspect_api.reports.models import VisitFailure, VisitScore, VisitValue
 from inspect_api.reports.scores import Scope, desk_aggregates
 from inspect_api.org.models import OrgUnit
 from tests.api.review_support import TOTAL_WEIGHT, Flow, weight
@@ -180,7 +181,7 @@ def test_the_migration_fills_the_kept_scores_of_visits_approved_before_it(app, f
             downgrade(revision=before_0013)
             db.session.remove()
             db.engine.dispose()
-            upgrade(revision="0013")
+            upgrade()  # 0013 fills the scores, 0014 the failures that verify reads too
             filled = {row.visit_id: tuple(getattr(row, f) for f in ("review_id", *kept_scores.FIELDS))
                       for row in db.session.scalars(select(VisitScore))}
             assert kept_scores.verify() == []
@@ -201,3 +202,200 @@ def test_cli_verify_on_a_clean_database(app, flow, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(VisitScore)) == 1
         db.session.remove()
+
+
+# --- the failures kept beside the scores (what the lists read) ---------------------------
+
+def kept_failures(app, visit_id: str | None = None) -> dict[str, tuple]:
+    """finding id -> (visit id, review id, criterion code, staff id, severity) of the kept failures."""
+    with app.app_context():
+        query = (select(VisitFailure.finding_id, VisitFailure.visit_id, VisitFailure.review_id, Criterion.code,
+                        VisitFailure.staff_id, VisitFailure.severity)
+                 .join(Criterion, Criterion.id == VisitFailure.criterion_id))
+        if visit_id is not None:
+            query = query.where(VisitFailure.visit_id == uuid.UUID(visit_id))
+        rows = {str(row[0]): (str(row[1]), *row[2:]) for row in db.session.execute(query)}
+        db.session.remove()
+    return rows
+
+
+def test_approving_keeps_the_failures_with_their_severity(app, flow):
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"CON-01": "fail", "PUB-07": "fail", "DIG-04": "na"})
+    row = kept(app, made.id)
+    assert row is not None
+    assert kept_failures(app) == {
+        made.findings["CON-01"]: (made.id, row.review_id, "CON-01", made.staff[0], "major"),
+        made.findings["PUB-07"]: (made.id, row.review_id, "PUB-07", None, "minor")}
+    assert differences(app) == []
+
+
+def test_a_later_review_rewrites_the_failures_and_a_return_removes_them(app, flow):
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"CON-01": "fail", "PUB-07": "fail"})
+    other = flow.approved("TQ-MINHXUAN", "2026-11-11", {"PUB-07": "fail"})
+    untouched = kept_failures(app, other.id)
+    amend(flow, made.id, findings=[
+        {"finding_id": made.findings["CON-01"], "void": True, "void_reason": "Ghi nhầm cán bộ"},
+        {"finding_id": made.findings["PUB-07"], "severity": "critical", "comment": "Nặng hơn"}])
+    second = kept(app, made.id)
+    assert second is not None
+    assert kept_failures(app, made.id) == {
+        made.findings["PUB-07"]: (made.id, second.review_id, "PUB-07", None, "critical")}
+    assert differences(app) == []
+
+    amend(flow, made.id, "return", comment="Đơn vị khiếu nại, kiểm tra lại")
+    assert kept_failures(app, made.id) == {}
+    assert kept_failures(app, other.id) == untouched and len(untouched) == 1
+    assert differences(app) == []
+
+
+def test_verify_finds_a_tampered_failure_and_recompute_mends_it(app, flow, runner):
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"CON-01": "fail", "PUB-07": "fail"})
+    listed = flow.unit_entry("criticism", "TQ-MYLAM")
+    assert runner.invoke(args=["scores", "verify"]).exit_code == 0
+    con01, pub07 = uuid.UUID(made.findings["CON-01"]), uuid.UUID(made.findings["PUB-07"])
+
+    with app.app_context():
+        db.session.execute(update(VisitFailure).where(VisitFailure.finding_id == pub07).values(severity="critical"))
+        db.session.execute(VisitFailure.__table__.delete().where(VisitFailure.finding_id == con01))
+        db.session.commit()
+        db.session.remove()
+    # The lists read the kept rows: the tampered severity makes a critical unit failure.
+    entry = flow.unit_entry("criticism", "TQ-MYLAM")
+    assert entry is not None and any("PUB-07 (nghiêm trọng)" in reason for reason in entry["reasons"])
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1
+    assert str(con01) in result.output and str(pub07) in result.output
+    assert {(d.visit_id, d.field, d.stored, d.computed) for d in differences(app)} == {
+        (uuid.UUID(made.id), f"failure {con01} row", "missing", "present"),
+        (uuid.UUID(made.id), f"failure {pub07} severity", "critical", "minor")}
+
+    # A failure kept for a finding that does not count (here: one that passed) is found too.
+    with app.app_context():
+        row = db.session.get(VisitFailure, pub07)
+        assert row is not None
+        passed = uuid.UUID(made.findings["CON-02"])
+        db.session.add(VisitFailure(finding_id=passed, visit_id=row.visit_id, review_id=row.review_id,
+                                    criterion_id=row.criterion_id, severity="minor",
+                                    recorded_by_id=row.recorded_by_id))
+        db.session.commit()
+        db.session.remove()
+    assert (uuid.UUID(made.id), f"failure {passed} row", "present", "missing") in {
+        (d.visit_id, d.field, d.stored, d.computed) for d in differences(app)}
+
+    assert runner.invoke(args=["scores", "recompute"]).exit_code == 0
+    assert runner.invoke(args=["scores", "verify"]).exit_code == 0
+    assert differences(app) == []
+    assert flow.unit_entry("criticism", "TQ-MYLAM") == listed
+
+
+def test_the_migration_fills_the_failures_of_visits_approved_before_it(app, flow):
+    """Down to 0013 and up again: the failures are back, equal to those the app wrote
+    (a re-reviewed visit with a void and a severity change, a plain one; none for a
+    returned one)."""
+    from flask_migrate import downgrade, upgrade
+
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"CON-01": "fail", "PUB-07": "fail", "DIS-04": "fail"})
+    amend(flow, made.id, findings=[
+        {"finding_id": made.findings["CON-01"], "void": True, "void_reason": "Ghi nhầm"},
+        {"finding_id": made.findings["PUB-07"], "severity": "critical", "comment": "Nặng"}])
+    flow.approved("TQ-MINHXUAN", "2026-11-11", {"SEAT-01": "fail"})
+    returned = flow.visit("TQ-MYLAM", "2026-11-12", {"PUB-07": "fail"})
+    flow.review(returned.id, "return", comment="Thiếu ảnh")
+    with app.app_context():
+        expected = {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
+                    for row in db.session.scalars(select(VisitFailure))}
+        db.session.remove()
+    assert len(expected) == 3
+    try:
+        with app.app_context():
+            downgrade(revision="0013")
+            db.session.remove()
+            db.engine.dispose()
+            upgrade()
+            filled = {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
+                      for row in db.session.scalars(select(VisitFailure))}
+            assert kept_scores.verify() == []
+            db.session.remove()
+    finally:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+    assert filled == expected
+
+
+# --- the lowest figures kept beside the scores (the lists' dossier rates) -----------------
+
+def kept_values(app, visit_id: str) -> dict[str, tuple]:
+    """criterion code -> (review id, lowest) of the visit's kept figures."""
+    with app.app_context():
+        rows = {code: (review_id, float(lowest)) for code, review_id, lowest in db.session.execute(
+            select(Criterion.code, VisitValue.review_id, VisitValue.lowest)
+            .join(Criterion, Criterion.id == VisitValue.criterion_id)
+            .where(VisitValue.visit_id == uuid.UUID(visit_id)))}
+        db.session.remove()
+    return rows
+
+
+def test_the_lowest_figures_follow_the_reviews_and_the_lists_read_them(app, flow, runner):
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"DOS-01": 95, "DOS-03": 100})
+    first = kept(app, made.id)
+    assert first is not None
+    values = kept_values(app, made.id)
+    assert values["DOS-01"] == (first.review_id, 95.0) and values["DOS-03"] == (first.review_id, 100.0)
+    assert flow.unit_entry("criticism", "TQ-MYLAM") is None
+    assert differences(app) == []
+
+    # A tampered figure is what the lists read, and what verify finds.
+    with app.app_context():
+        db.session.execute(update(VisitValue).where(VisitValue.visit_id == uuid.UUID(made.id),
+                                                    VisitValue.criterion_id == select(Criterion.id).where(
+                                                        Criterion.code == "DOS-01").scalar_subquery())
+                           .values(lowest=50))
+        db.session.commit()
+        db.session.remove()
+    entry = flow.unit_entry("criticism", "TQ-MYLAM")
+    assert entry is not None and any("DOS-01) thấp nhất 50,0 %" in reason for reason in entry["reasons"])
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1 and "lowest value of criterion" in result.output
+    assert [(d.field.endswith(" lowest"), float(d.stored), float(d.computed)) for d in differences(app)] == [
+        (True, 50.0, 95.0)]
+    assert runner.invoke(args=["scores", "recompute"]).exit_code == 0
+    assert differences(app) == [] and flow.unit_entry("criticism", "TQ-MYLAM") is None
+
+    # Voiding the finding takes its figure away; returning the visit, every figure.
+    amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-01"], "void": True, "void_reason": "Ghi nhầm"}])
+    second = kept(app, made.id)
+    assert second is not None and kept_values(app, made.id) == {
+        code: (second.review_id, value) for code, (_, value) in values.items() if code != "DOS-01"}
+    assert differences(app) == []
+    amend(flow, made.id, "return", comment="Kiểm tra lại")
+    assert kept_values(app, made.id) == {}
+    assert differences(app) == []
+
+
+def test_the_migration_fills_the_lowest_figures(app, flow):
+    from flask_migrate import downgrade, upgrade
+
+    made = flow.approved("TQ-MYLAM", "2026-11-10", {"DOS-01": 91})
+    amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-03"], "void": True, "void_reason": "Ghi nhầm"}])
+    flow.approved("TQ-MINHXUAN", "2026-11-11", {"DOS-01": 70})
+    with app.app_context():
+        expected = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+                    for row in db.session.scalars(select(VisitValue))}
+        db.session.remove()
+    assert expected
+    try:
+        with app.app_context():
+            downgrade(revision="0013")
+            db.session.remove()
+            db.engine.dispose()
+            upgrade()
+            filled = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+                      for row in db.session.scalars(select(VisitValue))}
+            assert kept_scores.verify() == []
+            db.session.remove()
+    finally:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+    assert filled == expected

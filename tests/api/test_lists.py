@@ -644,3 +644,100 @@ def test_list_arguments(flow, client, login):
     empty = flow.listing("commendation", **Q3)
     assert empty["entries"] == [] and (empty["unit_count"], empty["staff_count"]) == (0, 0)
     assert empty["period"] == "quý III/2026"
+
+
+def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
+    """DumpedList writes each item out without a nested dump per item: the same output
+    as List(Nested(FindingRefSchema)), for a computed finding (a date, photos), one a
+    frozen list kept (ISO date string, no photos) and one frozen before a field existed
+    (left out, not null)."""
+    import marshmallow as ma
+
+    from inspect_api.reports.schemas import DumpedList, FindingRefSchema
+
+    computed = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
+                "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
+                "criterion_text": "Đeo thẻ công chức", "subject": "staff", "severity": "major", "result": "fail",
+                "note": None, "value": 12.5, "inspector": "Nguyễn Văn An",
+                "evidence": [str(uuid.uuid4()), str(uuid.uuid4())]}
+    frozen = {**computed, "visit_date": "2026-11-10", "evidence": [], "note": "Không đeo thẻ"}
+    older = {key: value for key, value in frozen.items() if key not in ("inspector", "criterion_text")}
+
+    class Fast(ma.Schema):
+        findings = DumpedList(FindingRefSchema, allow_none=True)
+
+    class Nested(ma.Schema):
+        findings = ma.fields.List(ma.fields.Nested(FindingRefSchema), allow_none=True)
+
+    with app.test_request_context():
+        for findings in ([computed, frozen, older], [], None):
+            fast, nested = Fast().dump({"findings": findings}), Nested().dump({"findings": findings})
+            assert fast == nested
+            assert [list(row) for row in fast["findings"] or []] == [list(row) for row in nested["findings"] or []]
+        assert computed["evidence"][1] in Fast().dump({"findings": [computed]})["findings"][0]["evidence_urls"][1]
+
+
+def test_computed_and_frozen_entries_dump_as_nested_schemas_dump_them(app, flow, client, login):
+    """The entries of a computed list (Entry records) and of a frozen one (rows) through
+    DumpedList and through List(Nested(EntrySchema)): the same."""
+    import marshmallow as ma
+    from sqlalchemy import select
+
+    from inspect_api.db import db
+    from inspect_api.reports.list_rules import ListSettings
+    from inspect_api.reports.lists import compute_list
+    from inspect_api.reports.models import FrozenList
+    from inspect_api.reports.schemas import EntrySchema
+    from inspect_api.reports.scores import Scope
+    from inspect_api.org.models import OrgUnit
+
+    s = [flow.staff("TQ-MINHXUAN", i) for i in range(2)]
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"CON-01": ("fail", s[0]), "SEAT-02": "fail"}, on_duty=s,
+                  photos=("CON-01",))
+    flow.approved("TQ-MYLAM", "2026-11-11")
+    flow.approved("TQ-MYLAM", "2026-11-12")
+    r = client.post("/api/v1/reports/lists", headers=login("leader1"), json={
+        **{"from": "2026-10-01", "to": "2026-12-31"}, "kind": "criticism", "document_number": "12/TTr-SNV",
+        "document_date": "2027-01-05", "signer_name": "Nguyễn Văn An"})
+    assert r.status_code == 201, r.get_json()
+
+    class Nested(ma.Schema):
+        entries = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+    from inspect_api.reports.schemas import ComputedListSchema, FrozenListDetailSchema
+
+    with app.test_request_context():
+        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "TQ"))
+        settings = ListSettings.from_config(app.config)
+        for kind in ("criticism", "commendation"):
+            entries = compute_list(kind, Scope(dt.date(2026, 10, 1), dt.date(2026, 12, 31), unit), settings)
+            assert entries
+            fast = ComputedListSchema(only=("entries",)).dump({"entries": entries})
+            assert fast == Nested().dump({"entries": entries})
+            assert any(f["evidence_urls"] for e in fast["entries"] for f in e["findings"]) or kind == "commendation"
+        frozen = db.session.scalar(select(FrozenList))
+        assert frozen is not None and frozen.entries
+        fast = FrozenListDetailSchema(only=("entries",)).dump(frozen)
+        assert fast == Nested().dump(frozen)
+        db.session.remove()
+
+
+def test_the_database_gives_the_vietnam_day_and_the_text_of_an_id(app, flow):
+    """db.vietnam_day and db.uuid_text, which the lists read instead of converting in
+    Python, on this backend: a visit started at 17:30 UTC is on the next Vietnam day."""
+    from sqlalchemy import select
+
+    from inspect_api.db import db, uuid_text, vietnam_day
+    from inspect_api.timezone import VIETNAM_TZ
+    from inspect_api.visits.models import Visit
+
+    late = flow.visit("TQ-MYLAM", "2026-11-10", at="17:30:00")
+    early = flow.visit("TQ-MYLAM", "2026-11-10", at="16:59:00")
+    with app.app_context():
+        rows = db.session.execute(select(Visit.id, Visit.started_at, uuid_text(Visit.id), vietnam_day(Visit.started_at))
+                                  .where(Visit.id.in_([uuid.UUID(late.id), uuid.UUID(early.id)]))).all()
+        db.session.remove()
+    days = {str(visit_id): day for visit_id, _, _, day in rows}
+    assert days == {late.id: dt.date(2026, 11, 11), early.id: dt.date(2026, 11, 10)}
+    for visit_id, started_at, text, day in rows:
+        assert text == str(visit_id) and day == started_at.astimezone(VIETNAM_TZ).date()

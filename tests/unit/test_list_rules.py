@@ -14,7 +14,7 @@ import pytest
 
 from inspect_api.reports import list_rules as rules, lists
 from inspect_api.reports.list_rules import (
-    ApprovedVisit, FailingFinding, Form, ListSettings, UnitFacts, UnitScore,
+    FailingFinding, Form, ListSettings, UnitFacts, UnitScore,
 )
 
 SETTINGS = ListSettings(staff_criticism_major=1, staff_criticism_minor=2, repeat_months=12,
@@ -330,13 +330,8 @@ def test_a_repeat_lists_an_official_the_counts_alone_would_not():
 # --- staff → biểu dương ----------------------------------------------------------------
 
 def test_staff_commendation_needs_two_approved_visits_on_duty():
-    visits = [ApprovedVisit(1, dt.date(2026, 11, 3), (7, 8)), ApprovedVisit(1, dt.date(2026, 11, 20), (7,)),
-              ApprovedVisit(2, dt.date(2026, 11, 21), (9,))]
-    duty = rules.duty_days(visits)
-    assert duty == {7: [dt.date(2026, 11, 3), dt.date(2026, 11, 20)], 8: [dt.date(2026, 11, 3)],
-                    9: [dt.date(2026, 11, 21)]}
-    assert rules.unit_visit_days(visits) == {1: [dt.date(2026, 11, 3), dt.date(2026, 11, 20)],
-                                             2: [dt.date(2026, 11, 21)]}
+    duty = {7: [dt.date(2026, 11, 3), dt.date(2026, 11, 20)], 8: [dt.date(2026, 11, 3)],
+            9: [dt.date(2026, 11, 21)]}
     assert list(rules.staff_commendation(duty, set(), SETTINGS)) == [7]
     assert rules.staff_commendation(duty, {7}, SETTINGS) == {}
     assert rules.staff_praise_reason(duty[7]) == ("Trực tại Bộ phận Một cửa trong 2 buổi kiểm tra đã duyệt "
