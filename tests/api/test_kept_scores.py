@@ -288,12 +288,34 @@ def test_verify_finds_a_tampered_failure_and_recompute_mends_it(app, flow, runne
     assert flow.unit_entry("criticism", "TQ-MYLAM") == listed
 
 
+def refilled_by_migration(app, read):
+    """(what `read()` finds now, what it finds after going down to 0013 and up again, with
+    the kept rows still matching the findings)."""
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        before = read()
+        db.session.remove()
+    try:
+        with app.app_context():
+            downgrade(revision="0013")
+            db.session.remove()
+            db.engine.dispose()
+            upgrade()
+            after = read()
+            assert kept_scores.verify() == []
+            db.session.remove()
+    finally:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+    return before, after
+
+
 def test_the_migration_fills_the_failures_of_visits_approved_before_it(app, flow):
     """Down to 0013 and up again: the failures are back, equal to those the app wrote
     (a re-reviewed visit with a void and a severity change, a plain one; none for a
     returned one)."""
-    from flask_migrate import downgrade, upgrade
-
     made = flow.approved("TQ-MYLAM", "2026-11-10", {"CON-01": "fail", "PUB-07": "fail", "DIS-04": "fail"})
     amend(flow, made.id, findings=[
         {"finding_id": made.findings["CON-01"], "void": True, "void_reason": "Ghi nhầm"},
@@ -301,25 +323,12 @@ def test_the_migration_fills_the_failures_of_visits_approved_before_it(app, flow
     flow.approved("TQ-MINHXUAN", "2026-11-11", {"SEAT-01": "fail"})
     returned = flow.visit("TQ-MYLAM", "2026-11-12", {"PUB-07": "fail"})
     flow.review(returned.id, "return", comment="Thiếu ảnh")
-    with app.app_context():
-        expected = {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
-                    for row in db.session.scalars(select(VisitFailure))}
-        db.session.remove()
+    def failures():
+        return {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
+                for row in db.session.scalars(select(VisitFailure))}
+
+    expected, filled = refilled_by_migration(app, failures)
     assert len(expected) == 3
-    try:
-        with app.app_context():
-            downgrade(revision="0013")
-            db.session.remove()
-            db.engine.dispose()
-            upgrade()
-            filled = {row.finding_id: tuple(getattr(row, f) for f in kept_scores.FAILURE_FIELDS)
-                      for row in db.session.scalars(select(VisitFailure))}
-            assert kept_scores.verify() == []
-            db.session.remove()
-    finally:
-        with app.app_context():
-            upgrade()
-            db.session.remove()
     assert filled == expected
 
 
@@ -374,28 +383,13 @@ def test_the_lowest_figures_follow_the_reviews_and_the_lists_read_them(app, flow
 
 
 def test_the_migration_fills_the_lowest_figures(app, flow):
-    from flask_migrate import downgrade, upgrade
-
     made = flow.approved("TQ-MYLAM", "2026-11-10", {"DOS-01": 91})
     amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-03"], "void": True, "void_reason": "Ghi nhầm"}])
     flow.approved("TQ-MINHXUAN", "2026-11-11", {"DOS-01": 70})
-    with app.app_context():
-        expected = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
-                    for row in db.session.scalars(select(VisitValue))}
-        db.session.remove()
+    def lowest_figures():
+        return {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+                for row in db.session.scalars(select(VisitValue))}
+
+    expected, filled = refilled_by_migration(app, lowest_figures)
     assert expected
-    try:
-        with app.app_context():
-            downgrade(revision="0013")
-            db.session.remove()
-            db.engine.dispose()
-            upgrade()
-            filled = {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
-                      for row in db.session.scalars(select(VisitValue))}
-            assert kept_scores.verify() == []
-            db.session.remove()
-    finally:
-        with app.app_context():
-            upgrade()
-            db.session.remove()
     assert filled == expected
