@@ -15,12 +15,14 @@ import os
 import shutil
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from inspect_api.app import create_app
@@ -277,6 +279,30 @@ def logins(client):
 def login(client):
     """login("inspector1") -> headers with a bearer token."""
     return logins(client)
+
+
+@contextmanager
+def counting(app):
+    """Yields a list that receives every statement the app's engine sends meanwhile."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_of(app, call, *args, **kwargs) -> tuple[int, Any]:
+    """How many statements `call(*args, **kwargs)` sends, and what it returns."""
+    with counting(app) as statements:
+        result = call(*args, **kwargs)
+    return len(statements), result
 
 
 def new_id() -> str:

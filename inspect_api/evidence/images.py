@@ -89,18 +89,11 @@ def check_image(source: BinaryIO, content_type: str, max_pixels: int, max_decode
     of the declared type whose header parses, it is whole (its end marker is there), its
     thumbnail can be made within `max_decode_bytes`; and its capture time and GPS, read
     from the EXIF. Raises ImageRejected (ImageTooLarge before anything is decoded)."""
-    try:
-        with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, found, (width, height)):
-            _check_whole(source, found)
-            # After the budget check: a PNG whose EXIF is not ahead of its pixels is
-            # decoded to find it.
-            taken_at, lat, lon = _metadata(img)
-    except ImageRejected:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
-    except _DAMAGED as exc:
-        raise ImageRejected(_NOT_AN_IMAGE) from exc
+    with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, found, (width, height)):
+        _check_whole(source, found)
+        # After the budget check: a PNG whose EXIF is not ahead of its pixels is
+        # decoded to find it.
+        taken_at, lat, lon = _metadata(img)
     return ImageFacts(MEDIA_TYPES[found], width, height, taken_at, lat, lon)
 
 
@@ -108,21 +101,14 @@ def make_thumbnail(source: BinaryIO, content_type: str, max_pixels: int, max_dec
     """The JPEG thumbnail (longest side 320 px, turned upright) of a photo check_image
     accepted; the budget is checked again before decoding. Raises ImageRejected when the
     pixels turn out damaged (check_image reads only the header and the end)."""
-    try:
-        with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, _, _size):
-            target = THUMBNAIL_SIDE * 2
-            # Pillow's reduce() has no 16-bit modes; a plain resize handles them.
-            img.thumbnail((target, target), reducing_gap=None if img.mode.startswith("I;16") else 2.0)
-            oriented = _upright(img)
-            oriented.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-            buffer = io.BytesIO()
-            oriented.convert("RGB").save(buffer, "JPEG", quality=80)
-    except ImageRejected:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
-    except _DAMAGED as exc:
-        raise ImageRejected(_NOT_AN_IMAGE) from exc
+    with _opened(source, content_type, max_pixels, max_decode_bytes) as (img, _, _size):
+        target = THUMBNAIL_SIDE * 2
+        # Pillow's reduce() has no 16-bit modes; a plain resize handles them.
+        img.thumbnail((target, target), reducing_gap=None if img.mode.startswith("I;16") else 2.0)
+        oriented = _upright(img)
+        oriented.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        buffer = io.BytesIO()
+        oriented.convert("RGB").save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
 
 
@@ -131,7 +117,23 @@ def _opened(source: BinaryIO, content_type: str, max_pixels: int,
             max_decode_bytes: int) -> Iterator[tuple[Image.Image, str, tuple[int, int]]]:
     """The image opened by the parser of its declared type, checked against the pixel
     limit and the decode budget from its header, a JPEG set to decode at about twice the
-    thumbnail's size (draft mode); with the size in the file. Nothing is decoded yet."""
+    thumbnail's size (draft mode); with the size in the file. Nothing is decoded yet.
+    What Pillow raises, here or in the caller's block, comes out as ImageRejected (or
+    ImageTooLarge for a decompression bomb)."""
+    try:
+        with _opened_unchecked(source, content_type, max_pixels, max_decode_bytes) as opened:
+            yield opened
+    except ImageRejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge("Ảnh quá lớn (nghi là ảnh nén bất thường).") from exc
+    except _DAMAGED as exc:
+        raise ImageRejected(_NOT_AN_IMAGE) from exc
+
+
+@contextmanager
+def _opened_unchecked(source: BinaryIO, content_type: str, max_pixels: int,
+                      max_decode_bytes: int) -> Iterator[tuple[Image.Image, str, tuple[int, int]]]:
     expected = FORMATS[content_type]
     # libwebp allocates its canvases when the file is opened, before Pillow's own
     # checks run: a WebP is measured from its header before Image.open.

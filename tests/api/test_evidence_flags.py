@@ -13,13 +13,13 @@ from __future__ import annotations
 
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from inspect_api.db import db
 from inspect_api.org.models import Desk
 from tests.api.evidence_support import Env, assert_problem
-from tests.conftest import new_id
+from tests.conftest import new_id, statements_of
 from tests.photos import phone_photo
 
 API = "/api/v1"
@@ -170,20 +170,7 @@ def test_the_rules_follow_the_settings(ev, demo):
 def test_flags_cost_the_same_statements_for_one_photo_or_many(ev):
     """No query per photo: the flags of a visit come in a fixed number of statements."""
     def statements_for_visit(visit_id: str) -> int:
-        headers = ev.headers()
-        with ev.app.app_context():
-            engine = db.engine
-        count = 0
-
-        def counter(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            response = ev.client.get(f"{API}/visits/{visit_id}", headers=headers)
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
+        count, response = statements_of(ev.app, ev.client.get, f"{API}/visits/{visit_id}", headers=ev.headers())
         assert response.status_code == 200
         return count
 

@@ -9,44 +9,16 @@ differ by no more than a small constant that does not depend on the rows.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
-from inspect_api.db import db
 from tests.api.review_support import Flow
 from tests.console.support import sign_in
-from tests.conftest import new_id
+from tests.conftest import new_id, statements_of
 
 STAFF_CODES = ("CON-01", "CON-02", "CON-03", "CON-04", "CON-05", "CON-06", "CON-07", "CON-08",
                "DIS-01", "DIS-03", "DIS-04", "DIS-05", "DIG-03")
 RECORDED_AT = "2026-11-20T01:30:00+00:00"
-
-
-@contextmanager
-def counting(app):
-    """Yields a list that receives every statement the app's engine sends meanwhile."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def statements_of(app, call, *args, **kwargs) -> tuple[int, Any]:
-    """How many statements `call(*args, **kwargs)` sends, and what it returns."""
-    with counting(app) as statements:
-        result = call(*args, **kwargs)
-    return len(statements), result
 
 
 def assert_flat(counts: dict[str, list[int]], slack: int = 0) -> None:

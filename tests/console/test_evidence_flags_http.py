@@ -15,7 +15,7 @@ import re
 import pytest
 
 from tests.api.review_support import Flow
-from tests.conftest import DEMO_PASSWORD, new_id
+from tests.conftest import DEMO_PASSWORD, new_id, statements_of
 from tests.console.support import sign_in
 from tests.photos import phone_photo
 
@@ -131,9 +131,7 @@ def test_duplicates_link_only_the_visits_the_reader_may_open(client, flow):
 
 def test_the_visit_page_costs_the_same_statements_for_one_photo_or_many(app, client, flow):
     """The flags of a visit's photos come in one go, not one query per thumbnail."""
-    from sqlalchemy import event
 
-    from inspect_api.db import db
 
     one = flow.visit("TQ-TTPVHCC", "2026-11-20", {"SEAT-02": "fail"})
     many = flow.visit("TQ-TTPVHCC", "2026-11-20", {"SEAT-02": "fail"}, submit=False)
@@ -141,21 +139,9 @@ def test_the_visit_page_costs_the_same_statements_for_one_photo_or_many(app, cli
         upload(flow, many.id, many.findings["SEAT-02"], phone_photo(320, 240, taken=f"2026:11:20 08:2{minute}:00"))
     submit(flow, many.id, "TQ-TTPVHCC")
     sign_in(client, "reviewer1")
-    with app.app_context():
-        engine = db.engine
 
     def statements(visit_id: str) -> int:
-        count = 0
-
-        def counter(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            page = client.get(f"/console/visits/{visit_id}")
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
+        count, page = statements_of(app, client.get, f"/console/visits/{visit_id}")
         assert page.status_code == 200
         return count
 
