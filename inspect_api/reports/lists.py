@@ -155,8 +155,11 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
         .where(Criterion.id.in_({row[4] for row in rows})))} if rows else {}
+    # Every desk of the subtree (a few thousand nationally) costs less than picking the
+    # visited ones out of the period's visits.
     desks = dict(db.session.execute(
-        select(Desk.id, Desk.name).join(visits, visits.c.desk_id == Desk.id).distinct()).all())
+        select(Desk.id, Desk.name).join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+        .where(OrgUnit.path.startswith(scope.org_unit.path))).all())
     inspectors = dict(db.session.execute(
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
     evidence = _evidence_ids(visits)
@@ -404,49 +407,53 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
 
 @dataclass
 class Period:
-    """One period as the list rules read it: failures, unit scores and dossier rates
-    loaded at once; what only the commendation list needs, on first use."""
+    """One period as the list rules read it under one set of thresholds: failures, unit
+    scores and dossier rates loaded at once; what only the commendation list needs, and
+    each rule's verdict (the commendation list asks for the criticisms it excludes), on
+    first use, once."""
 
     scope: Scope
+    settings: ListSettings
     failures: list[FailingFinding]
     scores: dict[int, UnitScore]
     lowest: dict[int, dict[str, float]]
     missed: list[rules.MissedCorrection] = field(default_factory=list)
 
     @classmethod
-    def load(cls, scope: Scope) -> Period:
-        return cls(scope, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope),
+    def load(cls, scope: Scope, settings: ListSettings) -> Period:
+        return cls(scope, settings, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope),
                    _missed_corrections(scope))
-
 
     @cached_property
     def open_failures(self) -> tuple[set[int], set[int]]:
         return _open_failures(self.scope)
 
-    def unit_criticism(self, settings: ListSettings) -> dict[int, list[Ground]]:
+    @cached_property
+    def unit_criticism(self) -> dict[int, list[Ground]]:
         return rules.unit_criticism(rules.unit_facts(self.failures, self.scores, self.lowest, self.missed),
-                                    settings)
+                                    self.settings)
 
-    def staff_criticism(self, settings: ListSettings) -> dict[int, rules.StaffCriticism]:
-        staff_failures = [f for f in self.failures if f.staff_id is not None]
+    @cached_property
+    def staff_criticism(self) -> dict[int, rules.StaffCriticism]:
         explanations = _explanation_statuses(self.scope)
-        prior = _prior_criticism({f.staff_id for f in staff_failures if f.staff_id is not None},
-                                 self.scope, settings.repeat_months)
-        return rules.staff_criticism(self.failures, prior, explanations, settings)
+        prior = _prior_criticism({f.staff_id for f in self.failures if f.staff_id is not None},
+                                 self.scope, self.settings.repeat_months)
+        return rules.staff_criticism(self.failures, prior, explanations, self.settings)
 
-    def commended_units(self, settings: ListSettings) -> dict[int, str]:
+    def commended_units(self) -> dict[int, str]:
         """Units to commend: not those with a working-hours breach, a failure still open,
         or on the criticism list of the period."""
         excluded = (rules.working_hours_breach(self.failures) | self.open_failures[1]
-                    | set(self.unit_criticism(settings)))
-        return rules.unit_commendation(self.scores, _visit_days(self.scope), excluded, settings)
+                    | set(self.unit_criticism))
+        return rules.unit_commendation(self.scores, _visit_days(self.scope), excluded, self.settings)
 
-    def commended_staff(self, settings: ListSettings, criticised: set[int]) -> dict[int, Sequence[dt.date]]:
+    def commended_staff(self) -> dict[int, Sequence[dt.date]]:
         """Officials to commend: not those with a failure (counted or open), on the
         criticism list, or with an explanation pending."""
         failed = {f.staff_id for f in self.failures if f.staff_id is not None}
-        excluded = failed | criticised | self.open_failures[0] | _pending_explanation_staff(self.scope)
-        return rules.staff_commendation(_duty_days(self.scope), excluded, settings)
+        excluded = (failed | set(self.staff_criticism) | self.open_failures[0]
+                    | _pending_explanation_staff(self.scope))
+        return rules.staff_commendation(_duty_days(self.scope), excluded, self.settings)
 
 
 # --- the lists -----------------------------------------------------------------------
@@ -458,21 +465,21 @@ def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]
         raise Invalid("Loại danh sách là criticism hoặc commendation.",
                       errors={"query": {"kind": ["criticism | commendation"]}})
     build = _criticism_entries if kind == "criticism" else _commendation_entries
-    entries = build(Period.load(scope), settings, FormCatalogue(scope.date_to))
+    entries = build(Period.load(scope, settings), FormCatalogue(scope.date_to))
     entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank,
                                 person_order(e.name) if e.entry_type == "staff" else vietnamese_order(e.name)))
     return entries
 
 
-def _criticism_entries(period: Period, settings: ListSettings, forms: FormCatalogue) -> list[Entry]:
+def _criticism_entries(period: Period, forms: FormCatalogue) -> list[Entry]:
     units = _units(period.scope)
     previous = _signed_before("criticism", period.scope, rules.HEAD_CRITICISM_FORMS)
     entries = []
-    for unit_id, grounds in period.unit_criticism(settings).items():
+    for unit_id, grounds in period.unit_criticism.items():
         proposal = rules.head_criticism_proposal(grounds, previous.get(("unit", unit_id)))
         findings = [f for ground in grounds for f in ground.findings]
         entries.append(_unit_entry(units[unit_id], period.scores.get(unit_id), proposal, findings, forms))
-    criticised = period.staff_criticism(settings)
+    criticised = period.staff_criticism
     staff_rows = _staff_rows(set(criticised))
     for staff_id, criticism in criticised.items():
         entries.append(_staff_entry(staff_rows[staff_id], rules.staff_criticism_proposal(criticism),
@@ -480,20 +487,20 @@ def _criticism_entries(period: Period, settings: ListSettings, forms: FormCatalo
     return entries
 
 
-def _commendation_entries(period: Period, settings: ListSettings, forms: FormCatalogue) -> list[Entry]:
+def _commendation_entries(period: Period, forms: FormCatalogue) -> list[Entry]:
     units = _units(period.scope)
     previous = _signed_before("commendation", period.scope, rules.PRAISE_FORMS)
     authorities = AwardAuthorities()
     entries = []
-    for unit_id, reason in period.commended_units(settings).items():
+    for unit_id, reason in period.commended_units().items():
         proposal = rules.praise_proposal([reason], previous.get(("unit", unit_id)))
         entry = _unit_entry(units[unit_id], period.scores[unit_id], proposal, [], forms)
         entry.award_authority = authorities(proposal.form_code, unit_id)
         entries.append(entry)
-    commended = period.commended_staff(settings, set(period.staff_criticism(settings)))
+    commended = period.commended_staff()
     staff_rows = _staff_rows(set(commended))
     criticised = {unit_id: rules.CriticisedUnit(unit_id, units[unit_id].name, units[unit_id].head_name)
-                  for unit_id in period.unit_criticism(settings)}
+                  for unit_id in period.unit_criticism}
     barred, notes = rules.staff_of_criticised_units(
         [rules.StaffMember(s.id, s.full_name, s.position, s.org_unit_id, s.desk_unit_id)
          for s in staff_rows.values()],
@@ -510,12 +517,22 @@ def _commendation_entries(period: Period, settings: ListSettings, forms: FormCat
     return entries
 
 
-def _units(scope: Scope) -> dict[int, OrgUnit]:
-    subtree = select(OrgUnit).where(OrgUnit.path.startswith(scope.org_unit.path))
-    return {unit.id: unit for unit in db.session.scalars(subtree)}
+@dataclass(frozen=True)
+class UnitRow:
+    """What an entry shows of a unit: plain columns, not OrgUnit objects (a national list
+    reads a few thousand)."""
+
+    id: int
+    name: str
+    head_name: str | None
 
 
-def _unit_entry(unit: OrgUnit, score: UnitScore | None, proposal: Proposal,
+def _units(scope: Scope) -> dict[int, UnitRow]:
+    return {row[0]: UnitRow(*row) for row in db.session.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.head_name).where(OrgUnit.path.startswith(scope.org_unit.path)))}
+
+
+def _unit_entry(unit: UnitRow, score: UnitScore | None, proposal: Proposal,
                 findings: Sequence[FailingFinding], forms: FormCatalogue) -> Entry:
     return Entry(
         entry_type="unit", name=unit.name, form=forms[proposal.form_code], org_unit_id=unit.id,
