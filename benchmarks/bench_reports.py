@@ -24,6 +24,10 @@ With --rev REV the same measurements run on the code of that git revision (expor
 database, which must already be loaded and is not migrated: the before and after of a
 change, back to back.
 
+The process is tuned as wsgi.py tunes a gunicorn worker (inspect_api/serving.py), when
+the code under test has that step; older revisions ran on Python's defaults, and so are
+measured.
+
 Each measurement is one function (`measure_*`) returning a `Measurement`; add new ones to
 MEASUREMENTS (exports go there). Timings are wall-clock seconds of the whole call,
 database time included: PostgreSQL runs on the same machine. With --repeat N each is run
@@ -96,6 +100,17 @@ class Dataset:
     load_seconds: float | None
     insert_seconds: dict[str, float]
     rows: dict[str, int]
+
+
+def serve_like_wsgi() -> str:
+    """Set the process up as wsgi.py sets up a gunicorn worker, if the code under test
+    does; say which."""
+    try:
+        from inspect_api.serving import tune_garbage_collector
+    except ImportError:
+        return "Python's defaults (this revision's wsgi.py tunes nothing)"
+    tune_garbage_collector()
+    return "tuned as wsgi.py tunes a worker"
 
 
 def prepare(app, sizes: dict[str, int], migrate: bool = True) -> Dataset:
@@ -299,6 +314,7 @@ def _run(args: argparse.Namespace) -> int:
     dataset = prepare(app, {"provinces": args.provinces, "communes": args.communes, "visits": args.visits},
                       migrate=not args.rev)
     bench = Bench(app, max(1, args.repeat))
+    print(f"garbage collector: {serve_like_wsgi()}")
     results = []
     for name, measure in MEASUREMENTS:
         if args.only and name not in args.only:

@@ -2,16 +2,15 @@
 /bench/select-1` runs `SELECT 1` through the app's SQLAlchemy session and answers a tiny
 JSON document. It measures what a request costs in this gunicorn before any work of the
 API's own (routing, a pooled connection, one round trip, JSON); it is never part of the
-app (`gunicorn benchmarks.ceiling_wsgi:app`)."""
+app (`gunicorn benchmarks.ceiling_wsgi:app`). The app is wsgi.py's, set up as it is
+served."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
-from inspect_api.app import create_app
 from inspect_api.db import db
-
-app = create_app()
+from wsgi import app
 
 
 @app.get("/bench/select-1")
