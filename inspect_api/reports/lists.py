@@ -150,7 +150,9 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
                VisitFailure.value_number, VisitFailure.note, visits.c.desk_id, VisitFailure.recorded_by_id)
         .join(visits, visits.c.visit_id == VisitFailure.visit_id)
         .join(Criterion, Criterion.id == VisitFailure.criterion_id)
-        .order_by(visits.c.started_at, Criterion.code)
+        # The finding id last: an official failing the same criterion twice in a visit
+        # is listed in the same order every time the list is computed.
+        .order_by(visits.c.started_at, Criterion.code, VisitFailure.finding_id)
     ).all()
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
