@@ -29,7 +29,7 @@ from ..documents.minutes import SEVERITY_NAMES
 from ..evidence.service import UploadLimits
 from ..requests import request_origin
 from . import session
-from .forms import checked_text
+from .forms import checked_text, page_number
 from .views import blp, send_photo
 
 OFFICERS = (corrections.UNIT_ROLE,)
@@ -66,20 +66,13 @@ def _default_view(user) -> str:
     return "owed" if user.role in OFFICERS else "reported"
 
 
-def _page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 100000))
-    except ValueError:
-        return 1
-
-
 @blp.get("/corrections")
 @session.signed_in(*USERS)
 def corrections_list(user):
     view = request.args.get("show") or _default_view(user)
     if view not in VIEWS:
         raise Invalid("Bộ lọc không hợp lệ.")
-    listing = overview.correction_page(user, view, _page_number(), PER_PAGE)
+    listing = overview.correction_page(user, view, page_number(request.args), PER_PAGE)
     return render_template("console/corrections.html", listing=listing, rows=listing.rows, view=view, views=VIEWS,
                            status_names=STATUS_NAMES, today=reminders.vietnam_today(),
                            officer=user.role in OFFICERS)

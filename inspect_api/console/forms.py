@@ -19,6 +19,14 @@ from ..reviews.queue import ALL_STATES, QUEUE_STATES, QueueFilters
 MAX_TEXT = 4000
 
 
+def page_number(args: Mapping[str, str]) -> int:
+    """The `page` of a query string, 1 when absent or not a number."""
+    try:
+        return max(1, min(int(args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
 class QueueArgsSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE

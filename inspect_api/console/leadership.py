@@ -31,7 +31,10 @@ from ..reviews.queue import QueueFilters, review_overview
 from . import session
 from ..reports.scores import previous_period
 from .leadership_forms import Period, PeriodError, day_text, freeze_form, list_kind, period_from_args
-from .leadership_pages import LIST_KIND_TITLES, kind_name, list_entries, ranked_with_trend, scores_chart
+from .leadership_pages import (
+    ENTRIES_PER_PAGE, LIST_KIND_TITLES, EntryPage, entry_page, kind_name, ranked_with_trend, scores_chart,
+)
+from .forms import page_number
 from .pages import today_in_vietnam
 from .views import blp
 
@@ -131,18 +134,19 @@ def desk_scores(user, desk_id: int):
         return failed
     data, before = _with_previous(user, period, desk.org_unit_id)
     score = _row(ranked_with_trend(data["desks"], before["desks"]), desk_id)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
     overview = review_overview(user, QueueFilters(state="approved", desk_id=desk.id, date_from=period.date_from,
-                                                  date_to=period.date_to), page)
+                                                  date_to=period.date_to), page_number(request.args))
     return render_template("console/scores_desk.html", period=period, data=data, typed=period.args(),
                            period_errors={}, desk=desk, score=score, overview=overview,
                            previous_label=before["period"])
 
 
 # --- lists ---------------------------------------------------------------------------
+
+def _entries_page(entries) -> EntryPage:
+    """The page of a list's entries the query string asks for."""
+    return entry_page(entries, page_number(request.args), ENTRIES_PER_PAGE)
+
 
 def _render_list(user, kind: str, period, *, typed: dict[str, Any] | None = None,
                  errors: dict[str, str] | None = None, status: int = 200):
@@ -151,7 +155,7 @@ def _render_list(user, kind: str, period, *, typed: dict[str, Any] | None = None
                      "attachment_signed": False}
     body = render_template(
         "console/lists.html", period=period, kind=kind, kinds=LIST_KINDS, kind_titles=LIST_KIND_TITLES,
-        listing=listing, entries=list_entries(listing["entries"]), typed=period.args(), period_errors={},
+        listing=listing, entries=_entries_page(listing["entries"]), typed=period.args(), period_errors={},
         form=form, errors=errors or {}, default_signer_title=service.DEFAULT_SIGNER_TITLE,
         default_recipients=service.DEFAULT_RECIPIENTS)
     return body, status
@@ -162,7 +166,7 @@ def _render_list(user, kind: str, period, *, typed: dict[str, Any] | None = None
 def lists(user):
     kind = list_kind(request.args)
     period, failed = _period_or_page("console/lists.html", kind=kind, kinds=LIST_KINDS,
-                                     kind_titles=LIST_KIND_TITLES, listing=None, entries=[], form={}, errors={})
+                                     kind_titles=LIST_KIND_TITLES, listing=None, entries=None, form={}, errors={})
     if period is None:
         return failed
     return _render_list(user, kind, period)
@@ -210,8 +214,8 @@ def frozen_lists(user):
 @session.signed_in(*READERS)
 def frozen_list(user, list_id: int):
     frozen = service.get_frozen_list(user, list_id)
-    return render_template("console/frozen_list.html", frozen=frozen, entries=list_entries(frozen.entries),
-                           kind_titles=LIST_KIND_TITLES)
+    return render_template("console/frozen_list.html", frozen=frozen,
+                           entries=_entries_page(frozen.entries), kind_titles=LIST_KIND_TITLES)
 
 
 @blp.get("/lists/frozen/<int:list_id>/export.<file_format>")

@@ -5,8 +5,10 @@ entries (computed or frozen) in one shape. No queries of their own."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import ROUND_HALF_EVEN, Decimal
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -20,6 +22,9 @@ from ..reports.list_rules import ListSettings
 LIST_KIND_TITLES = {"criticism": "Danh sách đề nghị phê bình, xem xét xử lý kỷ luật",
                     "commendation": "Danh sách đề nghị biểu dương, khen thưởng"}
 ENTRY_TYPE_NAMES = {"unit": "Tập thể", "staff": "Cá nhân"}
+# Entries on one page of a list: a national criticism list has some 9,000, which made
+# 26 MB of HTML on a single page.
+ENTRIES_PER_PAGE = 100
 # On the screen the chart is as wide as the text column of the printed page, at a size
 # a screen reads (the document's is 13 pt).
 CHART_FONT_SIZE = 11.0
@@ -81,9 +86,9 @@ def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
             "evidence": [str(e) for e in finding.get("evidence") or ()]}
 
 
-def list_entries(entries: Iterable[Any]) -> list[dict[str, Any]]:
-    """Computed entries (reports.lists.Entry) or frozen ones (FrozenListEntry), numbered,
-    units first as the list prints them."""
+def list_entries(entries: Iterable[Any], first_number: int = 1) -> list[dict[str, Any]]:
+    """Computed entries (reports.lists.Entry) or frozen ones (FrozenListEntry), numbered
+    from `first_number`, units first as the list prints them."""
     shaped = []
     for entry in entries:
         score = getattr(entry, "score", None)
@@ -98,9 +103,29 @@ def list_entries(entries: Iterable[Any]) -> list[dict[str, Any]]:
             "explanation": EXPLANATION_NOTES.get(entry.explanation_status or "", ""),
             "findings": [_finding(f) for f in entry.findings or ()]})
     shaped.sort(key=lambda e: e["type"] != "unit")  # stable: the service's order within each group
-    for number, entry in enumerate(shaped, start=1):
+    for number, entry in enumerate(shaped, start=first_number):
         entry["number"] = number
     return shaped
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """One page of a list: its entries shaped for the page, numbered as in the whole list."""
+
+    entries: list[dict[str, Any]]
+    page: int
+    pages: int
+    first_number: int
+
+
+def entry_page(entries: Sequence[Any], page: int, per_page: int) -> EntryPage:
+    """Page `page` (past the last: the last) of a list's entries, units first as the list
+    prints them; only that page is shaped."""
+    ordered = sorted(entries, key=lambda entry: entry.entry_type != "unit")  # stable
+    pages = max(1, math.ceil(len(ordered) / per_page))
+    page = min(page, pages)
+    start = (page - 1) * per_page
+    return EntryPage(list_entries(ordered[start:start + per_page], start + 1), page, pages, start + 1)
 
 
 def kind_name(kind: str) -> str:

@@ -229,6 +229,40 @@ def test_the_computed_list_shows_each_entry_with_why(app, flow, quarter):
     assert console.get("/console/lists", query_string={"kind": "praise", **Q4}).status_code == 422
 
 
+def _numbered(html: str) -> list[str]:
+    """The entries' headings of a list page: "1. Phường Minh Xuân", ..."""
+    return [_text(h).strip() for h in re.findall(r'<li class="entry card">\s*<h3>(.*?)<span', html, re.S)]
+
+
+def test_a_long_list_is_shown_a_page_at_a_time_numbered_as_a_whole(app, flow, quarter, monkeypatch):
+    """A national list has thousands of entries: each page shows a hundred, numbered as
+    in the whole list, with links that keep the kind and the period."""
+    monkeypatch.setattr("inspect_api.console.leadership.ENTRIES_PER_PAGE", 1)
+    flow.approved("TQ-MYLAM", "2026-11-12", {"SEAT-02": "fail"})
+    names = [e["name"] for e in flow.listing("criticism")["entries"]]
+    assert len(names) >= 3
+    console = _leader(app)
+
+    def page(number):
+        response = console.get("/console/lists", query_string={"kind": "criticism", **Q4, "page": number})
+        assert response.status_code == 200
+        return response.text
+
+    first, second = page(1), page(2)
+    assert _numbered(first) == [f"1. {names[0]}"] and _numbered(second) == [f"2. {names[1]}"]
+    assert '<ol class="entries" start="2">' in second
+    assert f"Trang 2 / {len(names)}" in _text(second)
+    links = re.findall(r'href="([^"]*page=[^"]*)"', second.replace("&amp;", "&"))
+    assert links and all("kind=criticism" in link and "from=01/10/2026" in link for link in links)
+    assert _numbered(page(999)) == [f"{len(names)}. {names[-1]}"]  # past the end: the last page
+    assert _numbered(page("abc")) == _numbered(first)
+    # The whole list is still what gets frozen.
+    frozen = _freeze(console, {"document_number": "126/TTr-SNV", "document_date": "21/12/2026",
+                               "signer_name": "Nguyễn Văn An"}, 303).headers["Location"]
+    assert _numbered(console.get(frozen, query_string={"page": 2}).text) == [f"2. {names[1]}"]
+    assert f"Trang 1 / {len(names)}" in _text(console.get(frozen).text)
+
+
 def _freeze(console, data: dict, expect: int):
     return post_form(console, "/console/lists?kind=criticism&from=01/10/2026&to=31/12/2026", "/console/lists/freeze",
                      {"kind": "criticism", **Q4, **data}, expect=expect)
