@@ -1,12 +1,10 @@
 import datetime as dt
-from collections.abc import Mapping
-from functools import partial
 
 import marshmallow as ma
 from flask import url_for
 from marshmallow import validate
 
-from ..fields import AwareDateTime, Date, id_field
+from ..fields import AwareDateTime, Date, DumpedList, id_field
 from ..messages import Schema
 from ..pagination import PageArgsSchema
 from .models import LIST_KINDS
@@ -100,41 +98,6 @@ class FindingRefSchema(Schema):
 
     def _urls(self, finding) -> list[str]:
         return [url_for("evidence.evidence_content", evidence_id=e) for e in finding["evidence"]]
-
-
-class DumpedList(ma.fields.List):
-    """`List(Nested(schema))`, dumped without a nested dump per item: a national
-    criticism list has ~9,000 entries carrying ~24,000 findings, and marshmallow's
-    per-object machinery (hooks, accessors) cost more than computing the list. Each value
-    still goes through the schema's own fields, read as a nested dump reads it (a key of
-    a mapping, else an attribute; absent: the field's dump default, else left out), and
-    the OpenAPI document sees the same field."""
-
-    def __init__(self, schema: type[ma.Schema], **kwargs):
-        super().__init__(ma.fields.Nested(schema), **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        nested = self.inner
-        assert isinstance(nested, ma.fields.Nested)  # noqa: S101 - set in __init__
-        plan = [(field.data_key or name, field.attribute or name, field)
-                for name, field in nested.schema.dump_fields.items()]
-        dumped = []
-        for item in value:
-            get = item.get if isinstance(item, Mapping) else partial(getattr, item)
-            row = {}
-            for key, source, field in plan:
-                if not field._CHECK_ATTRIBUTE:  # a Method field: called with the item
-                    row[key] = field._serialize(None, source, item)
-                    continue
-                if (found := get(source, ma.missing)) is ma.missing:
-                    default = field.dump_default
-                    if (found := default() if callable(default) else default) is ma.missing:
-                        continue
-                row[key] = field._serialize(found, source, item)
-            dumped.append(row)
-        return dumped
 
 
 class EntrySchema(Schema):

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..fields import ID_MAX, AwareDateTime, Date, id_field
+from ..fields import ID_MAX, AwareDateTime, Date, DumpedList, id_field
 from ..messages import Schema
 from ..org.schemas import LocationSchema
 from ..pagination import FeedArgsSchema
@@ -99,7 +99,7 @@ class VisitSchema(Schema):
 
 
 class VisitDetailSchema(VisitSchema):
-    findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+    findings = DumpedList(FindingSchema)
     reviews = ma.fields.List(ma.fields.Nested(REVIEW_SCHEMA),
                              metadata={"description": "Every review round, oldest first: the "
                                                       "reviewer's comments reach the tablet here."})
@@ -110,7 +110,7 @@ class FindingsResultSchema(Schema):
     visit_version = ma.fields.Integer()
     changed = ma.fields.Integer(metadata={"description": "How many findings this batch created "
                                                          "or changed (0 on a replay)."})
-    findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+    findings = DumpedList(FindingSchema)
 
 
 class VisitQueryArgsSchema(FeedArgsSchema):

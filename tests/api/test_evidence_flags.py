@@ -269,3 +269,34 @@ def test_the_database_refuses_coordinates_out_of_range_or_half_given(app, demo):
             db.session.rollback()
             assert float(db.session.scalar(select(Desk.latitude).where(Desk.id == desk_id))) == DESK[0]
             db.session.remove()
+
+
+def test_a_visits_findings_dump_as_a_nested_schema_dumps_them(ev, app):
+    """VisitDetailSchema writes its findings without a nested dump per finding
+    (fields.DumpedList): the same JSON as List(Nested(FindingSchema)), the criterion's
+    code (a dotted attribute) and each photo with its flags included."""
+    import uuid
+
+    import marshmallow as ma
+
+    from inspect_api.auth.models import User
+    from inspect_api.visits import service as visits
+    from inspect_api.visits.schemas import FindingSchema, VisitDetailSchema
+
+    visit_id = ev.new_visit()
+    failing = ev.answer_all(visit_id, fail={"SEAT-02", "PUB-07"})
+    _upload(ev, visit_id, failing["SEAT-02"], NEAR)
+    _upload(ev, visit_id, failing["SEAT-02"], phone_photo(320, 240, taken="2026:11:20 13:30:00"))
+
+    class Nested(VisitDetailSchema):
+        findings = ma.fields.List(ma.fields.Nested(FindingSchema))
+
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == "inspector1"))
+        visit = visits.get_visit(actor, uuid.UUID(visit_id), detail=True)
+        fast, nested = VisitDetailSchema().dump(visit), Nested().dump(visit)
+        assert fast == nested and [list(f) for f in fast["findings"]] == [list(f) for f in nested["findings"]]
+        assert {f["criterion_code"] for f in fast["findings"]} >= {"SEAT-02", "PUB-07"}
+        assert sum(len(f["evidence"]) for f in fast["findings"]) == 2
+        assert all("flags" in e for f in fast["findings"] for e in f["evidence"])
+        db.session.remove()

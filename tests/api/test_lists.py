@@ -653,7 +653,8 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
     (left out, not null)."""
     import marshmallow as ma
 
-    from inspect_api.reports.schemas import DumpedList, FindingRefSchema
+    from inspect_api.fields import DumpedList
+    from inspect_api.reports.schemas import FindingRefSchema
 
     computed = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
                 "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
