@@ -41,6 +41,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.workbook import Workbook
 
 FONT_NAME = "Times New Roman"
@@ -277,6 +278,8 @@ class Sheet:
         self.widths = list(widths)
         self.ncols = len(self.widths)
         self.row = 0
+        # Per row height, the row's attributes as openpyxl writes them: see append().
+        self._row_attributes: dict[float, dict[str, str]] = {}
         # Column widths go out before the first row in a write-only sheet.
         for index, width in enumerate(self.widths, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -317,12 +320,24 @@ class Sheet:
     def append(self, cells: Iterable[Any], height: float | None = None) -> int:
         self.row += 1
         if height is not None:
-            self.ws.row_dimensions[self.row].height = height
+            self.ws.row_dimensions[self.row] = self._row_attributes_for(height)
         self.ws.append(list(cells))
         # The row is written out as it is appended: its height need not stay in memory
         # (a dimension per row would grow with the list).
         self.ws.row_dimensions.pop(self.row, None)
         return self.row
+
+    def _row_attributes_for(self, height: float) -> dict[str, str]:
+        """What openpyxl's writer reads of a row's RowDimension: only its attributes
+        (WorksheetWriter.write_row does `attrs.update(row_dimensions.get(row, {}))`).
+        Made by openpyxl from a RowDimension once per height, kept as a plain dict: a
+        RowDimension made for every row, and read back field by field when the row is
+        written, cost a tenth of a 100,000-row export. A list has a few heights only."""
+        attributes = self._row_attributes.get(height)
+        if attributes is None:
+            attributes = dict(RowDimension(self.ws, ht=height))
+            self._row_attributes[height] = attributes
+        return attributes
 
     def blank(self, height: float | None = None) -> int:
         return self.append([], height)
