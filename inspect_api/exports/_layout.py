@@ -91,6 +91,18 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(_FORMULA_STARTS)
 
 
+def _cell_text(value: Any) -> tuple[str, bool]:
+    """The text a cell stores for `value` (clean, at most the 32,767 characters a cell
+    holds) and whether it needs the quote prefix to stay text."""
+    text = clean_text(value)
+    return text[:32767], looks_like_formula(text)
+
+
+# A list repeats its positions, forms, criteria and names row after row. Bounded, since
+# it also sees what does not repeat; a pure function of the text, so never stale.
+_cell_text_remembered = lru_cache(maxsize=4096)(_cell_text)
+
+
 def vn_number(n: int) -> str:
     """3450 -> "3.450" (Vietnamese thousands separator)."""
     return f"{n:,}".replace(",", ".")
@@ -300,12 +312,14 @@ class Sheet:
             cell = self.styles.cell(self.ws, style)
             cell.value = value
             return cell
-        text = clean_text(value)
-        cell = self.styles.cell(self.ws, style, quoted=looks_like_formula(text))
+        # Only a plain str is looked up: a str subclass (an enum) can equal a plain str
+        # and still print otherwise.
+        text, quoted = (_cell_text_remembered if type(value) is str else _cell_text)(value)
+        cell = self.styles.cell(self.ws, style, quoted=quoted)
         # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
         # Set directly: clean_text already removed what openpyxl's own check refuses, and
         # that check per cell is a tenth of a long export.
-        cell._value = text[:32767]  # type: ignore[attr-defined]
+        cell._value = text  # type: ignore[attr-defined]
         cell.data_type = "s"
         return cell
 
