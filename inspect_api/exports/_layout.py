@@ -215,21 +215,20 @@ class Styles:
                 number_format=spec.number_format)
             style.bind(wb)
             self._styles[name] = style
-        # Each style's index in the workbook's table of cell formats, looked up once.
-        self._ids = {name: wb._cell_styles.add(StyleArray(style.as_tuple()))  # type: ignore[attr-defined]
-                     for name, style in self._styles.items()}
+        # Each style's array and its index in the workbook's table of cell formats, looked
+        # up once.
+        self._arrays = {name: style.as_tuple() for name, style in self._styles.items()}
+        self._ids = {name: wb._cell_styles.add(StyleArray(array))  # type: ignore[attr-defined]
+                     for name, array in self._arrays.items()}
 
     def cell(self, ws: Any, name: str, quoted: bool = False) -> Cell:
         """An empty cell in style `name`; `quoted` marks text that must never turn into a
         formula when edited (Excel's quote prefix)."""
         if quoted:
-            cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
+            cell = Cell(ws, row=1, column=1, style_array=self._arrays[name])
             cell.quotePrefix = True
             return cell
-        made_with = self._styles[name].as_tuple()
-        styled = _StyledCell(ws, row=1, column=1, style_array=made_with)
-        styled._style_id, styled._made_with = self._ids[name], made_with
-        return styled
+        return _StyledCell(ws, self._arrays[name], self._ids[name])
 
 
 class _StyledCell(Cell):
@@ -242,9 +241,26 @@ class _StyledCell(Cell):
     _style_id: int
     _made_with: StyleArray
 
+    def __init__(self, ws: Any, style: StyleArray, style_id: int):
+        # What Cell(ws, row=1, column=1, style_array=style) sets, slot by slot: through
+        # Cell.__init__ and StyleableObject.__init__ it cost as much again, 1.8 million
+        # times in a 100,000-row list. tests/unit/test_export_styles.py checks that the
+        # two agree on every slot, should openpyxl add one.
+        self.parent = ws
+        # The cell's own copy: a format set on the cell changes its array in place.
+        self._style = StyleArray(style)
+        self.row = 1
+        self.column = 1
+        self._value = None
+        self._hyperlink = None
+        self.data_type = "n"
+        self._comment = None
+        self._made_with = style
+        self._style_id = style_id
+
     @property
     def style_id(self) -> int:
-        if self._style == self._made_with:  # type: ignore[attr-defined]  # openpyxl slot, untyped
+        if self._style == self._made_with:
             return self._style_id
         return Cell.style_id.fget(self)  # type: ignore[attr-defined]
 
