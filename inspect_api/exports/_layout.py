@@ -319,18 +319,21 @@ class Sheet:
         code) and quote-prefixed if Excel would otherwise re-read it as a formula."""
         if value is None or value == "":
             return self.styles.cell(self.ws, style)
-        if isinstance(value, bool):
-            value = "Có" if value else "Không"
-        if isinstance(value, (int, float, Decimal, dt.date)):
-            if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
-            # Styled first: a date keeps its dd/mm/yyyy format instead of openpyxl's default.
-            cell = self.styles.cell(self.ws, style)
-            cell.value = value
-            return cell
-        # Only a plain str is looked up: a str subclass (an enum) can equal a plain str
-        # and still print otherwise.
-        text, quoted = (_cell_text_remembered if type(value) is str else _cell_text)(value)
+        if type(value) is str:  # most cells: straight to the text, no other type tried
+            text, quoted = _cell_text_remembered(value)
+        else:
+            if isinstance(value, bool):
+                value = "Có" if value else "Không"
+            if isinstance(value, (int, float, Decimal, dt.date)):
+                if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                    value = value.replace(tzinfo=None)
+                # Styled first: a date keeps its dd/mm/yyyy format instead of openpyxl's default.
+                cell = self.styles.cell(self.ws, style)
+                cell.value = value
+                return cell
+            # Not looked up: a str subclass (an enum) can equal a plain str and still
+            # print otherwise.
+            text, quoted = _cell_text(value)
         cell = self.styles.cell(self.ws, style, quoted=quoted)
         # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
         # Set directly: clean_text already removed what openpyxl's own check refuses, and
