@@ -98,9 +98,11 @@ def _cell_text(value: Any) -> tuple[str, bool]:
     return text[:32767], looks_like_formula(text)
 
 
-# A list repeats its positions, forms, criteria and names row after row. Bounded, since
-# it also sees what does not repeat; a pure function of the text, so never stale.
-_cell_text_remembered = lru_cache(maxsize=4096)(_cell_text)
+# A list repeats its positions, forms, criteria and legal bases row after row: those
+# stay in a small cache, while names and units, which rarely come back, pass through it.
+# Small, so that memory stays flat (tests/unit/test_list_workbook.py: 4,096 entries held
+# a megabyte); a pure function of the text, so never stale.
+_cell_text_remembered = lru_cache(maxsize=256)(_cell_text)
 
 
 def vn_number(n: int) -> str:
