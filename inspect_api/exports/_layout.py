@@ -580,21 +580,25 @@ def _wrapped_lines(text: str, room: float, size: float, bold: bool) -> int:
         count += 1
         used = 0.0
         for word in paragraph.split():
-            for index, piece in enumerate(_HYPHENATED.findall(word)):
-                gap = space if index == 0 else 0.0
+            # Most words have no hyphen: one piece, without running the pattern (a list
+            # measures hundreds of thousands of numbers and file names no cache holds).
+            pieces = _HYPHENATED.findall(word) if "-" in word else (word,)
+            gap = space
+            for piece in pieces:
                 # Numbers, dates and ids differ row by row: summed, not cached.
                 em = _uncached_em(piece, bold) if _DIGITS.search(piece) else _word_em(piece, bold)
                 width = em * size
                 if used and used + gap + width <= room:
                     used += gap + width
-                    continue
-                if used:
-                    count += 1
-                # A piece wider than the line fills whole lines, the rest starts the next.
-                while width > room:
-                    width -= room
-                    count += 1
-                used = width
+                else:
+                    if used:
+                        count += 1
+                    # A piece wider than the line fills whole lines, the rest starts the next.
+                    while width > room:
+                        width -= room
+                        count += 1
+                    used = width
+                gap = 0.0  # the next piece of the word follows its hyphen directly
     return count
 
 
