@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from itertools import repeat
 from typing import IO, TypeVar
 
 from openpyxl import Workbook
@@ -72,16 +73,22 @@ def write_list_workbook(content: ListContent, target: Target) -> Target:
     return target
 
 
-def _row_height(cells: Sequence[str], columns: Sequence[SheetColumn]) -> float:
-    lines = max(wrapped_lines(text, column_points(column.width, DOCUMENT_DIGIT_PX), TABLE_SIZE)
-                for text, column in zip(cells, columns, strict=True))
-    return lines_height(lines, TABLE_SIZE)
+def _rooms(columns: Sequence[SheetColumn]) -> list[float]:
+    """Each column's room for text (points), worked out once per sheet: a row's height
+    is measured against it for every cell of the list."""
+    return [column_points(column.width, DOCUMENT_DIGIT_PX) for column in columns]
 
 
-def _data_row(sheet: Sheet, columns: Sequence[SheetColumn], cells: Sequence[str]) -> None:
+def _row_height(cells: Sequence[str], rooms: Sequence[float]) -> float:
+    # map() rather than a generator expression: no Python frame resumed per cell.
+    return lines_height(max(map(wrapped_lines, cells, rooms, repeat(TABLE_SIZE))), TABLE_SIZE)
+
+
+def _data_row(sheet: Sheet, columns: Sequence[SheetColumn], rooms: Sequence[float],
+              cells: Sequence[str]) -> None:
     values: list = [int(cells[0]) if cells[0].isdigit() else cells[0], *cells[1:]]
     sheet.append([sheet.cell(value, column.style) for value, column in zip(values, columns, strict=True)],
-                 height=_row_height(cells, columns))
+                 height=_row_height(cells, rooms))
 
 
 def _write_list_sheet(wb: Workbook, styles: Styles, content: ListContent) -> None:
@@ -95,12 +102,13 @@ def _write_list_sheet(wb: Workbook, styles: Styles, content: ListContent) -> Non
     sheet.line(content.attached_line, "attached")
     sheet.blank(height=10)
     write_table_header(sheet, columns)
+    rooms = _rooms(columns)
     for group in content.groups:
         sheet.append([sheet.cell(group.numeral, "group_number"), sheet.cell(group.label, "group")]
                      + [sheet.cell(None, "group")] * (len(columns) - 2), height=lines_height(1, TABLE_SIZE))
         sheet.merge(2, len(columns))
         for row in group.rows:
-            _data_row(sheet, columns, row.cells)
+            _data_row(sheet, columns, rooms, row.cells)
     sheet.blank(height=8)
     sheet.line(content.total_line, "total")
     for remark in content.remarks:
@@ -119,9 +127,10 @@ def _write_detail_sheet(wb: Workbook, styles: Styles, content: ListContent) -> N
     sheet.line(content.detail_attached_line, "attached")
     sheet.blank(height=10)
     write_table_header(sheet, columns)
+    rooms = _rooms(columns)
     written = 0
     for row in content.detail_rows:
-        _data_row(sheet, columns, row.cells)
+        _data_row(sheet, columns, rooms, row.cells)
         written += 1
     if not written:
         sheet.append([sheet.cell("Không có.", "td")] + [sheet.cell(None, "td")] * (len(columns) - 1))

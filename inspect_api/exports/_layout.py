@@ -41,6 +41,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.workbook import Workbook
 
 FONT_NAME = "Times New Roman"
@@ -88,6 +89,20 @@ def clean_text(value: Any) -> str:
 
 def looks_like_formula(text: str) -> bool:
     return text.startswith(_FORMULA_STARTS)
+
+
+def _cell_text(value: Any) -> tuple[str, bool]:
+    """The text a cell stores for `value` (clean, at most the 32,767 characters a cell
+    holds) and whether it needs the quote prefix to stay text."""
+    text = clean_text(value)
+    return text[:32767], looks_like_formula(text)
+
+
+# A list repeats its positions, forms, criteria and legal bases row after row: those
+# stay in a small cache, while names and units, which rarely come back, pass through it.
+# Small, so that memory stays flat (tests/unit/test_list_workbook.py: 4,096 entries held
+# a megabyte); a pure function of the text, so never stale.
+_cell_text_remembered = lru_cache(maxsize=256)(_cell_text)
 
 
 def vn_number(n: int) -> str:
@@ -202,21 +217,20 @@ class Styles:
                 number_format=spec.number_format)
             style.bind(wb)
             self._styles[name] = style
-        # Each style's index in the workbook's table of cell formats, looked up once.
-        self._ids = {name: wb._cell_styles.add(StyleArray(style.as_tuple()))  # type: ignore[attr-defined]
-                     for name, style in self._styles.items()}
+        # Each style's array and its index in the workbook's table of cell formats, looked
+        # up once.
+        self._arrays = {name: style.as_tuple() for name, style in self._styles.items()}
+        self._ids = {name: wb._cell_styles.add(StyleArray(array))  # type: ignore[attr-defined]
+                     for name, array in self._arrays.items()}
 
     def cell(self, ws: Any, name: str, quoted: bool = False) -> Cell:
         """An empty cell in style `name`; `quoted` marks text that must never turn into a
         formula when edited (Excel's quote prefix)."""
         if quoted:
-            cell = Cell(ws, row=1, column=1, style_array=self._styles[name].as_tuple())
+            cell = Cell(ws, row=1, column=1, style_array=self._arrays[name])
             cell.quotePrefix = True
             return cell
-        made_with = self._styles[name].as_tuple()
-        styled = _StyledCell(ws, row=1, column=1, style_array=made_with)
-        styled._style_id, styled._made_with = self._ids[name], made_with
-        return styled
+        return _StyledCell(ws, self._arrays[name], self._ids[name])
 
 
 class _StyledCell(Cell):
@@ -229,9 +243,26 @@ class _StyledCell(Cell):
     _style_id: int
     _made_with: StyleArray
 
+    def __init__(self, ws: Any, style: StyleArray, style_id: int):
+        # What Cell(ws, row=1, column=1, style_array=style) sets, slot by slot: through
+        # Cell.__init__ and StyleableObject.__init__ it cost as much again, 1.8 million
+        # times in a 100,000-row list. tests/unit/test_export_styles.py checks that the
+        # two agree on every slot, should openpyxl add one.
+        self.parent = ws
+        # The cell's own copy: a format set on the cell changes its array in place.
+        self._style = StyleArray(style)
+        self.row = 1
+        self.column = 1
+        self._value = None
+        self._hyperlink = None
+        self.data_type = "n"
+        self._comment = None
+        self._made_with = style
+        self._style_id = style_id
+
     @property
     def style_id(self) -> int:
-        if self._style == self._made_with:  # type: ignore[attr-defined]  # openpyxl slot, untyped
+        if self._style == self._made_with:
             return self._style_id
         return Cell.style_id.fget(self)  # type: ignore[attr-defined]
 
@@ -277,6 +308,8 @@ class Sheet:
         self.widths = list(widths)
         self.ncols = len(self.widths)
         self.row = 0
+        # Per row height, the row's attributes as openpyxl writes them: see append().
+        self._row_attributes: dict[float, dict[str, str]] = {}
         # Column widths go out before the first row in a write-only sheet.
         for index, width in enumerate(self.widths, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -288,21 +321,26 @@ class Sheet:
         code) and quote-prefixed if Excel would otherwise re-read it as a formula."""
         if value is None or value == "":
             return self.styles.cell(self.ws, style)
-        if isinstance(value, bool):
-            value = "Có" if value else "Không"
-        if isinstance(value, (int, float, Decimal, dt.date)):
-            if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
-            # Styled first: a date keeps its dd/mm/yyyy format instead of openpyxl's default.
-            cell = self.styles.cell(self.ws, style)
-            cell.value = value
-            return cell
-        text = clean_text(value)
-        cell = self.styles.cell(self.ws, style, quoted=looks_like_formula(text))
+        if type(value) is str:  # most cells: straight to the text, no other type tried
+            text, quoted = _cell_text_remembered(value)
+        else:
+            if isinstance(value, bool):
+                value = "Có" if value else "Không"
+            if isinstance(value, (int, float, Decimal, dt.date)):
+                if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                    value = value.replace(tzinfo=None)
+                # Styled first: a date keeps its dd/mm/yyyy format instead of openpyxl's default.
+                cell = self.styles.cell(self.ws, style)
+                cell.value = value
+                return cell
+            # Not looked up: a str subclass (an enum) can equal a plain str and still
+            # print otherwise.
+            text, quoted = _cell_text(value)
+        cell = self.styles.cell(self.ws, style, quoted=quoted)
         # Text stays text: openpyxl would store "=…" as a formula and "#N/A" as an error.
         # Set directly: clean_text already removed what openpyxl's own check refuses, and
         # that check per cell is a tenth of a long export.
-        cell._value = text[:32767]  # type: ignore[attr-defined]
+        cell._value = text  # type: ignore[attr-defined]
         cell.data_type = "s"
         return cell
 
@@ -317,12 +355,24 @@ class Sheet:
     def append(self, cells: Iterable[Any], height: float | None = None) -> int:
         self.row += 1
         if height is not None:
-            self.ws.row_dimensions[self.row].height = height
+            self.ws.row_dimensions[self.row] = self._row_attributes_for(height)
         self.ws.append(list(cells))
         # The row is written out as it is appended: its height need not stay in memory
         # (a dimension per row would grow with the list).
         self.ws.row_dimensions.pop(self.row, None)
         return self.row
+
+    def _row_attributes_for(self, height: float) -> dict[str, str]:
+        """What openpyxl's writer reads of a row's RowDimension: only its attributes
+        (WorksheetWriter.write_row does `attrs.update(row_dimensions.get(row, {}))`).
+        Made by openpyxl from a RowDimension once per height, kept as a plain dict: a
+        RowDimension made for every row, and read back field by field when the row is
+        written, cost a tenth of a 100,000-row export. A list has a few heights only."""
+        attributes = self._row_attributes.get(height)
+        if attributes is None:
+            attributes = dict(RowDimension(self.ws, ht=height))
+            self._row_attributes[height] = attributes
+        return attributes
 
     def blank(self, height: float | None = None) -> int:
         return self.append([], height)
@@ -530,21 +580,25 @@ def _wrapped_lines(text: str, room: float, size: float, bold: bool) -> int:
         count += 1
         used = 0.0
         for word in paragraph.split():
-            for index, piece in enumerate(_HYPHENATED.findall(word)):
-                gap = space if index == 0 else 0.0
+            # Most words have no hyphen: one piece, without running the pattern (a list
+            # measures hundreds of thousands of numbers and file names no cache holds).
+            pieces = _HYPHENATED.findall(word) if "-" in word else (word,)
+            gap = space
+            for piece in pieces:
                 # Numbers, dates and ids differ row by row: summed, not cached.
                 em = _uncached_em(piece, bold) if _DIGITS.search(piece) else _word_em(piece, bold)
                 width = em * size
                 if used and used + gap + width <= room:
                     used += gap + width
-                    continue
-                if used:
-                    count += 1
-                # A piece wider than the line fills whole lines, the rest starts the next.
-                while width > room:
-                    width -= room
-                    count += 1
-                used = width
+                else:
+                    if used:
+                        count += 1
+                    # A piece wider than the line fills whole lines, the rest starts the next.
+                    while width > room:
+                        width -= room
+                        count += 1
+                    used = width
+                gap = 0.0  # the next piece of the word follows its hyphen directly
     return count
 
 
