@@ -16,8 +16,10 @@ the API calls), as `national_leader` (whose org unit is the national root, so th
 is the whole country) for the year 2026:
 
 * scores: `reports.service.scores` (unit and desk scores, ranked), then its JSON
-  dump with the API's schema;
-* list criticism / list commendation: `reports.service.computed_list`, then its dump.
+  dump with the API's schema, then its encoding into the answer's bytes (the app's
+  JSON provider, as the view's answer is made);
+* list criticism / list commendation: `reports.service.computed_list`, then its dump
+  and encoding.
 
 With --rev REV the same measurements run on the code of that git revision (exported with
 `git archive`, imported first, with this virtualenv's packages) against the same
@@ -199,7 +201,7 @@ def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schem
     request context and session (no identity map carried over between runs)."""
     from inspect_api.db import db
 
-    measurement = Measurement(name, [], {"compute": [], "json dump": []})
+    measurement = Measurement(name, [], {"compute": [], "json dump": [], "encode": []})
     for _ in range(bench.repeat):
         with bench.app.test_request_context():
             actor = _actor()
@@ -208,9 +210,12 @@ def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schem
             computed = time.perf_counter()
             body = schema.dump(result)
             dumped = time.perf_counter()
+            bench.app.json.response(body)  # the answer's bytes, as the view's answer is made
+            encoded = time.perf_counter()
             measurement.parts["compute"].append(computed - started)
             measurement.parts["json dump"].append(dumped - computed)
-            measurement.seconds.append(dumped - started)
+            measurement.parts["encode"].append(encoded - dumped)
+            measurement.seconds.append(encoded - started)
             measurement.size = describe(body)
             db.session.remove()
     return measurement
@@ -275,10 +280,10 @@ def print_summary(url: str, dataset: Dataset, results: list[Measurement], bench:
     else:
         print("synthetic load: already in the database, skipped")
     print()
-    print(f"{'measurement':<22} {'seconds (median [range])':<30} parts (median s)               result")
+    print(f"{'measurement':<22} {'seconds (median [range])':<30} {'parts (median s)':<44} result")
     for m in results:
         parts = ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in m.parts.items())
-        print(f"{m.name:<22} {_span(m.seconds):<30} {parts:<30} {m.size}")
+        print(f"{m.name:<22} {_span(m.seconds):<30} {parts:<44} {m.size}")
 
 
 def main(argv: list[str] | None = None) -> int:

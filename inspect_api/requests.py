@@ -10,7 +10,8 @@ from flask import Flask, current_app, g, request
 
 from .audit.service import Origin
 from .error_handlers import PROBLEM_MIMETYPE, problem_response
-from .inputs import RequestJSONProvider, check_input
+from .answers import AppJSONProvider
+from .inputs import check_input
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -77,7 +78,7 @@ def _finish(response):
 
 def register_request_hooks(app: Flask, raw_body_endpoints: frozenset[str]) -> None:
     app.extensions[RAW_BODY_ENDPOINTS] = raw_body_endpoints
-    app.json = RequestJSONProvider(app)
+    app.json = AppJSONProvider(app)
     app.before_request(_assign_request_id)
     app.before_request(_require_json_body)
     app.before_request(_check_input)

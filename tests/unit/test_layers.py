@@ -25,7 +25,8 @@ HTTP_LIBRARIES = {"flask", "werkzeug", "flask_smorest", "flask_jwt_extended", "f
 # problem+json wiring, the request hooks, the commands and the demo loaders they run.
 EDGE_MODULES = {
     "inspect_api.app", "inspect_api.api", "inspect_api.error_handlers", "inspect_api.problems",
-    "inspect_api.requests", "inspect_api.inputs", "inspect_api.extensions", "inspect_api.health",
+    "inspect_api.requests", "inspect_api.inputs", "inspect_api.answers", "inspect_api.extensions",
+    "inspect_api.health",
     "inspect_api.cli", "inspect_api.guard", "inspect_api.seed", "inspect_api.synthetic",
     # Query arguments, signed cursors and page bodies: what views hand back, not rules.
     "inspect_api.pagination",
