@@ -28,8 +28,10 @@ from ..exports._layout import (
     Column as SheetColumn,
     Sheet,
     Styles,
+    column_for,
     column_points,
     lines_height,
+    text_points,
     use_document_font,
     width_units,
     wrapped_lines,
@@ -51,10 +53,20 @@ HEADER_SPLIT = 5
 PRINT_WIDTH = 700.0
 
 
-def sheet_columns(columns: Sequence[Column], total: float = PRINT_WIDTH) -> list[SheetColumn]:
-    """The content's columns with widths in Excel units that fill `total` points."""
+def sheet_columns(columns: Sequence[Column], total: float = PRINT_WIDTH,
+                  largest_number: int = 0) -> list[SheetColumn]:
+    """The content's columns with widths in Excel units that fill `total` points. STT
+    is widened, at the other columns' expense, when its share cannot hold
+    `largest_number` (a national list numbers thousands of rows: a number wider than
+    its column prints as ####)."""
     hints = sum(c.width for c in columns)
-    return [SheetColumn(c.key, c.heading, width_units(total * c.width / hints, DOCUMENT_DIGIT_PX),
+    points = {c.key: total * c.width / hints for c in columns}
+    needed = column_for(text_points(str(largest_number), TABLE_SIZE) + 1)  # + rounding, kerning
+    if "stt" in points and points["stt"] < needed:
+        others = total - points["stt"]
+        points = {key: needed if key == "stt" else width * (total - needed) / others
+                  for key, width in points.items()}
+    return [SheetColumn(c.key, c.heading, width_units(points[c.key], DOCUMENT_DIGIT_PX),
                         "td_center" if c.key == "stt" else "td")
             for c in columns]
 
@@ -92,7 +104,7 @@ def _data_row(sheet: Sheet, columns: Sequence[SheetColumn], rooms: Sequence[floa
 
 
 def _write_list_sheet(wb: Workbook, styles: Styles, content: ListContent) -> None:
-    columns = sheet_columns(content.columns)
+    columns = sheet_columns(content.columns, largest_number=content.unit_count + content.staff_count)
     sheet = Sheet(wb, styles, LIST_SHEET, [c.width for c in columns], DOCUMENT_DIGIT_PX)
     sheet.setup_print(landscape=True)
     write_document_header(sheet, {"supervising_body": content.supervising_body,
@@ -120,7 +132,7 @@ def _write_list_sheet(wb: Workbook, styles: Styles, content: ListContent) -> Non
 
 
 def _write_detail_sheet(wb: Workbook, styles: Styles, content: ListContent) -> None:
-    columns = sheet_columns(content.detail_columns)
+    columns = sheet_columns(content.detail_columns, largest_number=content.detail_count)
     sheet = Sheet(wb, styles, DETAIL_SHEET, [c.width for c in columns], DOCUMENT_DIGIT_PX)
     sheet.setup_print(landscape=True)
     sheet.line(content.detail_title, "title")

@@ -485,6 +485,17 @@ def column_points(width: float, digit_px: int = 7) -> float:
     return (width * digit_px + 5) * 0.75 * 0.92 - CELL_PADDING
 
 
+def text_points(text: str, size: float, bold: bool = False) -> float:
+    """How wide `text` is on one line at `size` (points), in the document font."""
+    return _uncached_em(str(text), bold) * size
+
+
+def column_for(text_width: float) -> float:
+    """The width (points, borders to borders) of a column whose room (column_points)
+    holds `text_width` points."""
+    return (text_width + CELL_PADDING) / 0.92
+
+
 def width_units(points: float, digit_px: int = 7) -> float:
     """The column width (units) of a column `points` wide, borders to borders."""
     return round((points / 0.75 - 5) / digit_px, 2)

@@ -236,3 +236,30 @@ def test_memory_stays_flat_as_rows_grow():
     _peak_bytes(4000, traced=False)
     small, large = _peak_bytes(400, traced=True), _peak_bytes(3200, traced=True)
     assert large < small * 1.5, (small, large)
+
+
+def test_stt_is_widened_to_hold_the_largest_number_of_a_long_list():
+    """A national list numbers thousands of officials and tens of thousands of findings:
+    STT's share of the page holds three digits, and a number wider than its column
+    prints as ####. The widest number each sheet prints still fits, the columns still
+    fill the page, and a short list is laid out as before."""
+    from inspect_api.exports._layout import text_points
+
+    short = build()
+    staff = tuple(staff_row(i, name="Lò Văn Nam", note="") for i in range(1, 1201))
+    long = build(make_content(units=(), staff=staff, detail_count=24_237))
+    for name, largest in (("Danh sách", 1200), ("Chi tiết", 24_237)):
+        [ws] = [ws for ws in long if ws.title.startswith(name)]
+        [before] = [ws for ws in short if ws.title.startswith(name)]
+        stt = ws.column_dimensions["A"].width
+        assert column_points(stt, DOCUMENT_DIGIT_PX) >= text_points(str(largest), 12)
+        assert stt > before.column_dimensions["A"].width
+        widths = [d.width for d in ws.column_dimensions.values() if d.width]
+        points = sum((w * DOCUMENT_DIGIT_PX + 5) * 0.75 for w in widths)
+        assert PRINT_WIDTH - 5 <= points <= 252 / 25.4 * 72
+    # Up to 999 rows, STT's share is enough: the widths are the hints' alone.
+    from inspect_api.documents.list_xlsx import sheet_columns
+
+    assert sheet_columns(list_columns("criticism"), largest_number=999) == sheet_columns(list_columns("criticism"))
+    assert [d.width for d in short["Danh sách"].column_dimensions.values() if d.width] == \
+        [c.width for c in sheet_columns(list_columns("criticism"))]
