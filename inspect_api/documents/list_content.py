@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from ..reports.service import province_of
 from ..visits.models import Finding, Visit, visit_staff
 from ..auth.models import User
 from ..timezone import VIETNAM_TZ
+from ..exports._layout import column_for, text_points
 from .minutes import SEVERITY_NAMES
 from .render import vn_date, vn_number, vn_percent
 
@@ -72,6 +73,25 @@ class Column:
     key: str
     heading: str
     width: float
+
+
+# The numbers in STT: 12 pt, the same Times metrics in every format.
+NUMBER_SIZE = 12
+
+
+def column_widths(columns: Sequence[Column], total: float, largest_number: int) -> dict[str, float]:
+    """Each column's width in points, out of `total`, in proportion to its hint; STT
+    widened, at the other columns' expense, when its share cannot hold `largest_number`
+    (a national list numbers thousands of rows: the workbook prints a number wider than
+    its column as ####, the PDF breaks it over two lines). Both formats lay out with it."""
+    hints = sum(c.width for c in columns)
+    widths = {c.key: total * c.width / hints for c in columns}
+    needed = column_for(text_points(str(largest_number), NUMBER_SIZE) + 1)  # + rounding, kerning
+    if "stt" in widths and widths["stt"] < needed:
+        others = total - widths["stt"]
+        widths = {key: needed if key == "stt" else width * (total - needed) / others
+                  for key, width in widths.items()}
+    return widths
 
 
 @dataclass(frozen=True)

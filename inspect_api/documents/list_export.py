@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..auth.models import User
 from ..exports.naming import ascii_filename, content_disposition, safe_filename
 from ..reports.models import FrozenList
-from .list_content import KIND_NAMES, ListContent, list_content
+from .list_content import KIND_NAMES, Column, ListContent, column_widths, list_content
 from .list_xlsx import write_list_workbook
 from .proposal import proposal_docx
 from .render import render_pdf
@@ -27,6 +27,24 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # docx: not the attachment alone but the draft Tờ trình with the list attached (proposal.py).
 LIST_FORMATS = ("xlsx", "pdf", "docx")
+# Points between the margins of the PDF's landscape A4 page (templates/base.html: 30 mm
+# left, 15 mm right).
+PDF_TABLE_WIDTH = 841.89 - 45 * 72 / 25.4
+
+
+def list_pdf(content: ListContent) -> bytes:
+    """The attachment as PDF, its columns as wide as the workbook's (STT widened for a
+    long list's numbers)."""
+    return render_pdf("list.html", {
+        "c": content,
+        "list_columns": _with_shares(content.columns, content.unit_count + content.staff_count),
+        "detail_columns": _with_shares(content.detail_columns, content.detail_count)})
+
+
+def _with_shares(columns: tuple[Column, ...] | list[Column], largest_number: int) -> list[tuple[Column, float]]:
+    """Each column with its share of the table's width, in per cent."""
+    widths = column_widths(columns, PDF_TABLE_WIDTH, largest_number)
+    return [(column, 100 * widths[column.key] / PDF_TABLE_WIDTH) for column in columns]
 
 
 @dataclass(frozen=True)
@@ -67,7 +85,7 @@ def list_file(actor: User, frozen: FrozenList, file_format: str) -> ListFile:
     try:
         if file_format == "pdf":
             with open(path, "wb") as target:
-                target.write(render_pdf("list.html", {"c": content}))
+                target.write(list_pdf(content))
             mimetype = PDF_MIMETYPE
         else:
             write_list_workbook(content, path)

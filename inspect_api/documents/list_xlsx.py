@@ -28,10 +28,8 @@ from ..exports._layout import (
     Column as SheetColumn,
     Sheet,
     Styles,
-    column_for,
     column_points,
     lines_height,
-    text_points,
     use_document_font,
     width_units,
     wrapped_lines,
@@ -39,7 +37,7 @@ from ..exports._layout import (
     write_signature_block,
     write_table_header,
 )
-from .list_content import DETAIL_TITLE, KIND_NAMES, Column, ListContent
+from .list_content import DETAIL_TITLE, KIND_NAMES, Column, ListContent, column_widths
 
 Target = TypeVar("Target", str, os.PathLike, IO[bytes])
 
@@ -55,18 +53,10 @@ PRINT_WIDTH = 700.0
 
 def sheet_columns(columns: Sequence[Column], total: float = PRINT_WIDTH,
                   largest_number: int = 0) -> list[SheetColumn]:
-    """The content's columns with widths in Excel units that fill `total` points. STT
-    is widened, at the other columns' expense, when its share cannot hold
-    `largest_number` (a national list numbers thousands of rows: a number wider than
-    its column prints as ####)."""
-    hints = sum(c.width for c in columns)
-    points = {c.key: total * c.width / hints for c in columns}
-    needed = column_for(text_points(str(largest_number), TABLE_SIZE) + 1)  # + rounding, kerning
-    if "stt" in points and points["stt"] < needed:
-        others = total - points["stt"]
-        points = {key: needed if key == "stt" else width * (total - needed) / others
-                  for key, width in points.items()}
-    return [SheetColumn(c.key, c.heading, width_units(points[c.key], DOCUMENT_DIGIT_PX),
+    """The content's columns with widths in Excel units that fill `total` points, STT as
+    wide as `largest_number` needs (list_content.column_widths)."""
+    widths = column_widths(columns, total, largest_number)
+    return [SheetColumn(c.key, c.heading, width_units(widths[c.key], DOCUMENT_DIGIT_PX),
                         "td_center" if c.key == "stt" else "td")
             for c in columns]
 

@@ -263,3 +263,22 @@ def test_stt_is_widened_to_hold_the_largest_number_of_a_long_list():
     assert sheet_columns(list_columns("criticism"), largest_number=999) == sheet_columns(list_columns("criticism"))
     assert [d.width for d in short["Danh sách"].column_dimensions.values() if d.width] == \
         [c.width for c in sheet_columns(list_columns("criticism"))]
+
+
+def test_the_pdf_prints_a_long_lists_numbers_whole():
+    """The PDF lays its columns out as the workbook does: a five-digit number in STT
+    stays on one line (it used to break over two), and a short list keeps its widths."""
+    import pdfplumber
+
+    from inspect_api.documents.list_export import PDF_TABLE_WIDTH, _with_shares, list_pdf
+
+    rows = [dataclasses.replace(detail_row(1), cells=("24237", *detail_row(1).cells[1:]))]
+    content = make_content(details=rows, detail_count=24_237)
+    with pdfplumber.open(io.BytesIO(list_pdf(content))) as pdf:
+        words = [w["text"] for page in pdf.pages for w in page.extract_words()]
+    assert "24237" in words
+    columns = list_columns("criticism")
+    total = sum(c.width for c in columns)
+    shares = [round(share, 6) for _, share in _with_shares(columns, 99)]
+    assert shares == [round(100 * c.width / total, 6) for c in columns]
+    assert PDF_TABLE_WIDTH > 700
