@@ -87,8 +87,9 @@ def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def list_entries(entries: Iterable[Any], first_number: int = 1) -> list[dict[str, Any]]:
-    """Computed entries (reports.lists.Entry) or frozen ones (FrozenListEntry), numbered
-    from `first_number`, units first as the list prints them."""
+    """Computed entries (reports.lists.Entry) or frozen ones (FrozenListEntry), in the
+    order given (entry_page puts units first, as the list prints them), numbered from
+    `first_number`."""
     shaped = []
     for entry in entries:
         score = getattr(entry, "score", None)
@@ -102,7 +103,6 @@ def list_entries(entries: Iterable[Any], first_number: int = 1) -> list[dict[str
             "note": entry.note or "",
             "explanation": EXPLANATION_NOTES.get(entry.explanation_status or "", ""),
             "findings": [_finding(f) for f in entry.findings or ()]})
-    shaped.sort(key=lambda e: e["type"] != "unit")  # stable: the service's order within each group
     for number, entry in enumerate(shaped, start=first_number):
         entry["number"] = number
     return shaped

@@ -75,8 +75,8 @@ class Column:
     width: float
 
 
-# The numbers in STT: 12 pt, the same Times metrics in every format.
-NUMBER_SIZE = 12
+# The table's type, STT's numbers included: 12 pt, the same Times metrics in every format.
+TABLE_SIZE = 12
 
 
 def column_widths(columns: Sequence[Column], total: float, largest_number: int) -> dict[str, float]:
@@ -86,7 +86,7 @@ def column_widths(columns: Sequence[Column], total: float, largest_number: int) 
     its column as ####, the PDF breaks it over two lines). Both formats lay out with it."""
     hints = sum(c.width for c in columns)
     widths = {c.key: total * c.width / hints for c in columns}
-    needed = column_for(text_points(str(largest_number), NUMBER_SIZE) + 1)  # + rounding, kerning
+    needed = column_for(text_points(str(largest_number), TABLE_SIZE) + 1)  # + rounding, kerning
     if "stt" in widths and widths["stt"] < needed:
         others = total - widths["stt"]
         widths = {key: needed if key == "stt" else width * (total - needed) / others

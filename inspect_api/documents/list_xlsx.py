@@ -37,13 +37,12 @@ from ..exports._layout import (
     write_signature_block,
     write_table_header,
 )
-from .list_content import DETAIL_TITLE, KIND_NAMES, Column, ListContent, column_widths
+from .list_content import DETAIL_TITLE, KIND_NAMES, TABLE_SIZE, Column, ListContent, column_widths
 
 Target = TypeVar("Target", str, os.PathLike, IO[bytes])
 
 LIST_SHEET = "Danh sách"
 DETAIL_SHEET = DETAIL_TITLE
-TABLE_SIZE = 12
 # The issuing body spans the first columns, the national motto the rest.
 HEADER_SPLIT = 5
 # Points of width the columns share: the room between the margins of a landscape A4
