@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from typing import TYPE_CHECKING, Any, ClassVar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, Date, DateTime, Integer, MetaData, String, Table, TypeDecorator, event, text
+from sqlalchemy import (
+    ARRAY, BigInteger, Date, DateTime, Integer, MetaData, String, Table, TypeDecorator, any_, bindparam, event, text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine
@@ -187,6 +189,15 @@ def _forget_change_seq(session, transaction):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def among(column: Any, values: Collection[Any]) -> Any:
+    """`column IN values` for thousands of values (a list's officials): on PostgreSQL one
+    array parameter (`= ANY`), which neither SQLAlchemy nor the driver expands into a
+    placeholder per value (7,000 of them cost ~50 ms a statement); elsewhere IN."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

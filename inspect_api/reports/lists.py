@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..corrections.models import Correction, CorrectionVerification
-from ..db import db, utcnow, uuid_text, vietnam_day
+from ..db import among, db, utcnow, uuid_text, vietnam_day
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -286,7 +286,7 @@ def _prior_criticism(staff_ids: set[int], scope: Scope, months: int) -> dict[int
         for staff_id, signed in db.session.execute(
                 select(FrozenListEntry.staff_id, FrozenList.document_date)
                 .join(FrozenList, FrozenList.id == FrozenListEntry.list_id)
-                .where(FrozenListEntry.staff_id.in_(chunk),
+                .where(among(FrozenListEntry.staff_id, chunk),
                        FrozenListEntry.form_code == Form.STAFF_CRITICISM,
                        FrozenList.document_date >= rules.add_months(scope.date_from, -months),
                        FrozenList.document_date <= scope.date_to).distinct()):
@@ -402,7 +402,7 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
                 .join(employer, employer.id == Staff.org_unit_id)
                 .outerjoin(Desk, Desk.id == Staff.desk_id)
                 .outerjoin(desk_unit, desk_unit.id == Desk.org_unit_id)
-                .where(Staff.id.in_(chunk))):
+                .where(among(Staff.id, chunk))):
             rows[row[0]] = StaffRow(*row)
     return rows
 
