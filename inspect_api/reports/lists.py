@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..corrections.models import Correction, CorrectionVerification
-from ..db import among, db, utcnow, uuid_text, vietnam_day
+from ..db import among, db, plain_rows, utcnow, uuid_text, vietnam_day
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
-from .scores import Scope, kept_approved_visits, rank_key, unit_totals
+from .scores import Scope, kept_approved_visits, kept_in_scope, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -142,17 +142,18 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     read from the kept failures (reports/kept_scores.py), not picked out of every finding.
     Tens of thousands of rows nationally: each carries ids (as text: they are only
     shown), and the few criteria, desks and inspectors they name are read once each."""
-    visits = kept_approved_visits(scope)
-    rows = db.session.execute(
+    rows = plain_rows(
         select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id), VisitFailure.staff_id,
-               visits.c.org_unit_id,
-               VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(visits.c.started_at),
-               VisitFailure.value_number, VisitFailure.note, visits.c.desk_id, VisitFailure.recorded_by_id)
-        .join(visits, visits.c.visit_id == VisitFailure.visit_id)
+               Desk.org_unit_id,
+               VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(VisitFailure.started_at),
+               VisitFailure.value_number, VisitFailure.note, VisitFailure.desk_id, VisitFailure.recorded_by_id)
+        .join(Desk, Desk.id == VisitFailure.desk_id)
+        .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
         .join(Criterion, Criterion.id == VisitFailure.criterion_id)
+        .where(*kept_in_scope(VisitFailure, scope))
         # The finding id last: an official failing the same criterion twice in a visit
         # is listed in the same order every time the list is computed.
-        .order_by(visits.c.started_at, Criterion.code, VisitFailure.finding_id)
+        .order_by(VisitFailure.started_at, Criterion.code, VisitFailure.finding_id)
     ).all()
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
@@ -164,7 +165,7 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         .where(OrgUnit.path.startswith(scope.org_unit.path))).all())
     inspectors = dict(db.session.execute(
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
-    evidence = _evidence_ids(visits)
+    evidence = _evidence_ids(scope)
     failures = []
     for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
@@ -175,15 +176,17 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     return failures
 
 
-def _evidence_ids(visits: Any) -> dict[str, tuple[str, ...]]:
-    """The photos of each failing finding of `visits`, oldest first, by finding id (as
-    text). Joined in SQL, not asked for by id: a national year has tens of thousands of
+def _evidence_ids(scope: Scope) -> dict[str, tuple[str, ...]]:
+    """The photos of each kept failure in scope, oldest first, by finding id (as text).
+    Joined in SQL, not asked for by id: a national year has tens of thousands of
     failures, and an `IN` of 5,000 ids costs more to send than to answer."""
     evidence: dict[str, list[str]] = defaultdict(list)
-    for finding_id, evidence_id in db.session.execute(
+    for finding_id, evidence_id in plain_rows(
             select(Evidence.finding_id, Evidence.id)
             .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id)
-            .join(visits, visits.c.visit_id == VisitFailure.visit_id)
+            .join(Desk, Desk.id == VisitFailure.desk_id)
+            .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+            .where(*kept_in_scope(VisitFailure, scope))
             .order_by(Evidence.uploaded_at)):
         evidence[str(finding_id)].append(str(evidence_id))
     return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
@@ -209,13 +212,13 @@ def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
     it guessed a tenth and chose nested loops)."""
     codes = dict(db.session.execute(
         select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
-    visits = kept_approved_visits(scope)
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit_id, criterion_id, value in db.session.execute(
-            select(visits.c.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest))
-            .join(visits, visits.c.visit_id == VisitValue.visit_id)
-            .where(VisitValue.criterion_id.in_(codes))
-            .group_by(visits.c.org_unit_id, VisitValue.criterion_id)):
+    for unit_id, criterion_id, value in plain_rows(
+            select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest))
+            .join(Desk, Desk.id == VisitValue.desk_id)
+            .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+            .where(VisitValue.criterion_id.in_(codes), *kept_in_scope(VisitValue, scope))
+            .group_by(Desk.org_unit_id, VisitValue.criterion_id)):
         code = codes[criterion_id]
         lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))
     return lowest
@@ -225,7 +228,7 @@ def _visit_days(scope: Scope) -> dict[int, list[dt.date]]:
     """The day of each approved visit per unit, in visit order."""
     visits = kept_approved_visits(scope)
     days: dict[int, list[dt.date]] = defaultdict(list)
-    for unit_id, day in db.session.execute(
+    for unit_id, day in plain_rows(
             select(visits.c.org_unit_id, vietnam_day(visits.c.started_at))
             .order_by(visits.c.started_at, visits.c.visit_id)):
         days[unit_id].append(day)
@@ -238,7 +241,7 @@ def _duty_days(scope: Scope) -> dict[int, list[dt.date]]:
     ids to read."""
     visits = kept_approved_visits(scope)
     days: dict[int, list[dt.date]] = defaultdict(list)
-    for staff_id, day in db.session.execute(
+    for staff_id, day in plain_rows(
             select(visit_staff.c.staff_id, vietnam_day(visits.c.started_at))
             .join(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
             .order_by(visits.c.started_at, visits.c.visit_id, visit_staff.c.staff_id)):
@@ -396,7 +399,7 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
     employer, desk_unit = aliased(OrgUnit), aliased(OrgUnit)
     rows = {}
     for chunk in chunked(sorted(ids)):
-        for row in db.session.execute(
+        for row in plain_rows(
                 select(Staff.id, Staff.full_name, Staff.position, Staff.org_unit_id,
                        employer.name, Desk.org_unit_id, desk_unit.name)
                 .join(employer, employer.id == Staff.org_unit_id)

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
-    false,
+    JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text,
+    UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -130,6 +130,10 @@ class VisitScore(Base):
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    # Where and when the visit was (fixed once it is approved), copied so that a report
+    # picks its period's rows from this table alone, without joining every visit.
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     score: Mapped[float | None] = mapped_column(Float)
     applicable_weight: Mapped[float] = mapped_column(Float)
     passed_weight: Mapped[float] = mapped_column(Float)
@@ -152,6 +156,8 @@ class VisitFailure(Base):
     finding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))  # the visit's, as in VisitScore
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     severity: Mapped[str] = mapped_column(String(10))
@@ -167,8 +173,12 @@ class VisitValue(Base):
     (reports/kept_scores.py)."""
 
     __tablename__ = "visit_values"
+    # A list reads one or two criteria over a period.
+    __table_args__ = (Index("ix_visit_values_criterion_id_started_at", "criterion_id", "started_at"),)
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), primary_key=True, index=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"))  # the visit's, as in VisitScore
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     lowest: Mapped[Decimal] = mapped_column(Numeric(12, 2))

@@ -25,7 +25,7 @@ from sqlalchemy import Float, Subquery, and_, case, cast, func, or_, select
 
 from ..auth.models import User
 from ..checklists.models import Criterion
-from ..db import db
+from ..db import db, plain_rows
 from ..text import vietnamese_order
 from ..org.models import Desk, OrgUnit
 from ..reviews.models import FindingReview, Review
@@ -103,16 +103,24 @@ def approved_visits_anywhere(visit_ids: Sequence[Any] | None = None):
             .join(latest_sub, latest_sub.c.visit_id == Visit.id).subquery("approved"))
 
 
+def kept_in_scope(kept: Any, scope: Scope):
+    """The conditions that put a kept row (VisitScore, VisitFailure or VisitValue, with
+    Desk joined on its desk and OrgUnit on the desk's unit) in `scope`. Rows are kept for
+    approved visits only (kept_scores.py), with their visit's desk and start: no visit
+    is read."""
+    return (kept.started_at >= scope.start, kept.started_at < scope.end,
+            OrgUnit.path.startswith(scope.org_unit.path))
+
+
 def kept_approved_visits(scope: Scope):
     """approved_visits read from the kept scores: the same columns, the deciding review
     as stored instead of looked up among all reviews."""
     return (
-        select(Visit.id.label("visit_id"), Visit.desk_id, Desk.org_unit_id, Visit.started_at,
+        select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.started_at,
                VisitScore.review_id)
-        .join(Visit, Visit.id == VisitScore.visit_id)
-        .join(Desk, Desk.id == Visit.desk_id)
+        .join(Desk, Desk.id == VisitScore.desk_id)
         .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-        .where(*_in_scope(scope))
+        .where(*kept_in_scope(VisitScore, scope))
         .subquery("approved")
     )
 
@@ -184,12 +192,11 @@ def kept_visit_scores(scope: Scope):
     """visit_scores' rows for `scope`, read from the kept scores (visits without a
     counting finding left out, as the reference leaves them out)."""
     return (
-        select(VisitScore.visit_id, Visit.desk_id, Desk.org_unit_id, VisitScore.score,
+        select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.score,
                VisitScore.critical, VisitScore.major, VisitScore.minor)
-        .join(Visit, Visit.id == VisitScore.visit_id)
-        .join(Desk, Desk.id == Visit.desk_id)
+        .join(Desk, Desk.id == VisitScore.desk_id)
         .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-        .where(*_in_scope(scope), VisitScore.findings > 0)
+        .where(*kept_in_scope(VisitScore, scope), VisitScore.findings > 0)
         .subquery("visit_scores")
     )
 
@@ -199,7 +206,7 @@ def desk_aggregates(scope: Scope, *, from_findings: bool = False) -> list[dict[s
     severity; from the kept scores, or computed from the findings (the reference).
     Units are summed from these rows."""
     per_visit = visit_scores(scope) if from_findings else kept_visit_scores(scope)
-    rows = db.session.execute(
+    rows = plain_rows(
         select(per_visit.c.desk_id, per_visit.c.org_unit_id,
                func.count(per_visit.c.visit_id).label("visits"),
                func.count(per_visit.c.score).label("scored"),

@@ -16,6 +16,7 @@ from inspect_api.checklists.models import Criterion
 from inspect_api.reports.models import VisitFailure, VisitScore, VisitValue
 from inspect_api.reports.scores import Scope, desk_aggregates
 from inspect_api.org.models import OrgUnit
+from inspect_api.visits.models import Visit
 from tests.api.review_support import TOTAL_WEIGHT, Flow, weight
 
 
@@ -171,7 +172,7 @@ def test_the_migration_fills_the_kept_scores_of_visits_approved_before_it(app, f
     returned = flow.visit("TQ-MYLAM", "2026-11-12")
     flow.review(returned.id, "return", comment="Thiếu ảnh")
     with app.app_context():
-        expected = {row.visit_id: tuple(getattr(row, f) for f in ("review_id", *kept_scores.FIELDS))
+        expected = {row.visit_id: tuple(getattr(row, f) for f in kept_scores.SCORE_FIELDS)
                     for row in db.session.scalars(select(VisitScore))}
         db.session.remove()
     assert len(expected) == 3
@@ -182,7 +183,7 @@ def test_the_migration_fills_the_kept_scores_of_visits_approved_before_it(app, f
             db.session.remove()
             db.engine.dispose()
             upgrade()  # 0013 fills the scores, 0014 the failures that verify reads too
-            filled = {row.visit_id: tuple(getattr(row, f) for f in ("review_id", *kept_scores.FIELDS))
+            filled = {row.visit_id: tuple(getattr(row, f) for f in kept_scores.SCORE_FIELDS)
                       for row in db.session.scalars(select(VisitScore))}
             assert kept_scores.verify() == []
             db.session.remove()
@@ -275,6 +276,7 @@ def test_verify_finds_a_tampered_failure_and_recompute_mends_it(app, flow, runne
         assert row is not None
         passed = uuid.UUID(made.findings["CON-02"])
         db.session.add(VisitFailure(finding_id=passed, visit_id=row.visit_id, review_id=row.review_id,
+                                    desk_id=row.desk_id, started_at=row.started_at,
                                     criterion_id=row.criterion_id, severity="minor",
                                     recorded_by_id=row.recorded_by_id))
         db.session.commit()
@@ -387,9 +389,45 @@ def test_the_migration_fills_the_lowest_figures(app, flow):
     amend(flow, made.id, findings=[{"finding_id": made.findings["DOS-03"], "void": True, "void_reason": "Ghi nhầm"}])
     flow.approved("TQ-MINHXUAN", "2026-11-11", {"DOS-01": 70})
     def lowest_figures():
-        return {(row.visit_id, row.criterion_id): (row.review_id, row.lowest)
+        return {(row.visit_id, row.criterion_id): tuple(getattr(row, f) for f in kept_scores.VALUE_FIELDS)
                 for row in db.session.scalars(select(VisitValue))}
 
     expected, filled = refilled_by_migration(app, lowest_figures)
     assert expected
     assert filled == expected
+
+
+# --- where and when: each kept row carries its visit's desk and start ------------------
+
+def test_the_reports_pick_kept_rows_by_their_own_desk_and_start_and_verify_checks_them(app, flow, runner):
+    """A period's kept rows are picked by the desk and start they carry (no visit is
+    read): moved out of the period, a failure leaves the list, a figure and a score
+    leave too; verify names each moved field and recompute puts them back."""
+    import datetime as dt
+
+    made = flow.visit("TQ-MYLAM", "2026-11-10", {"PUB-07": "fail", "DOS-01": 50})
+    flow.review(made.id, findings=[{"finding_id": made.findings["PUB-07"], "severity": "critical", "comment": "Nặng"}])
+    visit_id, pub07 = uuid.UUID(made.id), uuid.UUID(made.findings["PUB-07"])
+    listed, scores = flow.unit_entry("criticism", "TQ-MYLAM"), flow.scores()
+    assert listed is not None and made.findings["PUB-07"] in {f["finding_id"] for f in listed["findings"]}
+    assert any("DOS-01) thấp nhất 50,0 %" in reason for reason in listed["reasons"])
+    with app.app_context():
+        kept_row = db.session.get(VisitScore, visit_id)
+        assert kept_row is not None
+        visit = db.session.get(Visit, visit_id)
+        assert visit is not None and (kept_row.started_at, kept_row.desk_id) == (visit.started_at, visit.desk_id)
+        assert flow.demo.desk_unit[kept_row.desk_id] == flow.demo.units["TQ-MYLAM"]
+        last_year = visit.started_at - dt.timedelta(days=365)
+        for table in (VisitScore, VisitFailure, VisitValue):
+            db.session.execute(update(table).where(table.visit_id == visit_id).values(started_at=last_year))
+        db.session.commit()
+        db.session.remove()
+    assert flow.unit_entry("criticism", "TQ-MYLAM") is None
+    assert flow.scores() != scores
+    found = {(d.visit_id, d.field) for d in differences(app)}
+    assert {(visit_id, "started_at"), (visit_id, f"failure {pub07} started_at")} <= found
+    assert any(field.startswith("lowest value of criterion") and field.endswith("started_at") for _, field in found)
+    assert runner.invoke(args=["scores", "verify"]).exit_code == 1
+    assert runner.invoke(args=["scores", "recompute"]).exit_code == 0
+    assert differences(app) == []
+    assert flow.unit_entry("criticism", "TQ-MYLAM") == listed and flow.scores() == scores
