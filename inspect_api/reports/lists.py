@@ -154,7 +154,7 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         # The finding id last: an official failing the same criterion twice in a visit
         # is listed in the same order every time the list is computed.
         .order_by(VisitFailure.started_at, Criterion.code, VisitFailure.finding_id)
-    ).all()
+    )
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
         .where(Criterion.id.in_({row[4] for row in rows})))} if rows else {}

@@ -215,8 +215,8 @@ def desk_aggregates(scope: Scope, *, from_findings: bool = False) -> list[dict[s
                func.sum(per_visit.c.major).label("major"),
                func.sum(per_visit.c.minor).label("minor"))
         .group_by(per_visit.c.desk_id, per_visit.c.org_unit_id)
-    ).mappings().all()
-    return [dict(row) for row in rows]
+    )
+    return [dict(row._mapping) for row in rows]
 
 
 def rank_key(mean_score: float | None, name: str) -> tuple[Any, ...]:
