@@ -466,8 +466,11 @@ def department_head(name: str) -> str:
 
 
 def severity_counts(found: Iterable[FailingFinding]) -> dict[str, int]:
-    found = list(found)
-    return {level: sum(1 for f in found if f.severity == level) for level in SEVERITY_VI}
+    counts = dict.fromkeys(SEVERITY_VI, 0)
+    for finding in found:  # one pass: a national list counts ~60,000 failures
+        if finding.severity in counts:
+            counts[finding.severity] += 1
+    return counts
 
 
 def repeated_after(signed: Sequence[dt.date], day: dt.date, months: int) -> dt.date | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
@@ -169,9 +169,9 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     failures = []
     for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
-        code, text, subject = criteria[criterion_id]
+        code, wording, subject = criteria[criterion_id]
         failures.append(FailingFinding(  # positional, in the record's field order: 59,000 of them
-            finding_id, visit_id, staff_id, unit_id, day, desks[desk_id], code, text, subject, severity, note,
+            finding_id, visit_id, staff_id, unit_id, day, desks[desk_id], code, wording, subject, severity, note,
             None if value is None else float(value), inspectors[inspector], evidence.get(finding_id, ())))
     return failures
 
@@ -198,7 +198,7 @@ def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
     names = dict(db.session.execute(
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.path.startswith(scope.org_unit.path))).all())
     totals = unit_totals(scope)
-    ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id]))
+    ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id], unit_id))
     return {unit_id: UnitScore(unit_id=unit_id, visits=totals[unit_id]["visits"],
                                mean_score=totals[unit_id]["mean_score"], critical=totals[unit_id]["critical"],
                                major=totals[unit_id]["major"], minor=totals[unit_id]["minor"])
@@ -470,10 +470,19 @@ def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]
         raise Invalid("Loại danh sách là criticism hoặc commendation.",
                       errors={"query": {"kind": ["criticism | commendation"]}})
     build = _criticism_entries if kind == "criticism" else _commendation_entries
+    _room_to_sort()
     entries = build(Period.load(scope, settings), FormCatalogue(scope.date_to))
     entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank,
                                 person_order(e.name) if e.entry_type == "staff" else vietnamese_order(e.name)))
     return entries
+
+
+def _room_to_sort() -> None:
+    """Let PostgreSQL sort a national year's failures (~59,000 rows, ~9 MB) in memory
+    rather than on disk, as its default work_mem (4 MB) made it: for this transaction
+    only (SET LOCAL), so one request's allowance never becomes every connection's."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '32MB'"))
 
 
 def _criticism_entries(period: Period, forms: FormCatalogue) -> list[Entry]:

@@ -219,14 +219,16 @@ def desk_aggregates(scope: Scope, *, from_findings: bool = False) -> list[dict[s
     return [dict(row._mapping) for row in rows]
 
 
-def rank_key(mean_score: float | None, name: str) -> tuple[Any, ...]:
-    """Highest mean score first, no score last, then by name in Vietnamese order."""
-    return (mean_score is None, -(mean_score or 0), vietnamese_order(name))
+def rank_key(mean_score: float | None, name: str, row_id: int) -> tuple[Any, ...]:
+    """Highest mean score first, no score last, then by name in Vietnamese order, then
+    by id: two communes of one name in different provinces, with the same score, came
+    in whatever order the database's grouping gave them, which changes with its plan."""
+    return (mean_score is None, -(mean_score or 0), vietnamese_order(name), row_id)
 
 
 def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Competition ranking by mean score, highest first; no score ranks last."""
-    rows.sort(key=lambda r: rank_key(r["mean_score"], r["name"]))
+    rows.sort(key=lambda r: rank_key(r["mean_score"], r["name"], r["id"]))
     previous, rank = object(), 0
     for position, row in enumerate(rows, start=1):
         if row["mean_score"] != previous:

@@ -35,7 +35,7 @@ def upgrade():
             batch_op.add_column(sa.Column('started_at', sa.DateTime(timezone=True), nullable=True))
         # Correlated subqueries rather than UPDATE ... FROM: both databases, by the
         # visits' primary key.
-        op.execute(f"UPDATE {table} SET "
+        op.execute(f"UPDATE {table} SET "  # noqa: S608 - a name from TABLES, no input
                    f"desk_id = (SELECT visits.desk_id FROM visits WHERE visits.id = {table}.visit_id), "
                    f"started_at = (SELECT visits.started_at FROM visits WHERE visits.id = {table}.visit_id)")
         with op.batch_alter_table(table) as batch_op:

@@ -176,3 +176,19 @@ def test_scope_and_arguments(flow, client, login):
     assert r.status_code == 422, r.get_json()
     r = client.get(base, headers=login("leader1"), query_string={"from": "2026-10-01"})
     assert r.status_code == 422 and "to" in r.get_json()["errors"]["query"], r.get_json()
+
+
+def test_units_of_one_name_and_score_rank_by_id_whatever_order_they_come_in():
+    """Two communes of one name in different provinces with the same score: ranked by
+    id, not in whatever order the database's grouping returned them (it changes with
+    the plan), so a list or a ranking prints the same twice."""
+    from inspect_api.reports.scores import _rank
+
+    def rows(*ids):
+        return [{"id": i, "name": "Phường Tân Phong", "mean_score": 97.5} for i in ids] + [
+            {"id": 1, "name": "Xã An Bình", "mean_score": 97.5},
+            {"id": 2, "name": "Phường Tân Phong", "mean_score": None}]
+
+    for order in ((8, 5, 9), (9, 8, 5), (5, 9, 8)):
+        ranked = _rank(rows(*order))
+        assert [(r["id"], r["rank"]) for r in ranked] == [(5, 1), (8, 1), (9, 1), (1, 1), (2, 5)]
