@@ -51,6 +51,7 @@ from ..plans.models import team_members
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
+from .flags import load_new_photo_facts
 from .images import (
     EXTENSIONS, FORMATS, ImageFacts, ImageRejected, ImageTooLarge, check_image, make_thumbnail, media_type_of,
 )
@@ -455,6 +456,12 @@ def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, me
     visit.updated_at = utcnow()
     db.session.flush()
     record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin)
+    # The answer is this row as written, with its flags judged on what this transaction
+    # holds (the visit is locked): read before the commit, so that the answer needs no
+    # second transaction reading the row back. Out of the session, the commit does not
+    # expire what was just written (every column was set here, none by the database).
+    load_new_photo_facts(actor, evidence, visit)
+    db.session.expunge(evidence)
     db.session.commit()
     return evidence, True
 

@@ -67,6 +67,9 @@ def test_upload_returns_the_full_record(ev, demo):
     assert before - dt.timedelta(seconds=5) <= uploaded_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert body["content_url"] == f"/api/v1/evidence/{evidence_id}/content"
     assert body["thumbnail_url"] == f"/api/v1/evidence/{evidence_id}/thumbnail"
+    # The answer is the row as written, not read back: reading it gives the same bytes.
+    again = ev.client.get(f"/api/v1/evidence/{evidence_id}", headers=ev.headers())
+    assert again.status_code == 200 and again.data == response.data
     # The original is stored, under the visit and the id; the thumbnail is made and kept
     # when first asked for (decoding is the dearest part of an upload).
     row = ev.row(evidence_id)

@@ -44,6 +44,10 @@ def _visit_evidence(ev: Env, visit_id: str, username: str = "inspector1") -> dic
 def _upload(ev: Env, visit_id: str, finding_id: str, data: bytes, username: str = "inspector1") -> dict:
     response = ev.upload(visit_id, new_id(), data, finding_id, username=username)
     assert response.status_code == 201, response.get_json()
+    # The answer is the row as written, its flags judged before the commit: reading the
+    # photo back afterwards gives the same answer, byte for byte.
+    again = ev.client.get(f"{API}/evidence/{response.get_json()['id']}", headers=ev.headers(username))
+    assert again.status_code == 200 and again.data == response.data
     return response.get_json()
 
 
