@@ -40,6 +40,7 @@ from typing import IO, Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
@@ -455,7 +456,9 @@ def _remove_objects(keys) -> None:
 
 def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts,
                 origin: Origin | None) -> tuple[Evidence, bool]:
-    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).with_for_update())
+    # With its desk: the answer's flags judge the photo's position against it.
+    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).options(joinedload(Visit.desk))
+                              .with_for_update(of=Visit))
     if visit is None or not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
     evidence = Evidence(
