@@ -149,9 +149,9 @@ def load_photo_facts(actor: User, visit: Visit) -> None:
 
 
 def load_new_photo_facts(actor: User, photo: Evidence, visit: Visit) -> None:
-    """Keep on a photo just written (its row flushed, its visit loaded in the same
-    transaction) what its flags are judged on: the desk (if not loaded yet) and one
-    statement for the hashes, which finds the photo's own row too."""
+    """Keep on a photo about to be written (its visit, with its desk, loaded in the same
+    transaction) what its flags are judged on: one statement for the hashes. Its own row
+    need not be there: photos of its own visit are never its duplicates."""
     photo.photo_facts = _facts(photo, visit, _visits_by_hash(actor, {photo.sha256}))
 
 

@@ -467,15 +467,17 @@ def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, me
         content_type=media_type, width=facts.width, height=facts.height, taken_at=facts.taken_at,
         gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, uploaded_by_id=actor.id, uploaded_at=utcnow(),
     )
+    # The answer is this row as written, with its flags judged on what this transaction
+    # holds (the visit is locked), so that it needs no second transaction reading the row
+    # back. Read before anything is written: the change clock, which serialises every
+    # writer, is not held any longer for it.
+    load_new_photo_facts(actor, evidence, visit)
     db.session.add(evidence)
     visit.updated_at = utcnow()
     db.session.flush()
     record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin)
-    # The answer is this row as written, with its flags judged on what this transaction
-    # holds (the visit is locked): read before the commit, so that the answer needs no
-    # second transaction reading the row back. Out of the session, the commit does not
-    # expire what was just written (every column was set here, none by the database).
-    load_new_photo_facts(actor, evidence, visit)
+    # Out of the session, the commit does not expire what was just written (every column
+    # was set here, none by the database).
     db.session.expunge(evidence)
     db.session.commit()
     return evidence, True
