@@ -28,8 +28,9 @@ What it does, in one run:
 How to read the output:
 
 * `API` / `direct`: median seconds per upload [min-max]; MiB/s is the file's size over
-  the median. An API upload is the whole request: the body to gunicorn, hashed into a
-  temporary file, Pillow's check from the header and the file's structure, EXIF, one
+  the median. An API upload is the whole request: the body to gunicorn, hashed and
+  copied (to memory up to 4 MiB, so the 3 MiB photo's VmHWM includes its copy; to a
+  temporary file beyond), Pillow's check from the header and the file's structure, EXIF, one
   object write and the database row with its audit record (the thumbnail is made when
   first asked for, not here). The small-photo line shows that fixed cost next to a
   direct put of the same small file.

@@ -12,7 +12,8 @@ Computed for whole visits in two statements, whatever the number of photos: the 
 with their visit and desk, then every visit holding any of their hashes. A visit's detail
 reads its photos, visit and desk anyway: what the flags are judged on is then kept on its
 photos as it is loaded (`load_photo_facts`, one statement for the hashes), and the
-schema judges it with the app's rules.
+schema judges it with the app's rules. An upload does the same for the photo it writes,
+inside its transaction (`load_new_photo_facts`).
 """
 
 from __future__ import annotations
@@ -144,11 +145,22 @@ def load_photo_facts(actor: User, visit: Visit) -> None:
         return
     holders = _visits_by_hash(actor, {photo.sha256 for photo in photos})
     for photo in photos:
-        photo.photo_facts = PhotoFacts(
-            visit_id=photo.visit_id, taken_at=photo.taken_at, gps_lat=photo.gps_lat, gps_lon=photo.gps_lon,
-            started_at=visit.started_at, window_end=visit.ended_at or visit.submitted_at,
-            desk_lat=visit.desk.latitude, desk_lon=visit.desk.longitude,
-            holders=tuple(holders.get(photo.sha256, ())))
+        photo.photo_facts = _facts(photo, visit, holders)
+
+
+def load_new_photo_facts(actor: User, photo: Evidence, visit: Visit) -> None:
+    """Keep on a photo about to be written (its visit, with its desk, loaded in the same
+    transaction) what its flags are judged on: one statement for the hashes. Its own row
+    need not be there: photos of its own visit are never its duplicates."""
+    photo.photo_facts = _facts(photo, visit, _visits_by_hash(actor, {photo.sha256}))
+
+
+def _facts(photo: Evidence, visit: Visit, holders: Mapping[str, list[tuple[uuid.UUID, bool]]]) -> PhotoFacts:
+    return PhotoFacts(
+        visit_id=photo.visit_id, taken_at=photo.taken_at, gps_lat=photo.gps_lat, gps_lon=photo.gps_lon,
+        started_at=visit.started_at, window_end=visit.ended_at or visit.submitted_at,
+        desk_lat=visit.desk.latitude, desk_lon=visit.desk.longitude,
+        holders=tuple(holders.get(photo.sha256, ())))
 
 
 def hook_visit_detail() -> None:

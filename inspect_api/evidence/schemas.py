@@ -82,7 +82,10 @@ class EvidenceSchema(Schema):
     def flags_alone(evidence) -> None:
         """Before answering with this one photo (an upload): its flags are worked out
         alone, not with every photo of its visit, which a tablet's sync of a day's photos
-        would pay once per photo."""
+        would pay once per photo; not at all when the upload kept what they are judged on
+        (a new photo's, flags.load_new_photo_facts)."""
+        if getattr(evidence, "photo_facts", None) is not None:
+            return
         rules = FlagRules.from_settings(current_app.config)
         g.setdefault("evidence_flags", {}).update(
             flags_for_visits(current_user, [evidence.visit_id], rules, evidence_ids=[evidence.id]))

@@ -2,10 +2,11 @@
 
 The order of an upload is what makes it safe on bad networks and failing stores:
 1. the body goes on to the store while it arrives (one presigned PUT under keys of this
-   attempt alone), hashed (SHA-256 for the client, MD5 for the store) and copied to a
-   temporary file on the way; nothing is held whole in memory, and a cut-off body or a
-   store error aborts the PUT, so the store keeps nothing (400 or 503);
-2. the SHA-256 the client declared, the image (from the temporary file, without decoding
+   attempt alone), hashed (SHA-256 for the client, MD5 for the store) and copied on the
+   way, to memory if it announces at most SPOOL_IN_MEMORY bytes, else to a temporary
+   file (a worker never holds more of a photo), and a cut-off body or a store error
+   aborts the PUT, so the store keeps nothing (400 or 503);
+2. the SHA-256 the client declared, the image (from that copy, without decoding
    its pixels: images.check_image) and the MD5 the store reports of what it kept are
    checked; if any fails, the object is removed again;
 3. only then is the row written; if that fails, the object is removed.
@@ -39,6 +40,7 @@ from typing import IO, Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..audit.service import Origin, record, snapshot
 from ..auth.models import User
@@ -51,6 +53,7 @@ from ..plans.models import team_members
 from ..storage import StoreUnavailable, get_store
 from ..visits.models import Finding, Visit
 from ..visits.service import get_visit, visible_visits
+from .flags import load_new_photo_facts
 from .images import (
     EXTENSIONS, FORMATS, ImageFacts, ImageRejected, ImageTooLarge, check_image, make_thumbnail, media_type_of,
 )
@@ -58,6 +61,9 @@ from .models import Evidence
 
 log = logging.getLogger(__name__)
 CHUNK = 256 * 1024
+# A body announcing at most this many bytes is copied to memory for its check, not to
+# a temporary file: what a worker holds of a photo stays bounded by it.
+SPOOL_IN_MEMORY = 4 * 1024 * 1024
 RETRY_AFTER_SECONDS = "30"
 # A body of this type is a photo whose type the server reads from its bytes: the one
 # type every generated client can send raw bytes as.
@@ -90,7 +96,7 @@ def evidence_snapshot(evidence: Evidence) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Received:
-    """A body written to a temporary file: its hashes, its length, its checked type."""
+    """A body received and copied for its check: its hashes, its length, its checked type."""
 
     sha256: str
     md5: bytes
@@ -187,7 +193,7 @@ def upload_evidence(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID,
     # an open transaction holds the write lock, and a tablet on 3G is slow.
     db.session.rollback()
     keys = _attempt_keys(visit_id, evidence_id)
-    with tempfile.TemporaryFile() as body:
+    with _spool(length) as body:
         received, facts = _stream_original(keys, stream, body, length, media_type, declared_sha256, limits)
     return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, received.sha256, received.size,
                                facts.media_type, facts, origin)
@@ -213,6 +219,14 @@ def _upload_spooled(actor: User, visit_id: uuid.UUID, evidence_id: uuid.UUID, fi
         _put_original(keys, body, received, media_type)
     return _insert_row_or_undo(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type,
                                facts, origin)
+
+
+def _spool(length: int) -> BinaryIO:
+    """Where the body is copied for the image check: memory for a photo of a few MiB
+    (a temporary file costs its creation and the kernel's copy), a file beyond."""
+    if length <= SPOOL_IN_MEMORY:
+        return io.BytesIO()
+    return cast(BinaryIO, tempfile.TemporaryFile())
 
 
 def _check_target(visit_id: uuid.UUID, finding_id: uuid.UUID) -> None:
@@ -442,7 +456,9 @@ def _remove_objects(keys) -> None:
 
 def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, media_type, facts,
                 origin: Origin | None) -> tuple[Evidence, bool]:
-    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).with_for_update())
+    # With its desk: the answer's flags judge the photo's position against it.
+    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id).options(joinedload(Visit.desk))
+                              .with_for_update(of=Visit))
     if visit is None or not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt; không thể thêm minh chứng.")
     evidence = Evidence(
@@ -451,10 +467,18 @@ def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, me
         content_type=media_type, width=facts.width, height=facts.height, taken_at=facts.taken_at,
         gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, uploaded_by_id=actor.id, uploaded_at=utcnow(),
     )
+    # The answer is this row as written, with its flags judged on what this transaction
+    # holds (the visit is locked), so that it needs no second transaction reading the row
+    # back. Read before anything is written: the change clock, which serialises every
+    # writer, is not held any longer for it.
+    load_new_photo_facts(actor, evidence, visit)
     db.session.add(evidence)
     visit.updated_at = utcnow()
     db.session.flush()
     record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin)
+    # Out of the session, the commit does not expire what was just written (every column
+    # was set here, none by the database).
+    db.session.expunge(evidence)
     db.session.commit()
     return evidence, True
 

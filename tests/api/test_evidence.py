@@ -20,6 +20,7 @@ import pytest
 import requests
 from PIL import Image
 
+from inspect_api.evidence.service import SPOOL_IN_MEMORY
 from tests.api.evidence_support import Env, assert_problem, photo_headers
 from tests.conftest import new_id
 from tests.photos import phone_photo
@@ -67,6 +68,9 @@ def test_upload_returns_the_full_record(ev, demo):
     assert before - dt.timedelta(seconds=5) <= uploaded_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert body["content_url"] == f"/api/v1/evidence/{evidence_id}/content"
     assert body["thumbnail_url"] == f"/api/v1/evidence/{evidence_id}/thumbnail"
+    # The answer is the row as written, not read back: reading it gives the same bytes.
+    again = ev.client.get(f"/api/v1/evidence/{evidence_id}", headers=ev.headers())
+    assert again.status_code == 200 and again.data == response.data
     # The original is stored, under the visit and the id; the thumbnail is made and kept
     # when first asked for (decoding is the dearest part of an upload).
     row = ev.row(evidence_id)
@@ -587,3 +591,21 @@ def test_wholeness_is_read_from_the_structure_and_a_phones_trailer_is_allowed(ev
         response = ev.upload(visit_id, new_id(), data, finding_id, content_type=content_type)
         assert "cắt cụt" in assert_problem(response, 422)["detail"], content_type
     assert ev.row_count() == 1
+
+
+def test_a_photo_beyond_the_in_memory_copy_is_checked_from_a_temporary_file_alike(ev):
+    """A body of a few MiB is copied to memory for its check, a larger one to a temporary
+    file: the same photo with a motion clip appended goes the other way, with the same
+    answers (stored whole; refused when its JPEG is cut)."""
+    visit_id, finding_id = ev.visit_with_finding()
+    clip = bytes(range(256)) * (SPOOL_IN_MEMORY // 256 + 1)
+    evidence_id = new_id()
+    response = ev.upload(visit_id, evidence_id, PHOTO + clip, finding_id)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["size"] == len(PHOTO + clip) > SPOOL_IN_MEMORY
+    assert (body["width"], body["height"], body["taken_at"]) == (1600, 1200, TAKEN_UTC)
+    assert ev.object_sha(ev.row(evidence_id).object_key) == hashlib.sha256(PHOTO + clip).hexdigest()
+    cut = ev.upload(visit_id, new_id(), PHOTO[:-2] + clip, finding_id)
+    assert "cắt cụt" in assert_problem(cut, 422)["detail"]
+    assert ev.row_count() == 1 and len(ev.objects()) == 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from inspect_api.db import db
@@ -44,6 +44,10 @@ def _visit_evidence(ev: Env, visit_id: str, username: str = "inspector1") -> dic
 def _upload(ev: Env, visit_id: str, finding_id: str, data: bytes, username: str = "inspector1") -> dict:
     response = ev.upload(visit_id, new_id(), data, finding_id, username=username)
     assert response.status_code == 201, response.get_json()
+    # The answer is the row as written, its flags judged before the commit: reading the
+    # photo back afterwards gives the same answer, byte for byte.
+    again = ev.client.get(f"{API}/evidence/{response.get_json()['id']}", headers=ev.headers(username))
+    assert again.status_code == 200 and again.data == response.data
     return response.get_json()
 
 
@@ -300,3 +304,33 @@ def test_a_visits_findings_dump_as_a_nested_schema_dumps_them(ev, app):
         assert sum(len(f["evidence"]) for f in fast["findings"]) == 2
         assert all("flags" in e for f in fast["findings"] for e in f["evidence"])
         db.session.remove()
+
+
+def test_an_uploads_answer_reads_nothing_back_after_its_commit(ev, app):
+    """The answer is the row as written, its flags read inside the insert's transaction:
+    after the commit, nothing reads the photo, its visit or the caller again (which took
+    a transaction of its own, on SQLite the write lock)."""
+    visit_id, finding_id = ev.visit_with_finding()
+    ev.headers()  # logged in before counting
+    events: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        events.append(text)
+
+    def commit(conn):
+        events.append("COMMIT")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        response = ev.upload(visit_id, new_id(), NEAR, finding_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["flags"]["place"] == "ok"
+    assert "COMMIT" in events
+    after = events[events.index("COMMIT") + 1:]
+    assert not [text for text in after if any(name in text for name in ("evidence", "visits", "users"))], after
