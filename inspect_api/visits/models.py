@@ -7,8 +7,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid, select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
@@ -110,6 +112,10 @@ class Finding(Timestamped, Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # What a finding shows of its criterion, read with the finding (undefer it where
+    # findings are shown) instead of loading a whole Criterion per finding.
+    criterion_code: Mapped[str] = column_property(
+        select(Criterion.code).where(Criterion.id == criterion_id).scalar_subquery(), deferred=True)
 
     @property
     def value(self) -> int | float | str | None:
