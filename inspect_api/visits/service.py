@@ -8,13 +8,15 @@ instead of overwriting each other.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable
+from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Integer, Select, String, Uuid, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -164,38 +166,66 @@ def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, det
     return visit
 
 
+class _ActorParams:
+    """An actor of one role whose id and unit path are bound parameters (`actor_id`,
+    `actor_path`), for a statement built once and run for any actor of that role:
+    visible_visits reads nothing else of its actor."""
+
+    def __init__(self, role: str):
+        self.role = role
+        self.id: BindParameter[int] = bindparam("actor_id", type_=Integer)
+        self.org_unit = SimpleNamespace(path=bindparam("actor_path", type_=String))
+
+
+@functools.cache
+def _detail_statements(role: str) -> tuple[Select, Select, Select]:
+    """read_visit_detail's statements for actors of `role` (the visit, its findings with
+    their photos, its reviews with their notes; `visit_id` bound): built once per
+    process, not per request, which also lets SQLAlchemy find them in its compiled
+    cache without walking them again. Constant: their shape depends on the role only."""
+    review = Visit.reviews.property.mapper.class_
+    evidence = Finding.evidence.property.mapper.class_
+    visit_id = bindparam("visit_id", type_=Uuid)
+    reviewed = select(review.id).where(review.visit_id == Visit.id).exists()
+    visit = (visible_visits(cast(User, _ActorParams(role))).add_columns(reviewed).where(Visit.id == visit_id)
+             .options(*_visit_row_options()))
+    findings = (select(Finding, evidence).outerjoin(evidence, evidence.finding_id == Finding.id)
+                .where(Finding.visit_id == visit_id)
+                # The relationships' own orders: Visit.findings, then Finding.evidence.
+                .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at)
+                .options(undefer(Finding.criterion_code)))
+    reviews = (select(review).where(review.visit_id == visit_id).order_by(review.round)
+               .options(joinedload(review.finding_notes)))
+    return tuple(statement.execution_options(populate_existing=True)  # type: ignore[return-value]
+                 for statement in (visit, findings, reviews))
+
+
 def read_visit_detail(actor: User, visit_id: uuid.UUID) -> Visit:
     """The visit's detail as get_visit(detail=True) gives it, for a read that changes
     nothing (GET): the visit with its desk and staff, then its findings with their
     photos, then its reviews with their notes, each as a plain query whose rows are set
-    on the visit. Three statements, as the writes send, but without a Criterion per
-    finding (only its code is shown) and without the ORM's per-relationship loaders,
-    which cost several times the statements' own time on a visit's 38 findings.
-    Read afresh, as get_visit(detail=True) reads."""
-    visit = db.session.scalars(
-        visible_visits(actor).where(Visit.id == visit_id).options(*_visit_row_options())
-        .execution_options(populate_existing=True)).unique().one_or_none()
-    if visit is None:
+    on the visit. At most three statements, as the writes send, but without a Criterion
+    per finding (only its code is shown) and without the ORM's per-relationship loaders,
+    which cost several times the statements' own time on a visit's 38 findings; the
+    visit's row says whether it has reviews, so a visit never reviewed (every draft)
+    sends two. Read afresh, as get_visit(detail=True) reads."""
+    visit_query, findings_query, reviews_query = _detail_statements(actor.role)
+    params: dict[str, Any] = {"visit_id": visit_id, "actor_id": actor.id}
+    if actor.role != "inspector":
+        params["actor_path"] = actor.org_unit.path
+    row = db.session.execute(visit_query, params).unique().one_or_none()
+    if row is None:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
-    evidence = Finding.evidence.property.mapper.class_
-    rows = db.session.execute(
-        select(Finding, evidence).outerjoin(evidence, evidence.finding_id == Finding.id)
-        .where(Finding.visit_id == visit.id)
-        # The relationships' own orders: Visit.findings, then Finding.evidence.
-        .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at)
-        .options(undefer(Finding.criterion_code)).execution_options(populate_existing=True))
+    visit, has_reviews = row
     photos: dict[Finding, list[Any]] = {}
-    for finding, photo in rows:
+    for finding, photo in db.session.execute(findings_query, {"visit_id": visit.id}):
         found = photos.setdefault(finding, [])
         if photo is not None:
             found.append(photo)
     for finding, found in photos.items():
         set_committed_value(finding, "evidence", found)
     set_committed_value(visit, "findings", list(photos))
-    review = Visit.reviews.property.mapper.class_
-    reviews = db.session.scalars(
-        select(review).where(review.visit_id == visit.id).order_by(review.round)
-        .options(joinedload(review.finding_notes)).execution_options(populate_existing=True)).unique().all()
+    reviews = db.session.scalars(reviews_query, {"visit_id": visit.id}).unique().all() if has_reviews else []
     set_committed_value(visit, "reviews", list(reviews))
     _run_detail_loaders(actor, visit)
     return visit
