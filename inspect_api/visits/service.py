@@ -33,7 +33,7 @@ from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
 from ..sync import Cursor, Feed, FeedPage, pull
 from ..timezone import VIETNAM_TZ
-from .models import Finding, Visit
+from .models import Finding, FindingRow, Visit, VisitDetail
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Fixed once the visit exists: findings depend on them.
@@ -42,7 +42,7 @@ FIELD_NAMES_VI = {"team_id": "đoàn kiểm tra", "desk_id": "Bộ phận Một 
                   "checklist_id": "bộ tiêu chí"}
 
 
-def etag_of(visit: Visit) -> str:
+def etag_of(visit: Visit | VisitDetail) -> str:
     return f'"v{visit.version}"'
 
 
@@ -112,10 +112,10 @@ def _visit_row_options():
 # What the packages built on visits add to a visit's detail once it is loaded, in the
 # same request (visits cannot import them; they register when the app is made): the
 # evidence package reads what its photos' flags are judged on.
-_detail_loaders: list[Callable[[User, Visit], None]] = []
+_detail_loaders: list[Callable[[User, Visit | VisitDetail], None]] = []
 
 
-def on_visit_detail(loader: Callable[[User, Visit], None]) -> None:
+def on_visit_detail(loader: Callable[[User, Visit | VisitDetail], None]) -> None:
     """Call `loader(actor, visit)` after every detail load (once, however many apps)."""
     if loader not in _detail_loaders:
         _detail_loaders.append(loader)
@@ -189,23 +189,27 @@ def _detail_statements(role: str) -> tuple[Select, Select, Select]:
     reviewed = select(review.id).where(review.visit_id == Visit.id).exists()
     visit = (visible_visits(cast(User, _ActorParams(role))).add_columns(reviewed).where(Visit.id == visit_id)
              .options(*_visit_row_options()))
-    findings = (select(Finding, evidence).outerjoin(evidence, evidence.finding_id == Finding.id)
+    # The finding's columns as values (FindingRow's fields, in its order), its photos as
+    # Evidence rows (few, and their flags are judged on them).
+    finding_columns = [Finding.__table__.c[name] for name in FindingRow.__dataclass_fields__
+                       if name not in ("criterion_code", "evidence")]
+    findings = (select(*finding_columns, Finding.criterion_code, evidence)
+                .outerjoin(evidence, evidence.finding_id == Finding.id)
                 .where(Finding.visit_id == visit_id)
                 # The relationships' own orders: Visit.findings, then Finding.evidence.
-                .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at)
-                .options(undefer(Finding.criterion_code)))
+                .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at))
     reviews = (select(review).where(review.visit_id == visit_id).order_by(review.round)
                .options(joinedload(review.finding_notes)))
     return tuple(statement.execution_options(populate_existing=True)  # type: ignore[return-value]
                  for statement in (visit, findings, reviews))
 
 
-def read_visit_detail(actor: User, visit_id: uuid.UUID) -> Visit:
-    """The visit's detail as get_visit(detail=True) gives it, for a read that changes
-    nothing (GET): the visit with its desk and staff, then its findings with their
-    photos, then its reviews with their notes, each as a plain query whose rows are set
-    on the visit. At most three statements, as the writes send, but without a Criterion
-    per finding (only its code is shown) and without the ORM's per-relationship loaders,
+def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
+    """The visit's detail as get_visit(detail=True) shows it, for a read that changes
+    nothing (GET): the visit with its desk and staff, then its findings (as FindingRows)
+    with their photos, then its reviews with their notes, set on the visit. At most
+    three statements, as the writes send, but without an ORM object per finding or per
+    criterion (only its code is shown) and without the ORM's per-relationship loaders,
     which cost several times the statements' own time on a visit's 38 findings; the
     visit's row says whether it has reviews, so a visit never reviewed (every draft)
     sends two. Read afresh, as get_visit(detail=True) reads."""
@@ -217,21 +221,20 @@ def read_visit_detail(actor: User, visit_id: uuid.UUID) -> Visit:
     if row is None:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
     visit, has_reviews = row
-    photos: dict[Finding, list[Any]] = {}
-    for finding, photo in db.session.execute(findings_query, {"visit_id": visit.id}):
-        found = photos.setdefault(finding, [])
+    findings: list[FindingRow] = []
+    for *columns, photo in db.session.execute(findings_query, {"visit_id": visit.id}):
+        if not findings or findings[-1].id != columns[0]:
+            findings.append(FindingRow(*columns))
         if photo is not None:
-            found.append(photo)
-    for finding, found in photos.items():
-        set_committed_value(finding, "evidence", found)
-    set_committed_value(visit, "findings", list(photos))
+            findings[-1].evidence.append(photo)
     reviews = db.session.scalars(reviews_query, {"visit_id": visit.id}).unique().all() if has_reviews else []
     set_committed_value(visit, "reviews", list(reviews))
-    _run_detail_loaders(actor, visit)
-    return visit
+    detail = VisitDetail(visit, findings)
+    _run_detail_loaders(actor, detail)
+    return detail
 
 
-def _run_detail_loaders(actor: User, visit: Visit) -> None:
+def _run_detail_loaders(actor: User, visit: Visit | VisitDetail) -> None:
     for loader in _detail_loaders:
         loader(actor, visit)
 
