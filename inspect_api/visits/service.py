@@ -12,8 +12,8 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
-from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import BindParameter, Integer, Select, String, Uuid, bindparam, or_, select
