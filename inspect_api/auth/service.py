@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any, cast
 
 from argon2 import PasswordHasher
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, Select, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.service import Origin, record, username_tag
@@ -74,6 +75,15 @@ def _token_subject(claims: dict[str, Any]) -> int | None:
         return None
 
 
+@functools.cache
+def _token_statements() -> tuple[Select, Select]:
+    """is_token_revoked's statements (`sid` and `user_id` bound), built once per process
+    rather than on every request."""
+    revoked = select(RevokedSession.sid).where(RevokedSession.sid == bindparam("sid")).exists()
+    with_user = select(User, revoked).options(joinedload(User.org_unit)).where(User.id == bindparam("user_id"))
+    return with_user, select(revoked)
+
+
 def is_token_revoked(claims: dict[str, Any]) -> bool:
     """Whether the token's session was logged out. Every request asks, then looks up the
     user (load_token_user): the same statement reads that user's row and org unit into
@@ -83,17 +93,16 @@ def is_token_revoked(claims: dict[str, Any]) -> bool:
     sid, user_id = claims.get("sid"), _token_subject(claims)
     if sid is None:
         return True
-    revoked = select(RevokedSession.sid).where(RevokedSession.sid == sid).exists()
+    with_user, revoked = _token_statements()
     if user_id is not None:
-        row = db.session.execute(select(User, revoked).options(joinedload(User.org_unit))
-                                 .where(User.id == user_id)).first()
+        row = db.session.execute(with_user, {"sid": sid, "user_id": user_id}).first()
         if row is not None:
             # The session holds its rows weakly: keep this one alive for the lookup.
             db.session.info[_SESSION_USER_KEY] = row[0]
             return bool(row[1])
     # No such user: the lookup refuses the token anyway, but a logged-out session is
     # still named as such.
-    return bool(db.session.scalar(select(revoked)))
+    return bool(db.session.scalar(revoked, {"sid": sid}))
 
 
 def load_token_user(claims: dict[str, Any]) -> User | None:

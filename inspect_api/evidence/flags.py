@@ -31,7 +31,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..db import db
 from ..org.models import Desk
-from ..visits.models import Visit
+from ..visits.models import Visit, VisitDetail
 from ..visits.service import on_visit_detail, visible_visits
 from .models import Evidence
 
@@ -136,7 +136,7 @@ def judge(facts: PhotoFacts, rules: FlagRules) -> EvidenceFlags:
         duplicates_hidden=sum(1 for _, visible in others if not visible))
 
 
-def load_photo_facts(actor: User, visit: Visit) -> None:
+def load_photo_facts(actor: User, visit: Visit | VisitDetail) -> None:
     """Keep on each photo of a loaded visit detail (its findings, their evidence and its
     desk loaded) what its flags are judged on: one statement, for the hashes, and none
     without photos. Registered with visits.service.on_visit_detail (hook_visit_detail)."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid, select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
@@ -88,6 +91,15 @@ class Visit(Synced, Timestamped, Base):
         return self.status in EDITABLE_STATUSES
 
 
+def answer_value(value_text: str | None, value_number: Decimal | None) -> int | float | str | None:
+    """A finding's answer as shown: its text, else its number (an integer when whole)."""
+    if value_text is not None:
+        return value_text
+    if value_number is None:
+        return None
+    return int(value_number) if value_number == value_number.to_integral_value() else float(value_number)
+
+
 class Finding(Timestamped, Base):
     """The answer to one criterion in a visit, identified by the tablet's UUID.
 
@@ -110,15 +122,14 @@ class Finding(Timestamped, Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # What a finding shows of its criterion, read with the finding (undefer it where
+    # findings are shown) instead of loading a whole Criterion per finding.
+    criterion_code: Mapped[str] = column_property(
+        select(Criterion.code).where(Criterion.id == criterion_id).scalar_subquery(), deferred=True)
 
     @property
     def value(self) -> int | float | str | None:
-        if self.value_text is not None:
-            return self.value_text
-        if self.value_number is None:
-            return None
-        number = self.value_number
-        return int(number) if number == number.to_integral_value() else float(number)
+        return answer_value(self.value_text, self.value_number)
 
     visit: Mapped[Visit] = relationship(back_populates="findings")
     # Photos live in the evidence package; named by string (so typed Any here) to keep
@@ -126,3 +137,42 @@ class Finding(Timestamped, Base):
     evidence: Mapped[list[Any]] = relationship("Evidence", order_by="Evidence.uploaded_at", viewonly=True)
     criterion: Mapped[Criterion] = relationship()
     staff: Mapped[Staff | None] = relationship()
+
+
+@dataclass(slots=True)
+class FindingRow:
+    """A finding read to be shown, not changed (GET of a visit's detail): its columns,
+    its criterion's code and its photos, as a Finding shows them, without the ORM's
+    per-object bookkeeping. Nothing writes through it."""
+
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    criterion_id: int
+    staff_id: int | None
+    result: str
+    value_number: Decimal | None
+    value_text: str | None
+    note: str | None
+    recorded_at: dt.datetime
+    recorded_by_id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    criterion_code: str
+    evidence: list[Any] = field(default_factory=list)
+
+    @property
+    def value(self) -> int | float | str | None:
+        return answer_value(self.value_text, self.value_number)
+
+
+class VisitDetail:
+    """A visit as its detail shows it, read to be shown only: the loaded Visit (desk,
+    staff, reviews set on it) with its findings as FindingRows. Every other attribute is
+    the visit's."""
+
+    def __init__(self, visit: Visit, findings: list[FindingRow]):
+        self.visit = visit
+        self.findings = findings
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.visit, name)

@@ -62,7 +62,7 @@ class FindingSchema(Schema):
     id = ma.fields.UUID()
     visit_id = ma.fields.UUID()
     criterion_id = ma.fields.Integer()
-    criterion_code = ma.fields.String(attribute="criterion.code")
+    criterion_code = ma.fields.String()
     result = ma.fields.String()
     value = ma.fields.Raw(allow_none=True, metadata={"type": ["number", "string"]})
     staff_id = ma.fields.Integer(allow_none=True)

@@ -56,7 +56,7 @@ class VisitById(MethodView):
     @blp.response(200, VisitDetailSchema, headers=response_headers("ETag"))
     def get(self, visit_id: uuid.UUID):
         """One visit with its findings. The ETag header carries its version."""
-        visit = service.get_visit(current_user, visit_id, detail=True)
+        visit = service.read_visit_detail(current_user, visit_id)
         return visit, 200, {"ETag": service.etag_of(visit)}
 
     @INSPECTOR
