@@ -155,7 +155,8 @@ def load_new_photo_facts(actor: User, photo: Evidence, visit: Visit) -> None:
     photo.photo_facts = _facts(photo, visit, _visits_by_hash(actor, {photo.sha256}))
 
 
-def _facts(photo: Evidence, visit: Visit, holders: Mapping[str, list[tuple[uuid.UUID, bool]]]) -> PhotoFacts:
+def _facts(photo: Evidence, visit: Visit | VisitDetail,
+           holders: Mapping[str, list[tuple[uuid.UUID, bool]]]) -> PhotoFacts:
     return PhotoFacts(
         visit_id=photo.visit_id, taken_at=photo.taken_at, gps_lat=photo.gps_lat, gps_lon=photo.gps_lon,
         started_at=visit.started_at, window_end=visit.ended_at or visit.submitted_at,
