@@ -62,7 +62,9 @@ def _my_team_ids(actor: User):
 def visible_visits(actor: User) -> Select:
     """Inspectors: their teams' visits. Reviewers, admins: their subtree. Leaders and
     unit officers: the approved visits of their subtree (they read results, not drafts;
-    an inspected unit reads what its corrections come from)."""
+    an inspected unit reads what its corrections come from). Reads only the actor's
+    role, id and unit path: read_visit_detail builds it once per role with the id and
+    path as bound parameters (_ActorParams)."""
     query = select(Visit)
     if actor.role == "inspector":
         return query.where(Visit.team_id.in_(_my_team_ids(actor)))
