@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
-from .scores import Scope, kept_approved_visits, kept_in_scope, rank_key, unit_totals
+from .scores import Scope, in_kept_scope, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -143,14 +143,11 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     Tens of thousands of rows nationally: each carries ids (as text: they are only
     shown), and the few criteria, desks and inspectors they name are read once each."""
     rows = plain_rows(
-        select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id), VisitFailure.staff_id,
-               Desk.org_unit_id,
-               VisitFailure.criterion_id, VisitFailure.severity, vietnam_day(VisitFailure.started_at),
-               VisitFailure.value_number, VisitFailure.note, VisitFailure.desk_id, VisitFailure.recorded_by_id)
-        .join(Desk, Desk.id == VisitFailure.desk_id)
-        .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+        in_kept_scope(select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id),
+                             VisitFailure.staff_id, Desk.org_unit_id, VisitFailure.criterion_id, VisitFailure.severity,
+                             vietnam_day(VisitFailure.started_at), VisitFailure.value_number, VisitFailure.note,
+                             VisitFailure.desk_id, VisitFailure.recorded_by_id), VisitFailure, scope)
         .join(Criterion, Criterion.id == VisitFailure.criterion_id)
-        .where(*kept_in_scope(VisitFailure, scope))
         # The finding id last: an official failing the same criterion twice in a visit
         # is listed in the same order every time the list is computed.
         .order_by(VisitFailure.started_at, Criterion.code, VisitFailure.finding_id)
@@ -182,11 +179,8 @@ def _evidence_ids(scope: Scope) -> dict[str, tuple[str, ...]]:
     failures, and an `IN` of 5,000 ids costs more to send than to answer."""
     evidence: dict[str, list[str]] = defaultdict(list)
     for finding_id, evidence_id in plain_rows(
-            select(Evidence.finding_id, Evidence.id)
-            .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id)
-            .join(Desk, Desk.id == VisitFailure.desk_id)
-            .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-            .where(*kept_in_scope(VisitFailure, scope))
+            in_kept_scope(select(Evidence.finding_id, Evidence.id)
+                          .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id), VisitFailure, scope)
             .order_by(Evidence.uploaded_at)):
         evidence[str(finding_id)].append(str(evidence_id))
     return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
@@ -214,10 +208,9 @@ def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
         select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
     lowest: dict[int, dict[str, float]] = defaultdict(dict)
     for unit_id, criterion_id, value in plain_rows(
-            select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest))
-            .join(Desk, Desk.id == VisitValue.desk_id)
-            .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-            .where(VisitValue.criterion_id.in_(codes), *kept_in_scope(VisitValue, scope))
+            in_kept_scope(select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest)),
+                          VisitValue, scope)
+            .where(VisitValue.criterion_id.in_(codes))
             .group_by(Desk.org_unit_id, VisitValue.criterion_id)):
         code = codes[criterion_id]
         lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))

@@ -21,7 +21,7 @@ from typing import Any
 
 from collections.abc import Sequence
 
-from sqlalchemy import Float, Subquery, and_, case, cast, func, or_, select
+from sqlalchemy import Float, Select, Subquery, and_, case, cast, func, or_, select
 
 from ..auth.models import User
 from ..checklists.models import Criterion
@@ -103,24 +103,22 @@ def approved_visits_anywhere(visit_ids: Sequence[Any] | None = None):
             .join(latest_sub, latest_sub.c.visit_id == Visit.id).subquery("approved"))
 
 
-def kept_in_scope(kept: Any, scope: Scope):
-    """The conditions that put a kept row (VisitScore, VisitFailure or VisitValue, with
-    Desk joined on its desk and OrgUnit on the desk's unit) in `scope`. Rows are kept for
-    approved visits only (kept_scores.py), with their visit's desk and start: no visit
-    is read."""
-    return (kept.started_at >= scope.start, kept.started_at < scope.end,
-            OrgUnit.path.startswith(scope.org_unit.path))
+def in_kept_scope(query: Select, kept: Any, scope: Scope) -> Select:
+    """`query` over a kept table (VisitScore, VisitFailure or VisitValue) narrowed to the
+    rows of `scope`, with the row's desk and that desk's unit joined (Desk.org_unit_id is
+    the unit a report counts it under). Rows are kept for approved visits only
+    (kept_scores.py), with their visit's desk and start: no visit is read."""
+    return (query.join(Desk, Desk.id == kept.desk_id).join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
+            .where(kept.started_at >= scope.start, kept.started_at < scope.end,
+                   OrgUnit.path.startswith(scope.org_unit.path)))
 
 
 def kept_approved_visits(scope: Scope):
     """approved_visits read from the kept scores: the same columns, the deciding review
     as stored instead of looked up among all reviews."""
     return (
-        select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.started_at,
-               VisitScore.review_id)
-        .join(Desk, Desk.id == VisitScore.desk_id)
-        .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-        .where(*kept_in_scope(VisitScore, scope))
+        in_kept_scope(select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.started_at,
+                             VisitScore.review_id), VisitScore, scope)
         .subquery("approved")
     )
 
@@ -192,11 +190,9 @@ def kept_visit_scores(scope: Scope):
     """visit_scores' rows for `scope`, read from the kept scores (visits without a
     counting finding left out, as the reference leaves them out)."""
     return (
-        select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.score,
-               VisitScore.critical, VisitScore.major, VisitScore.minor)
-        .join(Desk, Desk.id == VisitScore.desk_id)
-        .join(OrgUnit, OrgUnit.id == Desk.org_unit_id)
-        .where(*kept_in_scope(VisitScore, scope), VisitScore.findings > 0)
+        in_kept_scope(select(VisitScore.visit_id, VisitScore.desk_id, Desk.org_unit_id, VisitScore.score,
+                             VisitScore.critical, VisitScore.major, VisitScore.minor), VisitScore, scope)
+        .where(VisitScore.findings > 0)
         .subquery("visit_scores")
     )
 
