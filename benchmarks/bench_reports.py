@@ -19,7 +19,8 @@ is the whole country) for the year 2026:
   dump with the API's schema, then its encoding into the answer's bytes (the app's
   JSON provider, as the view's answer is made);
 * list criticism / list commendation: `reports.service.computed_list`, then its dump
-  and encoding.
+  and encoding, with the cyclic collector paused as the list's view pauses it
+  (serving.answered_without_cycle_collection; revisions without it, as they ran).
 
 With --rev REV the same measurements run on the code of that git revision (exported with
 `git archive`, imported first, with this virtualenv's packages) against the same
@@ -43,6 +44,7 @@ caches.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -202,14 +204,18 @@ def _actor():
 
 
 def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schema,
-                   describe: Callable[[Any], str]) -> Measurement:
+                   describe: Callable[[Any], str], *, as_a_large_answer: bool = False) -> Measurement:
     """Run compute(actor) then schema.dump(result) `repeat` times, each in a fresh
-    request context and session (no identity map carried over between runs)."""
+    request context and session (no identity map carried over between runs). With
+    `as_a_large_answer`, all three inside the pause of the cyclic collector that the
+    view runs them in (serving.answered_without_cycle_collection), when the code under
+    test has it; older revisions ran with the collector on, and so are measured."""
     from inspect_api.db import db
 
+    paused = _collection_pause() if as_a_large_answer else contextlib.nullcontext
     measurement = Measurement(name, [], {"compute": [], "json dump": [], "encode": []})
     for _ in range(bench.repeat):
-        with bench.app.test_request_context():
+        with bench.app.test_request_context(), paused():
             actor = _actor()
             started = time.perf_counter()
             result = compute(actor)
@@ -225,6 +231,14 @@ def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schem
             measurement.size = describe(body)
             db.session.remove()
     return measurement
+
+
+def _collection_pause() -> Callable[[], Any]:
+    try:
+        from inspect_api.serving import cycle_collection_paused
+    except ImportError:
+        return contextlib.nullcontext
+    return cycle_collection_paused
 
 
 def measure_scores(bench: Bench) -> Measurement:
@@ -246,7 +260,8 @@ def _measure_list(bench: Bench, kind: str) -> Measurement:
         bench, f"list: {kind}", lambda actor: service.computed_list(actor, bench.args(kind=kind), settings),
         ComputedListSchema(),
         lambda body: (f"{body['unit_count']} units, {body['staff_count']} staff, "
-                      f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"))
+                      f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"),
+        as_a_large_answer=True)
 
 
 def measure_list_criticism(bench: Bench) -> Measurement:

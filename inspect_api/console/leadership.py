@@ -27,6 +27,7 @@ from ..reports.exports import scores_workbook
 from ..reports.list_rules import ListSettings
 from ..reports.models import LIST_KINDS
 from ..requests import request_origin
+from ..serving import answered_without_cycle_collection
 from ..reviews.queue import QueueFilters, review_overview
 from . import session
 from ..reports.scores import previous_period
@@ -162,6 +163,7 @@ def _render_list(user, kind: str, period, *, typed: dict[str, Any] | None = None
 
 
 @blp.get("/lists")
+@answered_without_cycle_collection
 @session.signed_in(*READERS)
 def lists(user):
     kind = list_kind(request.args)
@@ -173,6 +175,7 @@ def lists(user):
 
 
 @blp.post("/lists/freeze")
+@answered_without_cycle_collection
 @session.signed_in(*FREEZERS)
 def freeze(user):
     submitted = freeze_form(request.form)

@@ -11,6 +11,7 @@ from ..api import BINARY, OCTET_STREAM, PDF_MIMETYPE, XLSX_MIMETYPE, response_he
 from ..guard import require_role
 from ..pagination import keyset_page, page_of
 from ..requests import request_origin
+from ..serving import answered_without_cycle_collection
 from . import service
 from ..documents.scores import PdfFile, scores_document
 from .exports import WorkbookFile, scores_workbook
@@ -75,6 +76,7 @@ def export_scores(args):
 class Lists(MethodView):
     decorators = [READERS]
 
+    @answered_without_cycle_collection
     @blp.arguments(ListArgsSchema, location="query")
     @blp.response(200, ComputedListSchema)
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
@@ -83,6 +85,7 @@ class Lists(MethodView):
         return service.computed_list(current_user, args, ListSettings.from_config(current_app.config))
 
     @require_role("leader", "admin")
+    @answered_without_cycle_collection
     @blp.arguments(FreezeListSchema)
     @blp.response(201, FrozenListDetailSchema)
     @blp.alt_response(404, description="org_unit_id is not in your subtree")
