@@ -26,7 +26,7 @@ from ..scoping import in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
 from ..checklists.rules import parse_rule
-from ..db import db, utcnow
+from ..db import db, end_read, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
 from ..services import apply_changes, invalid_field
 from ..org.models import Desk, Staff
@@ -214,7 +214,8 @@ def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
     criterion (only its code is shown) and without the ORM's per-relationship loaders,
     which cost several times the statements' own time on a visit's 38 findings; the
     visit's row says whether it has reviews, so a visit never reviewed (every draft)
-    sends two. Read afresh, as get_visit(detail=True) reads."""
+    sends two. Read afresh, as get_visit(detail=True) reads; the transaction ends here
+    with COMMIT (end_read), so the answer is written outside it."""
     visit_query, findings_query, reviews_query = _detail_statements(actor.role)
     params: dict[str, Any] = {"visit_id": visit_id, "actor_id": actor.id}
     if actor.role != "inspector":
@@ -233,6 +234,7 @@ def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
     set_committed_value(visit, "reviews", list(reviews))
     detail = VisitDetail(visit, findings)
     _run_detail_loaders(actor, detail)
+    end_read()
     return detail
 
 
