@@ -203,16 +203,15 @@ def _detail_statements(role: str) -> tuple[Select, Select, Select]:
              .outerjoin(visit_staff, visit_staff.c.visit_id == Visit.id)
              .where(Visit.id == visit_id)
              .order_by(visit_staff.c.staff_id))  # Visit.staff_on_duty's order
-    # The finding's columns as values (FindingRow's fields, in its order), its photos as
-    # Evidence rows (few, and their flags are judged on them).
+    # The finding's columns as values (FindingRow's fields, in its order), then its
+    # photo's (one row per photo; none: NULLs).
     finding_columns = [Finding.__table__.c[name] for name in FindingRow.__dataclass_fields__
                        if name not in ("criterion_code", "evidence")]
-    findings = (select(*finding_columns, Finding.criterion_code, evidence)
+    findings = (select(*finding_columns, Finding.criterion_code, *evidence.__table__.c)
                 .outerjoin(evidence, evidence.finding_id == Finding.id)
                 .where(Finding.visit_id == visit_id)
                 # The relationships' own orders: Visit.findings, then Finding.evidence.
-                .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at)
-                .execution_options(populate_existing=True))
+                .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at))
     reviews = (select(review).where(review.visit_id == visit_id).order_by(review.round)
                .options(joinedload(review.finding_notes)).execution_options(populate_existing=True))
     return visit, findings, reviews
@@ -240,11 +239,15 @@ def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
                         desk=DeskPlace(desk_latitude, desk_longitude),
                         staff_on_duty_ids=[row[-1] for row in rows if row[-1] is not None])
     findings = visit.findings
-    for *columns, photo in db.session.execute(findings_query, {"visit_id": visit.id}):
-        if not findings or findings[-1].id != columns[0]:
-            findings.append(FindingRow(*columns))
-        if photo is not None:
-            findings[-1].evidence.append(photo)
+    evidence = Finding.evidence.property.mapper.class_
+    photo_names = evidence.__table__.c.keys()
+    shown = len(FindingRow.__dataclass_fields__) - 1
+    for row in db.session.connection().execute(findings_query, {"visit_id": visit.id}):
+        if not findings or findings[-1].id != row[0]:
+            findings.append(FindingRow(*row[:shown]))
+        if row[shown] is not None:
+            # Made as the ORM would load it, outside the session: shown, never written.
+            findings[-1].evidence.append(evidence(**dict(zip(photo_names, row[shown:], strict=True))))
     if has_reviews:
         visit.reviews = list(db.session.scalars(reviews_query, {"visit_id": visit.id}).unique())
     _run_detail_loaders(actor, visit)
