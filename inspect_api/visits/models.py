@@ -146,9 +146,9 @@ class Finding(Timestamped, Base):
 
 @dataclass(slots=True)
 class FindingRow:
-    """A finding read to be shown, not changed (GET of a visit's detail): its columns,
-    its criterion's code and its photos, as a Finding shows them, without the ORM's
-    per-object bookkeeping. Nothing writes through it."""
+    """A finding read to be shown, not changed (GET of a visit's detail): its columns
+    that FindingSchema shows, its criterion's code and its photos, as a Finding shows
+    them, without the ORM's per-object bookkeeping. Nothing writes through it."""
 
     id: uuid.UUID
     visit_id: uuid.UUID
@@ -160,7 +160,6 @@ class FindingRow:
     note: str | None
     recorded_at: dt.datetime
     recorded_by_id: int
-    created_at: dt.datetime
     updated_at: dt.datetime
     criterion_code: str
     evidence: list[Any] = field(default_factory=list)
