@@ -74,24 +74,36 @@ def test_detail_read_ends_with_commit_not_rollback(app, flow):
     """psycopg forgets the statements it prepared on a connection at every ROLLBACK: the
     detail's read must end its transaction with COMMIT, so that PostgreSQL plans them
     once per connection, not once per request (issue 12)."""
-    made = flow.visit(UNIT, "2026-11-20", submit=False, photos=("SEAT-01",))
-    headers = flow.login(flow.inspector_for(made.desk_id))
-    ended: list[str] = []
+    made = flow.visit(UNIT, "2026-11-20", {"SEAT-01": "fail"}, photos=("SEAT-01", "CON-02"))
+    path = f"/api/v1/visits/{made.id}"
+    reviewer = flow.login("reviewer1")
+    notes = [{"finding_id": made.findings["SEAT-01"], "comment": "Xem lại ảnh", "severity": "minor"}]
+    returned = flow.client.post(f"{path}/review", headers=reviewer,
+                                json={"decision": "return", "comment": "Bổ sung", "findings": notes})
+    assert returned.status_code == 200, returned.get_json()
     with app.app_context():
         engine = db.engine
-    listeners = {"commit": lambda conn: ended.append("commit"), "rollback": lambda conn: ended.append("rollback")}
-    for name, listener in listeners.items():
-        event.listen(engine, name, listener)
-    try:
-        read = flow.client.get(f"/api/v1/visits/{made.id}", headers=headers)
-    finally:
+
+    def ended_by(headers: dict) -> list[str]:
+        """How the GET's transactions ended (nothing read after it: no second one)."""
+        ended: list[str] = []
+        listeners = {"commit": lambda conn: ended.append("commit"),
+                     "rollback": lambda conn: ended.append("rollback")}
         for name, listener in listeners.items():
-            event.remove(engine, name, listener)
-    assert read.status_code == 200
-    assert ended == ["commit"]
-    # A draft the leader may not see: refused as before.
-    other = flow.login("leader1")
-    assert flow.client.get(f"/api/v1/visits/{made.id}", headers=other).status_code == 404
+            event.listen(engine, name, listener)
+        try:
+            read = flow.client.get(path, headers=headers)
+        finally:
+            for name, listener in listeners.items():
+                event.remove(engine, name, listener)
+        assert read.status_code == 200
+        assert read.get_json()["reviews"] and read.get_json()["findings"][0]["evidence"] is not None
+        return ended
+
+    assert ended_by(flow.login(flow.inspector_for(made.desk_id))) == ["commit"]
+    assert ended_by(reviewer) == ["commit"]
+    # A returned visit the leader may not see: refused as before.
+    assert flow.client.get(path, headers=flow.login("leader1")).status_code == 404
 
 
 def test_detail_statements_stay_prepared_across_requests(demo):
