@@ -200,6 +200,26 @@ def plain_rows(statement: Any) -> Sequence[Any]:
     return db.session.connection().execute(statement).all()
 
 
+def end_read() -> None:
+    """End a transaction that only read with COMMIT, keeping what it loaded as loaded (it
+    is shown next, after the transaction). Not left to the request's teardown, which
+    rolls back: psycopg forgets every statement it has prepared on a connection at each
+    ROLLBACK, so PostgreSQL would parse and plan a read's statements afresh on every
+    request instead of once per connection (a visit's detail: most of its CPU there).
+    For a transaction that wrote nothing, COMMIT and ROLLBACK are the same; one holding
+    changes not yet flushed, or that took the change clock (every write of synced rows
+    does), is refused with RuntimeError, never committed by a read."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or _CHANGE_SEQ in session.info:
+        raise RuntimeError("end_read() in a transaction that writes")
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def among(column: Any, values: Collection[Any]) -> Any:
     """`column IN values` for thousands of values (a list's officials): on PostgreSQL one
     array parameter (`= ANY`), which neither SQLAlchemy nor the driver expands into a

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     CheckConstraint, Column, Float, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid, select,
@@ -82,13 +82,18 @@ class Visit(Synced, Timestamped, Base):
 
     @property
     def location(self) -> dict[str, float] | None:
-        if self.latitude is None or self.longitude is None:
-            return None
-        return {"lat": self.latitude, "lon": self.longitude}
+        return visit_location(self.latitude, self.longitude)
 
     @property
     def editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+
+def visit_location(latitude: float | None, longitude: float | None) -> dict[str, float] | None:
+    """Where the team said it was, as a visit shows it (both or nothing)."""
+    if latitude is None or longitude is None:
+        return None
+    return {"lat": latitude, "lon": longitude}
 
 
 def answer_value(value_text: str | None, value_number: Decimal | None) -> int | float | str | None:
@@ -141,9 +146,9 @@ class Finding(Timestamped, Base):
 
 @dataclass(slots=True)
 class FindingRow:
-    """A finding read to be shown, not changed (GET of a visit's detail): its columns,
-    its criterion's code and its photos, as a Finding shows them, without the ORM's
-    per-object bookkeeping. Nothing writes through it."""
+    """A finding read to be shown, not changed (GET of a visit's detail): its columns
+    that FindingSchema shows, its criterion's code and its photos, as a Finding shows
+    them, without the ORM's per-object bookkeeping. Nothing writes through it."""
 
     id: uuid.UUID
     visit_id: uuid.UUID
@@ -155,7 +160,6 @@ class FindingRow:
     note: str | None
     recorded_at: dt.datetime
     recorded_by_id: int
-    created_at: dt.datetime
     updated_at: dt.datetime
     criterion_code: str
     evidence: list[Any] = field(default_factory=list)
@@ -165,14 +169,47 @@ class FindingRow:
         return answer_value(self.value_text, self.value_number)
 
 
+class DeskPlace(NamedTuple):
+    """Where a visit's desk is, as its detail keeps it: its photos' flags are judged
+    against it."""
+
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+@dataclass(slots=True)
 class VisitDetail:
-    """A visit as its detail shows it, read to be shown only: the loaded Visit (desk,
-    staff, reviews set on it) with its findings as FindingRows. Every other attribute is
-    the visit's."""
+    """A visit as its detail shows it, read to be shown, not changed (GET): the visit's
+    columns that it shows (in this order, the statement reads them so), its staff on
+    duty by id, where its desk is, its findings as FindingRows and its reviews (with
+    their notes), without the ORM's per-object bookkeeping. Nothing writes through it."""
 
-    def __init__(self, visit: Visit, findings: list[FindingRow]):
-        self.visit = visit
-        self.findings = findings
+    id: uuid.UUID
+    team_id: int
+    plan_id: int
+    desk_id: int
+    checklist_id: int
+    status: str
+    version: int
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    notes: str | None
+    latitude: float | None
+    longitude: float | None
+    created_by_id: int
+    submitted_at: dt.datetime | None
+    submitted_by_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    desk: DeskPlace
+    staff_on_duty_ids: list[int]
+    findings: list[FindingRow] = field(default_factory=list)
+    reviews: list[Any] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.visit, name)
+    @property
+    def location(self) -> dict[str, float] | None:
+        return visit_location(self.latitude, self.longitude)
+
+    @property
+    def last_review(self):
+        return self.reviews[-1] if self.reviews else None

@@ -18,22 +18,21 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, Integer, Select, String, Uuid, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload, undefer
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
 
 from ..audit.service import Origin, record, snapshot
 from ..scoping import in_subtree
 from ..auth.models import User
 from ..checklists.models import ChecklistTemplate, Criterion
 from ..checklists.rules import parse_rule
-from ..db import db, utcnow
+from ..db import db, end_read, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired, TooLarge
 from ..services import apply_changes, invalid_field
 from ..org.models import Desk, Staff
 from ..plans.models import Team, team_members
 from ..sync import Cursor, Feed, FeedPage, pull
 from ..timezone import VIETNAM_TZ
-from .models import Finding, FindingRow, Visit, VisitDetail
+from .models import DeskPlace, Finding, FindingRow, Visit, VisitDetail, visit_staff
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Fixed once the visit exists: findings depend on them.
@@ -179,6 +178,10 @@ class _ActorParams:
         self.org_unit = SimpleNamespace(path=bindparam("actor_path", type_=String))
 
 
+# What a visit's detail shows of the visit's own columns (VisitDetail's fields).
+_VISIT_DETAIL_COLUMNS = tuple(name for name in VisitDetail.__dataclass_fields__ if name in Visit.__table__.c)
+
+
 @functools.cache
 def _detail_statements(role: str) -> tuple[Select, Select, Select]:
     """read_visit_detail's statements for actors of `role` (the visit, its findings with
@@ -189,51 +192,68 @@ def _detail_statements(role: str) -> tuple[Select, Select, Select]:
     evidence = Finding.evidence.property.mapper.class_
     visit_id = bindparam("visit_id", type_=Uuid)
     reviewed = select(review.id).where(review.visit_id == Visit.id).exists()
-    visit = (visible_visits(cast(User, _ActorParams(role))).add_columns(reviewed).where(Visit.id == visit_id)
-             .options(*_visit_row_options()))
-    # The finding's columns as values (FindingRow's fields, in its order), its photos as
-    # Evidence rows (few, and their flags are judged on them).
+    # The visit's columns as values (VisitDetail's fields, in its order), its desk's
+    # place, whether it was reviewed, and one row per official on duty (their ids are
+    # what it shows; one row with none when there is none).
+    desk = aliased(Desk)
+    visit_columns = [Visit.__table__.c[name] for name in _VISIT_DETAIL_COLUMNS]
+    visit = (visible_visits(cast(User, _ActorParams(role)))
+             .with_only_columns(*visit_columns, desk.latitude, desk.longitude, reviewed, visit_staff.c.staff_id)
+             .join(desk, desk.id == Visit.desk_id)
+             .outerjoin(visit_staff, visit_staff.c.visit_id == Visit.id)
+             .where(Visit.id == visit_id)
+             .order_by(visit_staff.c.staff_id))  # Visit.staff_on_duty's order
+    # The finding's columns as values (FindingRow's fields, in its order), then its
+    # photo's (one row per photo; none: NULLs).
     finding_columns = [Finding.__table__.c[name] for name in FindingRow.__dataclass_fields__
                        if name not in ("criterion_code", "evidence")]
-    findings = (select(*finding_columns, Finding.criterion_code, evidence)
+    findings = (select(*finding_columns, Finding.criterion_code, *evidence.__table__.c)
                 .outerjoin(evidence, evidence.finding_id == Finding.id)
                 .where(Finding.visit_id == visit_id)
                 # The relationships' own orders: Visit.findings, then Finding.evidence.
                 .order_by(Finding.recorded_at, Finding.id, evidence.uploaded_at))
     reviews = (select(review).where(review.visit_id == visit_id).order_by(review.round)
-               .options(joinedload(review.finding_notes)))
-    return tuple(statement.execution_options(populate_existing=True)  # type: ignore[return-value]
-                 for statement in (visit, findings, reviews))
+               .options(joinedload(review.finding_notes)).execution_options(populate_existing=True))
+    return visit, findings, reviews
 
 
 def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
     """The visit's detail as get_visit(detail=True) shows it, for a read that changes
-    nothing (GET): the visit with its desk and staff, then its findings (as FindingRows)
-    with their photos, then its reviews with their notes, set on the visit. At most
-    three statements, as the writes send, but without an ORM object per finding or per
-    criterion (only its code is shown) and without the ORM's per-relationship loaders,
-    which cost several times the statements' own time on a visit's 38 findings; the
-    visit's row says whether it has reviews, so a visit never reviewed (every draft)
-    sends two. Read afresh, as get_visit(detail=True) reads."""
+    nothing (GET): the visit's columns with its desk's place and its staff's ids, then
+    its findings (as FindingRows) with their photos, then its reviews with their notes.
+    At most three statements, as the writes send, but without an ORM object for the
+    visit, per finding or per criterion (only its code is shown) and without the ORM's
+    per-relationship loaders, which cost several times the statements' own time on a
+    visit's 38 findings; the visit's row says whether it has reviews, so a visit never
+    reviewed (every draft) sends two. Read afresh, as get_visit(detail=True) reads; the
+    transaction ends here with COMMIT (end_read), so the answer is written outside it."""
     visit_query, findings_query, reviews_query = _detail_statements(actor.role)
     params: dict[str, Any] = {"visit_id": visit_id, "actor_id": actor.id}
     if actor.role != "inspector":
         params["actor_path"] = actor.org_unit.path
-    row = db.session.execute(visit_query, params).unique().one_or_none()
-    if row is None:
+    rows = db.session.connection().execute(visit_query, params).all()
+    if not rows:
         raise NotFound("Không tìm thấy buổi kiểm tra.")
-    visit, has_reviews = row
-    findings: list[FindingRow] = []
-    for *columns, photo in db.session.execute(findings_query, {"visit_id": visit.id}):
-        if not findings or findings[-1].id != columns[0]:
-            findings.append(FindingRow(*columns))
-        if photo is not None:
-            findings[-1].evidence.append(photo)
-    reviews = db.session.scalars(reviews_query, {"visit_id": visit.id}).unique().all() if has_reviews else []
-    set_committed_value(visit, "reviews", list(reviews))
-    detail = VisitDetail(visit, findings)
-    _run_detail_loaders(actor, detail)
-    return detail
+    *columns, desk_latitude, desk_longitude, has_reviews, _ = rows[0]
+    visit = VisitDetail(**dict(zip(_VISIT_DETAIL_COLUMNS, columns, strict=True)),
+                        desk=DeskPlace(desk_latitude, desk_longitude),
+                        staff_on_duty_ids=[row[-1] for row in rows if row[-1] is not None])
+    findings = visit.findings
+    evidence = Finding.evidence.property.mapper.class_
+    photo_names = evidence.__table__.c.keys()
+    shown = len(FindingRow.__dataclass_fields__) - 1
+    # Fetched at once: row by row, the driver's per-fetch steps cost as much as the rows.
+    for row in db.session.connection().execute(findings_query, {"visit_id": visit.id}).all():
+        if not findings or findings[-1].id != row[0]:
+            findings.append(FindingRow(*row[:shown]))
+        if row[shown] is not None:
+            # Made as the ORM would load it, outside the session: shown, never written.
+            findings[-1].evidence.append(evidence(**dict(zip(photo_names, row[shown:], strict=True))))
+    if has_reviews:
+        visit.reviews = list(db.session.scalars(reviews_query, {"visit_id": visit.id}).unique())
+    _run_detail_loaders(actor, visit)
+    end_read()
+    return visit
 
 
 def _run_detail_loaders(actor: User, visit: Visit | VisitDetail) -> None:
