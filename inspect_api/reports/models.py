@@ -173,8 +173,10 @@ class VisitValue(Base):
     (reports/kept_scores.py)."""
 
     __tablename__ = "visit_values"
-    # A list reads one or two criteria over a period.
-    __table_args__ = (Index("ix_visit_values_criterion_id_started_at", "criterion_id", "started_at"),)
+    # A list reads one or two criteria over a period, with each row's desk and figure
+    # (in the index on PostgreSQL: migration 0016).
+    __table_args__ = (Index("ix_visit_values_criterion_id_started_at", "criterion_id", "started_at",
+                            postgresql_include=["desk_id", "lowest"]),)
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), primary_key=True, index=True)
