@@ -678,6 +678,42 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
         assert computed["evidence"][1] in Fast().dump({"findings": [computed]})["findings"][0]["evidence_urls"][1]
 
 
+def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
+    """FindingRefsList writes a computed Entry's findings key by key: the same output,
+    keys and value types, as FindingRefSchema's own dump, with or without a note, an
+    inspector or photos, the day as a date or as its text. Findings not of an Entry (a
+    frozen list's rows) go through DumpedList."""
+    from inspect_api.reports.lists import Entry
+    from inspect_api.reports.models import ProposedForm
+    from inspect_api.reports.schemas import FindingRefSchema, FindingRefsList
+
+    def ref(**changes):
+        values = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": None,
+                  "org_unit_id": 3, "visit_date": dt.date(2026, 1, 5), "desk": "Bộ phận Một cửa xã Mỹ Lâm",
+                  "criterion_code": "SEAT-02", "criterion_text": "Đủ ghế ngồi chờ", "subject": "unit",
+                  "severity": "critical", "result": "fail", "note": None, "value": None, "inspector": None,
+                  "evidence": []}
+        return {**values, **changes}
+
+    refs = [ref(), ref(note="Thiếu 3 ghế", inspector="Lê Thị Hoa", staff_id=7, value=87.5),
+            ref(evidence=[str(uuid.uuid4()), str(uuid.uuid4())], visit_date=dt.date(2026, 12, 31)),
+            ref(visit_date="2026-11-10", note="")]
+    entry = Entry(entry_type="unit", name="Xã Mỹ Lâm", form=ProposedForm(code="phe_binh_nguoi_dung_dau"),
+                  findings=refs)
+    field = FindingRefsList(FindingRefSchema)
+    with app.test_request_context():
+        for findings in (refs, []):
+            written = field._serialize(findings, "findings", entry)
+            nested = [FindingRefSchema().dump(one) for one in findings]
+            assert written == nested
+            assert field._serialize(findings, "findings", {"findings": findings}) == nested  # DumpedList's way
+            for mine, theirs in zip(written, nested, strict=True):
+                assert {key: type(value) for key, value in mine.items()} == \
+                    {key: type(value) for key, value in theirs.items()}
+        assert len(field._serialize(refs, "findings", entry)[2]["evidence_urls"]) == 2
+        assert field._serialize(None, "findings", entry) is None
+
+
 def test_computed_and_frozen_entries_dump_as_nested_schemas_dump_them(app, flow, client, login):
     """The entries of a computed list (Entry records) and of a frozen one (rows) through
     DumpedList and through List(Nested(EntrySchema)): the same."""
