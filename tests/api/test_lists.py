@@ -714,6 +714,48 @@ def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
         assert field._serialize(None, "findings", entry) is None
 
 
+def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
+    """EntriesList writes a computed list's Entries key by key: the same output, keys and
+    value types, as EntrySchema's own dump, for a unit and an official, with values
+    missing or present (a score as a float or a Decimal, an award authority, a note, a
+    pending explanation, findings with photos); rows that are not Entries (a frozen
+    list's) go through DumpedList."""
+    from decimal import Decimal
+
+    from inspect_api.reports.lists import Entry
+    from inspect_api.reports.models import ProposedForm
+    from inspect_api.reports.schemas import EntriesList, EntrySchema
+
+    finding = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
+               "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
+               "criterion_text": "Đeo thẻ công chức", "subject": "staff", "severity": "major", "result": "fail",
+               "note": None, "value": None, "inspector": "Nguyễn Văn An", "evidence": [str(uuid.uuid4())]}
+    criticism = ProposedForm(code="phe_binh", name="Phê bình", legal_basis="Luật Cán bộ, công chức")
+    award = ProposedForm(code="giay_khen", name="Giấy khen", legal_basis=None)
+    entries = [
+        Entry(entry_type="unit", name="Xã Mỹ Lâm", form=criticism, org_unit_id=3, head_name=None, score=62.5,
+              critical=1, reasons=["Điểm trung bình 62,5 %"], findings=[finding, {**finding, "staff_id": None}]),
+        Entry(entry_type="staff", name="Ma Thị Hằng", form=criticism, staff_id=7, org_unit_id=3,
+              position_title="Công chức Tư pháp - Hộ tịch", org_name="Xã Tân Trào", commune="Xã Tân Trào",
+              major=2, minor=1, explanation_status="requested", pending_explanation=True,
+              note="Chờ giải trình", reasons=["Không đạt: CON-01", "Tái phạm"], findings=[finding]),
+        Entry(entry_type="unit", name="Phường Hà Giang 1", form=award, org_unit_id=4, score=Decimal("98.50"),
+              award_authority="Chủ tịch UBND phường Hà Giang 1"),
+        Entry(entry_type="staff", name="Lê Văn Bình", form=award, staff_id=9, org_unit_id=None, org_name=None),
+    ]
+    field = EntriesList(EntrySchema)
+    with app.test_request_context():
+        written = field._serialize(entries, "entries", None)
+        nested = [EntrySchema().dump(entry) for entry in entries]
+        assert written == nested
+        for mine, theirs in zip(written, nested, strict=True):
+            assert {key: type(value) for key, value in mine.items()} == \
+                {key: type(value) for key, value in theirs.items()}
+        rows = [{name: getattr(entries[1], name) for name in EntrySchema().fields}]  # not an Entry: DumpedList's
+        assert field._serialize(rows, "entries", None) == [EntrySchema().dump(rows[0])]
+        assert field._serialize(None, "entries", None) is None
+
+
 def test_computed_and_frozen_entries_dump_as_nested_schemas_dump_them(app, flow, client, login):
     """The entries of a computed list (Entry records) and of a frozen one (rows) through
     DumpedList and through List(Nested(EntrySchema)): the same."""
