@@ -122,19 +122,30 @@ class DumpedList(ma.fields.List):
     than what it writes. Each value still goes through the schema's own fields, read as
     a nested dump reads it (a key of a mapping, else an attribute, a dotted name
     followed; absent: the field's dump default, else left out), and the OpenAPI
-    document sees the same field. Only for schemas without dump hooks."""
+    document sees the same field. Only for schemas without dump hooks.
 
-    def __init__(self, schema: type[ma.Schema], **kwargs):
+    `written`: for items of a type whose values are known (read for showing only), a
+    function that writes one item as the schema would, given the item and the schema,
+    called instead of the fields, at about half their cost. Items of any other type go
+    through the fields. Each such function is held to the schema's own dump by a test."""
+
+    def __init__(self, schema: type[ma.Schema], *,
+                 written: Mapping[type, Callable[..., dict[str, Any]]] | None = None, **kwargs):
         super().__init__(ma.fields.Nested(schema), **kwargs)
         self._fields_plan: list[_FieldPlan] | None = None
+        self._written = dict(written or {})
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
         plan = self._plan()
         missing, get_value = ma.missing, ma.utils.get_value
+        writers, schema = self._written, self.inner.schema  # type: ignore[attr-defined]
         dumped = []
         for item in value:
+            if (write := writers.get(type(item))) is not None:
+                dumped.append(write(item, schema))
+                continue
             get = item.get if isinstance(item, Mapping) else partial(getattr, item)
             row = {}
             for key, source, read, as_is, serialize, default in plan:

@@ -101,22 +101,11 @@ class FindingRefSchema(Schema):
         return [url_for("evidence.evidence_content", evidence_id=e) for e in finding["evidence"]]
 
 
-class FindingRefsList(DumpedList):
-    """FindingRefSchema's list. A computed Entry's findings are FailingFinding.as_dict()'s
-    (texts or None, the visit's day as a date, photo ids as a list of texts): written
-    here key by key as FindingRefSchema writes them (the day as isoformat(), the photos'
-    addresses through the schema's own method), without its per-field steps, which took
-    ~0.1 s of a national criticism list's 24,000. Anything else (a frozen list's stored
-    findings) goes through DumpedList. tests/api/test_lists.py holds it to the schema."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None or not isinstance(obj, Entry):
-            return super()._serialize(value, attr, obj, **kwargs)
-        schema = self.inner.schema  # type: ignore[attr-defined]
-        return [_written_ref(ref, schema) for ref in value]
-
-
 def _written_ref(ref: dict, schema: FindingRefSchema) -> dict:
+    """A computed Entry's finding (FailingFinding.as_dict(): texts or None, the visit's
+    day as a date, photo ids as a list of texts) as FindingRefSchema writes it: the day
+    as isoformat(), the photos' addresses through the schema's own method. A national
+    criticism list has 24,000 of them. tests/api/test_lists.py holds it to the schema."""
     day = ref["visit_date"]
     return {"finding_id": ref["finding_id"], "visit_id": ref["visit_id"],
             "visit_date": day if type(day) is str else day.isoformat(), "desk": ref["desk"],
@@ -154,24 +143,7 @@ class EntrySchema(Schema):
                                  "the entry is NOT proposed for discipline."})
     note = ma.fields.String(allow_none=True)
     visit_dates = ma.fields.List(Date())
-    findings = FindingRefsList(FindingRefSchema)
-
-
-class EntriesList(DumpedList):
-    """EntrySchema's list. A computed list's Entries are written here key by key as
-    EntrySchema writes them (texts with str(), counts with int(), the score with float(),
-    as its fields do; the days as isoformat(); the findings through FindingRefsList),
-    without its per-field steps: a national list has ~9,000 entries. Anything else (a
-    frozen list's rows) goes through DumpedList. tests/api/test_lists.py holds it to the
-    schema."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        schema = self.inner.schema  # type: ignore[attr-defined]
-        return [_written_entry(entry, schema) if type(entry) is Entry
-                else super(EntriesList, self)._serialize([entry], attr, obj, **kwargs)[0]
-                for entry in value]
+    findings = DumpedList(FindingRefSchema)
 
 
 def _text(value: object) -> str | None:
@@ -179,6 +151,12 @@ def _text(value: object) -> str | None:
 
 
 def _written_entry(entry: Entry, schema: EntrySchema) -> dict:
+    """A computed list's Entry (~9,000 in a national list) as EntrySchema writes it: texts
+    with str(), counts with int(), the score with float(), as its fields do; the days as
+    isoformat(); the Boolean through its own field; its findings as _written_ref writes
+    them. A frozen list's rows go through the fields. tests/api/test_lists.py holds it to
+    the schema."""
+    refs = schema.fields["findings"].inner.schema  # type: ignore[attr-defined]
     return {
         "entry_type": _text(entry.entry_type), "name": _text(entry.name),
         "org_unit_id": None if entry.org_unit_id is None else int(entry.org_unit_id),
@@ -194,7 +172,7 @@ def _written_entry(entry: Entry, schema: EntrySchema) -> dict:
         "pending_explanation": schema.fields["pending_explanation"].serialize("pending_explanation", entry),
         "note": _text(entry.note),
         "visit_dates": [day.isoformat() for day in entry.visit_dates],
-        "findings": schema.fields["findings"].serialize("findings", entry),
+        "findings": [_written_ref(ref, refs) for ref in entry.findings],
     }
 
 
@@ -207,7 +185,7 @@ class ComputedListSchema(Schema):
     rules = ma.fields.Dict()
     unit_count = ma.fields.Integer()
     staff_count = ma.fields.Integer()
-    entries = EntriesList(EntrySchema)
+    entries = DumpedList(EntrySchema, written={Entry: _written_entry})
 
 
 class FreezeListSchema(Schema):

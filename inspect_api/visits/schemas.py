@@ -1,3 +1,5 @@
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -6,7 +8,7 @@ from ..messages import Schema
 from ..org.schemas import LocationSchema
 from ..pagination import FeedArgsSchema
 from ..problems import ConflictProblemSchema, ProblemSchema, ValidationProblemSchema
-from .models import RESULTS, VISIT_STATUSES, VisitDetail
+from .models import RESULTS, VISIT_STATUSES, FindingRow
 
 # A visit's detail shows its photos and reviews, but the evidence and reviews packages
 # build on visits (they read and lock visits), so their schemas are named here by their
@@ -98,28 +100,20 @@ class VisitSchema(Schema):
                                  "reviewer's comments to the tablet in the delta sync."})
 
 
-class FindingRowsList(DumpedList):
-    """FindingSchema's list. A visit's detail read (GET) holds FindingRows: written here
-    key by key as FindingSchema writes them (ids as str(), instants as isoformat(), the
-    rest as they are; photos through the schema's own field), without its per-field
-    steps, at half their cost: 38 findings on every read of a visit. Anything else (the
-    writes' Findings) goes through DumpedList. tests/unit/test_finding_rows.py holds it
+def _written_finding_row(row: FindingRow, schema: FindingSchema) -> dict[str, Any]:
+    """A FindingRow (a visit's detail read, GET: 38 findings on every read) as
+    FindingSchema writes it: ids as str(), instants as isoformat(), the rest as they
+    are, photos through the schema's own field. tests/unit/test_finding_rows.py holds it
     to the schema, value types and all."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None or not isinstance(obj, VisitDetail):
-            return super()._serialize(value, attr, obj, **kwargs)
-        photos = self.inner.schema.fields["evidence"]  # type: ignore[attr-defined]
-        return [{"id": str(row.id), "visit_id": str(row.visit_id), "criterion_id": row.criterion_id,
-                 "criterion_code": row.criterion_code, "result": row.result, "value": row.value,
-                 "staff_id": row.staff_id, "note": row.note, "recorded_at": row.recorded_at.isoformat(),
-                 "recorded_by_id": row.recorded_by_id, "updated_at": row.updated_at.isoformat(),
-                 "evidence": photos.serialize("evidence", row) if row.evidence else []}
-                for row in value]
+    return {"id": str(row.id), "visit_id": str(row.visit_id), "criterion_id": row.criterion_id,
+            "criterion_code": row.criterion_code, "result": row.result, "value": row.value,
+            "staff_id": row.staff_id, "note": row.note, "recorded_at": row.recorded_at.isoformat(),
+            "recorded_by_id": row.recorded_by_id, "updated_at": row.updated_at.isoformat(),
+            "evidence": schema.fields["evidence"].serialize("evidence", row) if row.evidence else []}
 
 
 class VisitDetailSchema(VisitSchema):
-    findings = FindingRowsList(FindingSchema)
+    findings = DumpedList(FindingSchema, written={FindingRow: _written_finding_row})
     reviews = ma.fields.List(ma.fields.Nested(REVIEW_SCHEMA),
                              metadata={"description": "Every review round, oldest first: the "
                                                       "reviewer's comments reach the tablet here."})

@@ -679,13 +679,14 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
 
 
 def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
-    """FindingRefsList writes a computed Entry's findings key by key: the same output,
+    """A computed Entry's findings are written key by key (reports/schemas.py
+    _written_ref, which the entries' writer calls): the same output,
     keys and value types, as FindingRefSchema's own dump, with or without a note, an
     inspector or photos, the day as a date or as its text. Findings not of an Entry (a
     frozen list's rows) go through DumpedList."""
     from inspect_api.reports.lists import Entry
     from inspect_api.reports.models import ProposedForm
-    from inspect_api.reports.schemas import FindingRefSchema, FindingRefsList
+    from inspect_api.reports.schemas import EntrySchema, FindingRefSchema, _written_ref
 
     def ref(**changes):
         values = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": None,
@@ -698,24 +699,30 @@ def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
     refs = [ref(), ref(note="Thiếu 3 ghế", inspector="Lê Thị Hoa", staff_id=7, value=87.5),
             ref(evidence=[str(uuid.uuid4()), str(uuid.uuid4())], visit_date=dt.date(2026, 12, 31)),
             ref(visit_date="2026-11-10", note="")]
-    entry = Entry(entry_type="unit", name="Xã Mỹ Lâm", form=ProposedForm(code="phe_binh_nguoi_dung_dau"),
-                  findings=refs)
-    field = FindingRefsList(FindingRefSchema)
+    def entry(findings):
+        return Entry(entry_type="unit", name="Xã Mỹ Lâm", form=ProposedForm(code="phe_binh_nguoi_dung_dau"),
+                     findings=findings)
+
+    def write(findings):
+        return [_written_ref(one, FindingRefSchema()) for one in findings]
+
+    field = EntrySchema().fields["findings"]
     with app.test_request_context():
         for findings in (refs, []):
-            written = field._serialize(findings, "findings", entry)
+            written = write(findings)
             nested = [FindingRefSchema().dump(one) for one in findings]
             assert written == nested
             assert field._serialize(findings, "findings", {"findings": findings}) == nested  # DumpedList's way
             for mine, theirs in zip(written, nested, strict=True):
                 assert {key: type(value) for key, value in mine.items()} == \
                     {key: type(value) for key, value in theirs.items()}
-        assert len(field._serialize(refs, "findings", entry)[2]["evidence_urls"]) == 2
-        assert field._serialize(None, "findings", entry) is None
+        assert len(write(refs)[2]["evidence_urls"]) == 2
+        assert field._serialize(None, "findings", entry(None)) is None
 
 
 def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
-    """EntriesList writes a computed list's Entries key by key: the same output, keys and
+    """A computed list's Entries are written key by key (reports/schemas.py
+    _written_entry, the writer DumpedList calls for Entries): the same output, keys and
     value types, as EntrySchema's own dump, for a unit and an official, with values
     missing or present (a score as a float or a Decimal, an award authority, a note, a
     pending explanation, findings with photos); rows that are not Entries (a frozen
@@ -724,7 +731,7 @@ def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
 
     from inspect_api.reports.lists import Entry
     from inspect_api.reports.models import ProposedForm
-    from inspect_api.reports.schemas import EntriesList, EntrySchema
+    from inspect_api.reports.schemas import ComputedListSchema, EntrySchema
 
     finding = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
                "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
@@ -743,7 +750,7 @@ def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
               award_authority="Chủ tịch UBND phường Hà Giang 1"),
         Entry(entry_type="staff", name="Lê Văn Bình", form=award, staff_id=9, org_unit_id=None, org_name=None),
     ]
-    field = EntriesList(EntrySchema)
+    field = ComputedListSchema().fields["entries"]
     with app.test_request_context():
         written = field._serialize(entries, "entries", None)
         nested = [EntrySchema().dump(entry) for entry in entries]

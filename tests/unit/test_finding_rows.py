@@ -1,7 +1,8 @@
 """A visit's detail read writes its FindingRows key by key (visits/schemas.py
-FindingRowsList): what it writes must be what FindingSchema writes for them, every key
-and every value's type, whatever the answer (a number whole or not, a time, text, none),
-staff or none, a note or none, instants with and without microseconds.
+_written_finding_row, the writer DumpedList calls for FindingRows): what it writes must
+be what FindingSchema writes for them, every key and every value's type, whatever the
+answer (a number whole or not, a time, text, none), staff or none, a note or none,
+instants with and without microseconds.
 
 Photos go through the schema's own field in both ways; tests/api/test_visit_detail_read.py
 compares a read with photos byte for byte with the writes' answers."""
@@ -17,7 +18,7 @@ import pytest
 
 import inspect_api.evidence.schemas  # noqa: F401 - registers EvidenceSchema, which FindingSchema names
 from inspect_api.visits.models import DeskPlace, FindingRow, VisitDetail
-from inspect_api.visits.schemas import FindingRowsList, FindingSchema, VisitDetailSchema
+from inspect_api.visits.schemas import FindingSchema, VisitDetailSchema
 
 UTC = dt.UTC
 VISIT_ID = uuid.UUID("3398e496-7146-42d2-ac62-e6caed1d20aa")
@@ -70,12 +71,12 @@ def test_a_finding_row_is_written_as_the_schema_writes_it(row):
 def test_many_rows_and_none():
     assert written(VisitDetailSchema(), FINDINGS) == written(Nested(), FINDINGS)
     assert written(VisitDetailSchema(), []) == []
-    field = FindingRowsList(FindingSchema)
+    field = VisitDetailSchema().fields["findings"]
     assert field.serialize("findings", {"findings": None}) is None
 
 
 def test_not_a_visit_detail_goes_through_the_schema():
     """The writes answer with ORM Findings: those take DumpedList's way."""
     rows = [{"id": VISIT_ID, "criterion_id": 1, "recorded_at": dt.datetime(2026, 1, 1, tzinfo=UTC)}]
-    dumped = FindingRowsList(FindingSchema).serialize("findings", {"findings": rows})
+    dumped = VisitDetailSchema().fields["findings"].serialize("findings", {"findings": rows})
     assert dumped == [{"id": str(VISIT_ID), "criterion_id": 1, "recorded_at": "2026-01-01T00:00:00+00:00"}]
