@@ -338,6 +338,24 @@ def test_staff_commendation_needs_two_approved_visits_on_duty():
                                                   "(ngày 03/11/2026, 20/11/2026), không có vi phạm")
 
 
+@pytest.mark.parametrize("settings", [SETTINGS, replace(SETTINGS, staff_criticism_major=1, staff_criticism_minor=1)])
+def test_only_an_official_with_a_counted_failure_is_ever_criticised(settings):
+    """The commendation list leaves out every official with a counted failure and does
+    not run the criticism rules (lists.Period.commended_staff): it relies on this."""
+    failures = [finding(code, severity, staff_id=staff_id, day=day,
+                        evidence=("e1",) if severity == "critical" else ())
+                for staff_id in (7, 8, 9) for code, severity in (("CON-01", "major"), ("CON-02", "minor"),
+                                                                 ("CON-03", "critical"))
+                for day in (DAY, DAY + dt.timedelta(days=3))][::2]
+    failures += [finding("DOS-01", "critical", subject="unit")]  # no official
+    # Prior phê bình and explanations of officials with no failure in the period.
+    prior = {7: [dt.date(2026, 3, 1)], 50: [dt.date(2026, 5, 1)], 51: [dt.date(2026, 10, 1)]}
+    explanations = {f.finding_id: "requested" for f in failures[:3]} | {"f-elsewhere": "received"}
+    criticised = rules.staff_criticism(failures, prior, explanations, settings)
+    assert criticised  # the case is not empty
+    assert set(criticised) <= {f.staff_id for f in failures if f.staff_id is not None}
+
+
 def test_unique_keeps_the_first_of_each_finding():
     a, b = finding(), finding()
     assert rules.unique([a, b, a]) == [a, b]
