@@ -407,8 +407,8 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
 class Period:
     """One period as the list rules read it under one set of thresholds: failures, unit
     scores and dossier rates loaded at once; what only the commendation list needs, and
-    each rule's verdict (the commendation list asks for the criticisms it excludes), on
-    first use, once."""
+    each rule's verdict (the commendation list asks for the units' criticism, which it
+    excludes), on first use, once."""
 
     scope: Scope
     settings: ListSettings
