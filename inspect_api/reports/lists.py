@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
 from ..checklists.models import Criterion
 from ..corrections.models import Correction, CorrectionVerification
-from ..db import among, db, plain_rows, utcnow, uuid_text, vietnam_day
+from ..db import ReadAhead, among, db, plain_rows, utcnow, uuid_text, vietnam_day
 from ..errors import Invalid
 from ..evidence.models import Evidence
 from ..org.models import Desk, OrgUnit, Staff
@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
-from .scores import Scope, in_kept_scope, kept_approved_visits, rank_key, unit_totals
+from .scores import Scope, desk_aggregates_statement, in_kept_scope, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -137,12 +137,11 @@ def _visit_day(started_at: dt.datetime) -> dt.date:
 
 # --- what the rules read -------------------------------------------------------------
 
-def failing_findings(scope: Scope) -> list[FailingFinding]:
-    """Every counting failure in scope, with what a leader needs to see behind an entry:
-    read from the kept failures (reports/kept_scores.py), not picked out of every finding.
-    Tens of thousands of rows nationally: each carries ids (as text: they are only
-    shown), and the few criteria, desks and inspectors they name are read once each."""
-    rows = plain_rows(
+def _failing_findings_statement(scope: Scope) -> Select:
+    """Every counting failure in scope, read from the kept failures
+    (reports/kept_scores.py), not picked out of every finding: ids as text (they are
+    only shown), the criterion, desk and inspector by id."""
+    return (
         in_kept_scope(select(uuid_text(VisitFailure.finding_id), uuid_text(VisitFailure.visit_id),
                              VisitFailure.staff_id, Desk.org_unit_id, VisitFailure.criterion_id, VisitFailure.severity,
                              vietnam_day(VisitFailure.started_at), VisitFailure.value_number, VisitFailure.note,
@@ -152,6 +151,13 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         # is listed in the same order every time the list is computed.
         .order_by(VisitFailure.started_at, Criterion.code, VisitFailure.finding_id)
     )
+
+
+def failing_findings(scope: Scope, reads: ReadAhead) -> list[FailingFinding]:
+    """Every counting failure in scope, with what a leader needs to see behind an entry.
+    Tens of thousands of rows nationally (`reads`: "failures" and "evidence" of
+    _reads_ahead); the few criteria, desks and inspectors they name are read once each."""
+    rows = reads.rows("failures")
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
         .where(Criterion.id.in_({row[4] for row in rows})))} if rows else {}
@@ -162,7 +168,7 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
         .where(OrgUnit.path.startswith(scope.org_unit.path))).all())
     inspectors = dict(db.session.execute(
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
-    evidence = _evidence_ids(scope)
+    evidence = _evidence_ids(reads.rows("evidence"))
     failures = []
     for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
@@ -173,25 +179,29 @@ def failing_findings(scope: Scope) -> list[FailingFinding]:
     return failures
 
 
-def _evidence_ids(scope: Scope) -> dict[str, tuple[str, ...]]:
-    """The photos of each kept failure in scope, oldest first, by finding id (as text).
-    Joined in SQL, not asked for by id: a national year has tens of thousands of
-    failures, and an `IN` of 5,000 ids costs more to send than to answer."""
-    evidence: dict[str, list[str]] = defaultdict(list)
-    for finding_id, evidence_id in plain_rows(
-            in_kept_scope(select(Evidence.finding_id, Evidence.id)
+def _evidence_ids_statement(scope: Scope) -> Select:
+    """The photos of each kept failure in scope, oldest first. Joined in SQL, not asked
+    for by id: a national year has tens of thousands of failures, and an `IN` of 5,000
+    ids costs more to send than to answer."""
+    return (in_kept_scope(select(Evidence.finding_id, Evidence.id)
                           .join(VisitFailure, VisitFailure.finding_id == Evidence.finding_id), VisitFailure, scope)
-            .order_by(Evidence.uploaded_at)):
+            .order_by(Evidence.uploaded_at))
+
+
+def _evidence_ids(rows: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    """Photo ids by finding id, as text, from the rows of _evidence_ids_statement."""
+    evidence: dict[str, list[str]] = defaultdict(list)
+    for finding_id, evidence_id in rows:
         evidence[str(finding_id)].append(str(evidence_id))
     return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
 
 
-def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
+def _unit_scores(scope: Scope, desk_rows: Iterable[Any]) -> dict[int, UnitScore]:
     """Each unit's score, in the units' ranking (score_tables' order): units of the same
-    name and form are listed in it."""
+    name and form are listed in it. `desk_rows`: desk_aggregates_statement's."""
     names = dict(db.session.execute(
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.path.startswith(scope.org_unit.path))).all())
-    totals = unit_totals(scope)
+    totals = unit_totals(desk_rows)
     ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id], unit_id))
     return {unit_id: UnitScore(unit_id=unit_id, visits=totals[unit_id]["visits"],
                                mean_score=totals[unit_id]["mean_score"], critical=totals[unit_id]["critical"],
@@ -199,46 +209,55 @@ def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
             for unit_id in ranked}
 
 
-def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
-    """The lowest value recorded for each dossier rate, per unit: the lowest of the
-    approved visits' kept lowest figures (reports/kept_scores.py). The rates' criteria
-    are named by id, so the planner knows how few rows they are (by code through a join,
-    it guessed a tenth and chose nested loops)."""
-    codes = dict(db.session.execute(
+def _dossier_rate_codes() -> dict[int, str]:
+    """The dossier rates' criteria: code by id."""
+    return dict(db.session.execute(
         select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
-    lowest: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit_id, criterion_id, value in plain_rows(
-            in_kept_scope(select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest)),
+
+
+def _lowest_rates_statement(scope: Scope, codes: Mapping[int, str]) -> Select:
+    """The lowest of the approved visits' kept lowest figures (reports/kept_scores.py)
+    of each dossier rate, per unit. The rates' criteria are named by id, so the planner
+    knows how few rows they are (by code through a join, it guessed a tenth and chose
+    nested loops)."""
+    return (in_kept_scope(select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest)),
                           VisitValue, scope)
             .where(VisitValue.criterion_id.in_(codes))
-            .group_by(Desk.org_unit_id, VisitValue.criterion_id)):
+            .group_by(Desk.org_unit_id, VisitValue.criterion_id))
+
+
+def _lowest_rates(rows: Iterable[Any], codes: Mapping[int, str]) -> dict[int, dict[str, float]]:
+    """The lowest value recorded for each dossier rate, per unit, from the rows of
+    _lowest_rates_statement."""
+    lowest: dict[int, dict[str, float]] = defaultdict(dict)
+    for unit_id, criterion_id, value in rows:
         code = codes[criterion_id]
         lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))
     return lowest
 
 
-def _visit_days(scope: Scope) -> dict[int, list[dt.date]]:
-    """The day of each approved visit per unit, in visit order."""
+def _visit_days_statement(scope: Scope) -> Select:
+    """The day of each approved visit, with its unit, in visit order."""
     visits = kept_approved_visits(scope)
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for unit_id, day in plain_rows(
-            select(visits.c.org_unit_id, vietnam_day(visits.c.started_at))
-            .order_by(visits.c.started_at, visits.c.visit_id)):
-        days[unit_id].append(day)
-    return days
+    return (select(visits.c.org_unit_id, vietnam_day(visits.c.started_at))
+            .order_by(visits.c.started_at, visits.c.visit_id))
 
 
-def _duty_days(scope: Scope) -> dict[int, list[dt.date]]:
+def _duty_days_statement(scope: Scope) -> Select:
     """The day of each approved visit an official was on duty in, in visit order (each
     official first met in that order, too); one row per official and visit, no visit
     ids to read."""
     visits = kept_approved_visits(scope)
-    days: dict[int, list[dt.date]] = defaultdict(list)
-    for staff_id, day in plain_rows(
-            select(visit_staff.c.staff_id, vietnam_day(visits.c.started_at))
+    return (select(visit_staff.c.staff_id, vietnam_day(visits.c.started_at))
             .join(visit_staff, visit_staff.c.visit_id == visits.c.visit_id)
-            .order_by(visits.c.started_at, visits.c.visit_id, visit_staff.c.staff_id)):
-        days[staff_id].append(day)
+            .order_by(visits.c.started_at, visits.c.visit_id, visit_staff.c.staff_id))
+
+
+def _days_by(rows: Iterable[Any]) -> dict[int, list[dt.date]]:
+    """The days of (unit or official, day) rows, by unit or official, in the rows' order."""
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for key, day in rows:
+        days[key].append(day)
     return days
 
 
@@ -255,15 +274,14 @@ def _open_failures(scope: Scope) -> tuple[set[int], set[int]]:
     return {staff_id for staff_id, _ in rows if staff_id is not None}, {unit_id for _, unit_id in rows}
 
 
-def _explanation_statuses(scope: Scope) -> dict[str, str]:
+def _explanation_statuses_statement(scope: Scope) -> Select:
     """The status of the explanation asked for each failing finding of the approved
-    visits in scope, by finding id (joined in SQL, as _evidence_ids)."""
+    visits in scope (joined in SQL, as _evidence_ids_statement)."""
     visits = kept_approved_visits(scope)
-    return {str(finding_id): status for finding_id, status in db.session.execute(
-        select(Explanation.finding_id, Explanation.status)
-        .join(Finding, Finding.id == Explanation.finding_id)
-        .join(visits, visits.c.visit_id == Finding.visit_id)
-        .where(Finding.result == "fail"))}
+    return (select(Explanation.finding_id, Explanation.status)
+            .join(Finding, Finding.id == Explanation.finding_id)
+            .join(visits, visits.c.visit_id == Finding.visit_id)
+            .where(Finding.result == "fail"))
 
 
 def _pending_explanation_staff(scope: Scope) -> set[int]:
@@ -403,24 +421,42 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
     return rows
 
 
+def _reads_ahead(kind: str, scope: Scope) -> dict[str, Select]:
+    """The statements of a list that need nothing read before them, in the order the
+    list asks for their rows: the failures first, the longest (the request's connection
+    reads the unit scores and dossier rates meanwhile)."""
+    statements = {"failures": _failing_findings_statement(scope), "evidence": _evidence_ids_statement(scope)}
+    if kind == "criticism":
+        statements["explanations"] = _explanation_statuses_statement(scope)
+    else:
+        statements["visit_days"] = _visit_days_statement(scope)
+        statements["duty_days"] = _duty_days_statement(scope)
+    return statements
+
+
 @dataclass
 class Period:
     """One period as the list rules read it under one set of thresholds: failures, unit
     scores and dossier rates loaded at once; what only the commendation list needs, and
     each rule's verdict (the commendation list asks for the units' criticism, which it
-    excludes), on first use, once."""
+    excludes), on first use, once. `reads`: the statements of _reads_ahead."""
 
     scope: Scope
     settings: ListSettings
+    reads: ReadAhead
     failures: list[FailingFinding]
     scores: dict[int, UnitScore]
     lowest: dict[int, dict[str, float]]
     missed: list[rules.MissedCorrection] = field(default_factory=list)
 
     @classmethod
-    def load(cls, scope: Scope, settings: ListSettings) -> Period:
-        return cls(scope, settings, failing_findings(scope), _unit_scores(scope), _lowest_rates(scope),
-                   _missed_corrections(scope))
+    def load(cls, scope: Scope, settings: ListSettings, reads: ReadAhead) -> Period:
+        # What `reads` does not hold first, while it reads the failures.
+        scores = _unit_scores(scope, plain_rows(desk_aggregates_statement(scope)))
+        rate_codes = _dossier_rate_codes()
+        lowest = _lowest_rates(plain_rows(_lowest_rates_statement(scope, rate_codes)), rate_codes)
+        missed = _missed_corrections(scope)
+        return cls(scope, settings, reads, failing_findings(scope, reads), scores, lowest, missed)
 
     @cached_property
     def open_failures(self) -> tuple[set[int], set[int]]:
@@ -433,7 +469,7 @@ class Period:
 
     @cached_property
     def staff_criticism(self) -> dict[int, rules.StaffCriticism]:
-        explanations = _explanation_statuses(self.scope)
+        explanations = {str(finding_id): status for finding_id, status in self.reads.rows("explanations")}
         prior = _prior_criticism({f.staff_id for f in self.failures if f.staff_id is not None},
                                  self.scope, self.settings.repeat_months)
         return rules.staff_criticism(self.failures, prior, explanations, self.settings)
@@ -443,7 +479,7 @@ class Period:
         or on the criticism list of the period."""
         excluded = (rules.working_hours_breach(self.failures) | self.open_failures[1]
                     | set(self.unit_criticism))
-        return rules.unit_commendation(self.scores, _visit_days(self.scope), excluded, self.settings)
+        return rules.unit_commendation(self.scores, _days_by(self.reads.rows("visit_days")), excluded, self.settings)
 
     def commended_staff(self) -> dict[int, Sequence[dt.date]]:
         """Officials to commend: not those with a failure (counted or open), or with an
@@ -452,7 +488,7 @@ class Period:
         need not run for this list: a national year's take a tenth of a second."""
         failed = {f.staff_id for f in self.failures if f.staff_id is not None}
         excluded = failed | self.open_failures[0] | _pending_explanation_staff(self.scope)
-        return rules.staff_commendation(_duty_days(self.scope), excluded, self.settings)
+        return rules.staff_commendation(_days_by(self.reads.rows("duty_days")), excluded, self.settings)
 
 
 # --- the lists -----------------------------------------------------------------------
@@ -464,19 +500,17 @@ def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]
         raise Invalid("Loại danh sách là criticism hoặc commendation.",
                       errors={"query": {"kind": ["criticism | commendation"]}})
     build = _criticism_entries if kind == "criticism" else _commendation_entries
-    _room_to_sort()
-    entries = build(Period.load(scope, settings), FormCatalogue(scope.date_to))
+    with ReadAhead(_reads_ahead(kind, scope), setup=ROOM_TO_SORT) as reads:
+        entries = build(Period.load(scope, settings, reads), FormCatalogue(scope.date_to))
     entries.sort(key=lambda e: (e.entry_type != "unit", -e.form.rank,
                                 person_order(e.name) if e.entry_type == "staff" else vietnamese_order(e.name)))
     return entries
 
 
-def _room_to_sort() -> None:
-    """Let PostgreSQL sort a national year's failures (~59,000 rows, ~9 MB) in memory
-    rather than on disk, as its default work_mem (4 MB) made it: for this transaction
-    only (SET LOCAL), so one request's allowance never becomes every connection's."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL work_mem = '32MB'"))
+# Lets PostgreSQL sort a national year's failures (~59,000 rows, ~9 MB) in memory rather
+# than on disk, as its default work_mem (4 MB) made it: for the reading transaction only
+# (SET LOCAL), so one request's allowance never becomes every connection's.
+ROOM_TO_SORT = (text("SET LOCAL work_mem = '32MB'"),)
 
 
 def _criticism_entries(period: Period, forms: FormCatalogue) -> list[Entry]:
