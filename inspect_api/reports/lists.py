@@ -37,7 +37,7 @@ from .list_rules import (
     UnitScore,
 )
 from .models import FrozenList, FrozenListEntry, ProposedForm, VisitFailure, VisitValue
-from .scores import Scope, desk_aggregates_statement, in_kept_scope, kept_approved_visits, rank_key, unit_totals
+from .scores import Scope, in_kept_scope, kept_approved_visits, rank_key, unit_totals
 
 T = TypeVar("T")
 # Ids per `IN (...)`: under SQLite's limit of bound parameters and PostgreSQL's 65,535.
@@ -196,12 +196,12 @@ def _evidence_ids(rows: Iterable[Any]) -> dict[str, tuple[str, ...]]:
     return {finding_id: tuple(ids) for finding_id, ids in evidence.items()}
 
 
-def _unit_scores(scope: Scope, desk_rows: Iterable[Any]) -> dict[int, UnitScore]:
+def _unit_scores(scope: Scope) -> dict[int, UnitScore]:
     """Each unit's score, in the units' ranking (score_tables' order): units of the same
-    name and form are listed in it. `desk_rows`: desk_aggregates_statement's."""
+    name and form are listed in it."""
     names = dict(db.session.execute(
         select(OrgUnit.id, OrgUnit.name).where(OrgUnit.path.startswith(scope.org_unit.path))).all())
-    totals = unit_totals(desk_rows)
+    totals = unit_totals(scope)
     ranked = sorted(totals, key=lambda unit_id: rank_key(totals[unit_id]["mean_score"], names[unit_id], unit_id))
     return {unit_id: UnitScore(unit_id=unit_id, visits=totals[unit_id]["visits"],
                                mean_score=totals[unit_id]["mean_score"], critical=totals[unit_id]["critical"],
@@ -209,28 +209,19 @@ def _unit_scores(scope: Scope, desk_rows: Iterable[Any]) -> dict[int, UnitScore]
             for unit_id in ranked}
 
 
-def _dossier_rate_codes() -> dict[int, str]:
-    """The dossier rates' criteria: code by id."""
-    return dict(db.session.execute(
+def _lowest_rates(scope: Scope) -> dict[int, dict[str, float]]:
+    """The lowest value recorded for each dossier rate, per unit: the lowest of the
+    approved visits' kept lowest figures (reports/kept_scores.py). The rates' criteria
+    are named by id, so the planner knows how few rows they are (by code through a join,
+    it guessed a tenth and chose nested loops)."""
+    codes = dict(db.session.execute(
         select(Criterion.id, Criterion.code).where(Criterion.code.in_([rate.code for rate in DOSSIER_RATES]))).all())
-
-
-def _lowest_rates_statement(scope: Scope, codes: Mapping[int, str]) -> Select:
-    """The lowest of the approved visits' kept lowest figures (reports/kept_scores.py)
-    of each dossier rate, per unit. The rates' criteria are named by id, so the planner
-    knows how few rows they are (by code through a join, it guessed a tenth and chose
-    nested loops)."""
-    return (in_kept_scope(select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest)),
+    lowest: dict[int, dict[str, float]] = defaultdict(dict)
+    for unit_id, criterion_id, value in plain_rows(
+            in_kept_scope(select(Desk.org_unit_id, VisitValue.criterion_id, func.min(VisitValue.lowest)),
                           VisitValue, scope)
             .where(VisitValue.criterion_id.in_(codes))
-            .group_by(Desk.org_unit_id, VisitValue.criterion_id))
-
-
-def _lowest_rates(rows: Iterable[Any], codes: Mapping[int, str]) -> dict[int, dict[str, float]]:
-    """The lowest value recorded for each dossier rate, per unit, from the rows of
-    _lowest_rates_statement."""
-    lowest: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit_id, criterion_id, value in rows:
+            .group_by(Desk.org_unit_id, VisitValue.criterion_id)):
         code = codes[criterion_id]
         lowest[unit_id][code] = min(float(value), lowest[unit_id].get(code, float(value)))
     return lowest
@@ -452,10 +443,7 @@ class Period:
     @classmethod
     def load(cls, scope: Scope, settings: ListSettings, reads: ReadAhead) -> Period:
         # What `reads` does not hold first, while it reads the failures.
-        scores = _unit_scores(scope, plain_rows(desk_aggregates_statement(scope)))
-        rate_codes = _dossier_rate_codes()
-        lowest = _lowest_rates(plain_rows(_lowest_rates_statement(scope, rate_codes)), rate_codes)
-        missed = _missed_corrections(scope)
+        scores, lowest, missed = _unit_scores(scope), _lowest_rates(scope), _missed_corrections(scope)
         return cls(scope, settings, reads, failing_findings(scope, reads), scores, lowest, missed)
 
     @cached_property

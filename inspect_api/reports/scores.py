@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Float, Select, Subquery, and_, case, cast, func, or_, select
 
@@ -201,12 +201,8 @@ def desk_aggregates(scope: Scope, *, from_findings: bool = False) -> list[dict[s
     """Per desk, in SQL: approved visits, the sum and count of visit scores, failures by
     severity; from the kept scores, or computed from the findings (the reference).
     Units are summed from these rows."""
-    return [dict(row._mapping) for row in plain_rows(desk_aggregates_statement(scope, from_findings=from_findings))]
-
-
-def desk_aggregates_statement(scope: Scope, *, from_findings: bool = False) -> Select:
     per_visit = visit_scores(scope) if from_findings else kept_visit_scores(scope)
-    return (
+    rows = plain_rows(
         select(per_visit.c.desk_id, per_visit.c.org_unit_id,
                func.count(per_visit.c.visit_id).label("visits"),
                func.count(per_visit.c.score).label("scored"),
@@ -216,6 +212,7 @@ def desk_aggregates_statement(scope: Scope, *, from_findings: bool = False) -> S
                func.sum(per_visit.c.minor).label("minor"))
         .group_by(per_visit.c.desk_id, per_visit.c.org_unit_id)
     )
+    return [dict(row._mapping) for row in rows]
 
 
 def rank_key(mean_score: float | None, name: str, row_id: int) -> tuple[Any, ...]:
@@ -271,11 +268,10 @@ def _unit_totals(aggregates: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {unit_id: _summed(parts) for unit_id, parts in by_unit.items()}
 
 
-def unit_totals(desk_rows: Iterable[Any]) -> dict[int, dict[str, Any]]:
-    """Each unit's visits, mean score and failures, by unit id, from the rows of
-    desk_aggregates_statement: the units' table of score_tables, summed the same way,
-    without names or ranks (what the lists read)."""
-    return _unit_totals([dict(row._mapping) for row in desk_rows])
+def unit_totals(scope: Scope) -> dict[int, dict[str, Any]]:
+    """Each unit's visits, mean score and failures, by unit id: the units' table of
+    score_tables, summed the same way, without names or ranks (what the lists read)."""
+    return _unit_totals(desk_aggregates(scope))
 
 
 def desk_scores(scope: Scope) -> list[dict[str, Any]]:
