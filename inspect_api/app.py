@@ -81,7 +81,6 @@ def _derived_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": config["MAX_REQUEST_BYTES"],
         "JSON_SORT_KEYS": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "JWT_ACCESS_TOKEN_EXPIRES": dt.timedelta(minutes=config["ACCESS_TOKEN_MINUTES"]),
         "JWT_REFRESH_TOKEN_EXPIRES": dt.timedelta(days=config["REFRESH_TOKEN_DAYS"]),
         "JWT_TOKEN_LOCATION": ["headers"],

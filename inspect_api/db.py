@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from concurrent.futures import Future
 
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -16,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 
 from .timezone import VIETNAM_TZ
@@ -319,12 +321,46 @@ def listen_once(target: Any, name: str, listener: Callable) -> None:
         event.listen(target, name, listener)
 
 
+# A pooled connection left unused this long is tried before a request gets it: the
+# database may have restarted meanwhile, and the request would fail on it. One in steady
+# use is not: pinging at every checkout (pool_pre_ping) cost a round trip per request.
+# If the server went away since a connection's last use all the same, SQLAlchemy drops
+# the pool's connections on the error and the request is answered 503 (error_handlers).
+PING_IDLE_SECONDS = 5.0
+_LAST_CHECKIN = "last_checkin"
+
+
+def _note_checkin(dbapi_connection: Any, connection_record: Any) -> None:
+    if dbapi_connection is not None:
+        connection_record.info[_LAST_CHECKIN] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Callable[..., None]:
+    def checkout(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        last_used = connection_record.info.get(_LAST_CHECKIN)
+        if last_used is None or time.monotonic() - last_used < PING_IDLE_SECONDS:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool discards it and checks out another (PoolEvents.checkout).
+                raise DisconnectionError() from error
+            raise
+
+    return checkout
+
+
 def hook_engine(engine: Engine) -> None:
-    """SQLite's pragmas and BEGIN IMMEDIATE, on this engine only (never on SQLAlchemy's
-    global Engine class, which every engine of the process shares)."""
+    """On this engine only (never on SQLAlchemy's global Engine class, which every engine
+    of the process shares): SQLite's pragmas and BEGIN IMMEDIATE; elsewhere the ping of
+    idle connections."""
     if engine.dialect.name == "sqlite":
         listen_once(engine, "connect", _sqlite_pragmas)
         listen_once(engine, "begin", _sqlite_begin_immediate)
+        return
+    listen_once(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle(engine))
 
 
 def hook_sessions(flush_hooks: Iterable[Callable] = ()) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from flask import Flask, current_app, g, json, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from .errors import AppError
@@ -52,6 +53,9 @@ DETAILS = {
     429: "Bạn đã thử quá nhiều lần. Vui lòng chờ rồi thử lại.",
     500: "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau; lỗi đã được ghi nhận.",
 }
+# The database went away under a connection in use. A write either committed before or
+# not at all; every write the tablet sends is safe to send again (ids, versions).
+DATABASE_LOST = "Mất kết nối tới cơ sở dữ liệu. Vui lòng gửi lại yêu cầu."
 
 
 def problem_response(
@@ -147,6 +151,11 @@ def _handle_http_exception(error: HTTPException):
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _handle_http_exception(error)
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        # (db.PING_IDLE_SECONDS) The pool has dropped its connections: the next request
+        # gets a new one.
+        log.warning("Database connection lost on %s %s: %s", request.method, request.path, error.orig)
+        return problem_response(503, DATABASE_LOST, headers={"Retry-After": "1"})
     log.error("Unexpected error on %s %s", request.method, request.path, exc_info=error)
     return problem_response(500)
 
