@@ -14,9 +14,9 @@ from ..auth.models import User
 from ..corrections.service import Adjustment, CorrectionDays, follow_decision
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..visits.models import Finding, Visit
+from ..visits.models import Finding, Visit, VisitDetail
 from ..timezone import VIETNAM_TZ
-from ..visits.service import get_visit, visible_visits, visit_snapshot
+from ..visits.service import get_visit, read_visit_detail, visible_visits, visit_snapshot
 from .models import Explanation, FindingReview, Review
 
 REVIEWER_ROLES = ("reviewer", "admin")
@@ -57,7 +57,7 @@ def _notes(visit: Visit, items: list[dict[str, Any]]) -> list[FindingReview]:
 
 
 def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction_days: CorrectionDays,
-           origin: Origin | None = None) -> Visit:
+           origin: Origin | None = None) -> VisitDetail:
     """Approve or return a submitted visit. Of two reviewers deciding at once, the row
     lock lets exactly one win; the other finds it no longer submitted (409).
 
@@ -105,7 +105,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
                     {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
                     origin=origin)
     db.session.commit()
-    return get_visit(actor, visit_id, detail=True)
+    return read_visit_detail(actor, visit_id)
 
 
 def _carried_notes(visit: Visit, named: set[uuid.UUID]) -> list[FindingReview]:

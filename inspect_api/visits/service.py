@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import BindParameter, Integer, Select, String, Uuid, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
+from sqlalchemy.orm.interfaces import ORMOption
 
 from ..audit.service import Origin, record, snapshot
 from ..scoping import in_subtree
@@ -149,11 +150,13 @@ def pull_visits(actor: User, filters: dict[str, Any], cursor: Cursor | None, per
     return pull(VISIT_FEED, actor, conditions, filters, cursor, per_page)
 
 
-def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, detail: bool = False) -> Visit:
+def get_visit(actor: User, visit_id: uuid.UUID, *, for_update: bool = False, detail: bool = False,
+              load: tuple[ORMOption, ...] = ()) -> Visit:
     """The visit if the actor may see it, else 404. `detail`: with everything its detail
     shows (findings, their criteria and photos, staff, reviews), read afresh even if
-    this session holds it already (a commit expired it)."""
-    query = visible_visits(actor).where(Visit.id == visit_id)
+    this session holds it already (a commit expired it). `load`: what else the caller
+    reads of it, joined to its row (a lock takes only the visit's row)."""
+    query = visible_visits(actor).where(Visit.id == visit_id).options(*load)
     if for_update:
         query = query.with_for_update(of=Visit)
     if detail:
@@ -323,10 +326,12 @@ def _current_state(visit: Visit) -> dict[str, Any]:
 
 
 def upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
-                 expected_version: int | None = None, *, origin: Origin | None = None) -> tuple[Visit, bool]:
+                 expected_version: int | None = None, *, origin: Origin | None = None,
+                 ) -> tuple[VisitDetail, bool]:
     """Create the visit, or update it if the client based its edit on the current
     version (`data["version"]`, else `expected_version`: the If-Match of the request).
-    Returns (visit, created). Replaying the same body changes nothing."""
+    Returns (its detail as read after the commit, created). Replaying the same body
+    changes nothing."""
     try:
         return _upsert_visit(actor, visit_id, data, expected_version, origin)
     except IntegrityError:
@@ -336,15 +341,17 @@ def upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
 
 
 def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
-                  expected_version: int | None, origin: Origin | None) -> tuple[Visit, bool]:
+                  expected_version: int | None, origin: Origin | None) -> tuple[VisitDetail, bool]:
     if not _exists(visit_id):
-        return _create_visit(actor, visit_id, data, origin), True
-    visit = get_visit(actor, visit_id, for_update=True)
+        _create_visit(actor, visit_id, data, origin)
+        return read_visit_detail(actor, visit_id), True
+    # The staff on duty are compared below: read with the row, not by a statement of their own.
+    visit = get_visit(actor, visit_id, for_update=True, load=(joinedload(Visit.staff_on_duty),))
     desired = _desired_state(data)
     desired_staff = list(dict.fromkeys(data.get("staff_on_duty") or []))
     if _current_state(visit) == desired and sorted(visit.staff_on_duty_ids) == sorted(desired_staff):
         db.session.rollback()
-        return get_visit(actor, visit_id, detail=True), False  # a replay: nothing to do
+        return read_visit_detail(actor, visit_id), False  # a replay: nothing to do
     if not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa.", current=visit)
     based_on = data.get("version")
@@ -371,7 +378,7 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     db.session.flush()
     record("update", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
-    return get_visit(actor, visit_id, detail=True), False
+    return read_visit_detail(actor, visit_id), False
 
 
 def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> Visit:
@@ -475,7 +482,8 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
     `max_findings`: the most one batch may hold (SYNC_MAX_FINDINGS)."""
     if len(items) > max_findings:
         raise TooLarge(f"Mỗi lần đồng bộ tối đa {max_findings} kết quả; hãy chia nhỏ.")
-    visit = get_visit(actor, visit_id, for_update=True)
+    # Its desk decides time rules and who serves there: read with the row.
+    visit = get_visit(actor, visit_id, for_update=True, load=(joinedload(Visit.desk, innerjoin=True),))
     if not visit.editable:
         raise Conflict("Buổi kiểm tra đã nộp hoặc đã duyệt, không thể sửa kết quả.", current=visit)
     ids = [item["id"] for item in items]
@@ -589,8 +597,9 @@ def failures_without_photo(visit: Visit) -> list[Finding]:
             if f.result == "fail" and f.criterion.photo == "required" and not f.evidence]
 
 
-def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = None) -> Visit:
-    """Hand the visit to the reviewers; 422 lists every criterion still unanswered."""
+def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = None) -> VisitDetail:
+    """Hand the visit to the reviewers; 422 lists every criterion still unanswered. Returns
+    its detail as read after the commit."""
     visit = get_visit(actor, visit_id, for_update=True, detail=True)
     if actor.id not in visit.team.member_ids:
         raise Forbidden("Chỉ thành viên đoàn kiểm tra được nộp buổi kiểm tra.")
@@ -621,5 +630,5 @@ def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = No
     db.session.flush()
     record("submit", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
-    return get_visit(actor, visit_id, detail=True)
+    return read_visit_detail(actor, visit_id)
 
