@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flask import url_for
 from sqlalchemy import update
 
+from inspect_api.reports.schemas import evidence_urls
 from inspect_api.text import person_order
 from tests.api.review_support import Flow, flow_with_settings, weight
 
@@ -676,6 +678,18 @@ def test_the_findings_of_an_entry_dump_as_a_nested_schema_dumps_them(app):
             assert fast == nested
             assert [list(row) for row in fast["findings"] or []] == [list(row) for row in nested["findings"] or []]
         assert computed["evidence"][1] in Fast().dump({"findings": [computed]})["findings"][0]["evidence_urls"][1]
+
+
+def test_photo_addresses_are_what_url_for_writes(app):
+    """evidence_urls puts the ids into one url_for answer per request: the same text as
+    url_for for each, behind a path prefix (SCRIPT_NAME) too."""
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    for base_url in ("http://localhost/", "https://so-noi-vu.example/giamsat/"):
+        with app.test_request_context(base_url=base_url):
+            expected = [url_for("evidence.evidence_content", evidence_id=i) for i in ids]
+            assert evidence_urls(ids) == expected
+            assert evidence_urls(ids[:1]) == expected[:1] and evidence_urls([]) == []
+    assert expected[0].startswith("/giamsat/api/v1/evidence/")
 
 
 def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
