@@ -35,7 +35,7 @@ def _terminate(pid: int) -> None:
     try:
         with engine.connect() as connection:
             assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            for _ in range(100):
+            for _ in range(600):  # up to 30 s: a loaded machine is slow to reap it
                 if not connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
                                          {"pid": pid}):
                     return
