@@ -97,12 +97,12 @@ def finding_options():
 
 
 def visit_detail_options():
-    """What a visit's detail shows, loaded with the visit for a write that answers with
-    it: its desk (where its photos should have been taken) and its staff on duty joined
+    """What a visit's detail shows, loaded with the visit for a write that checks it
+    (submit, review): its desk (where its photos should have been taken) and its staff on duty joined
     to it (at most a desk's officials, and only their ids are shown), then its findings
     with their photos and criteria (submitting reads their photo rule, a review's
     corrections their severity and text), then its reviews with their notes. Three
-    statements. A read alone takes read_visit_detail's way."""
+    statements. What is shown, after a write as for a read, takes read_visit_detail's way."""
     return (*_visit_row_options(), _reviews_with_notes(),
             selectinload(Visit.findings).options(*finding_options(), joinedload(Finding.criterion, innerjoin=True)))
 
@@ -221,15 +221,16 @@ def _detail_statements(role: str) -> tuple[Select, Select, Select]:
 
 
 def read_visit_detail(actor: User, visit_id: uuid.UUID) -> VisitDetail:
-    """The visit's detail as get_visit(detail=True) shows it, for a read that changes
-    nothing (GET): the visit's columns with its desk's place and its staff's ids, then
-    its findings (as FindingRows) with their photos, then its reviews with their notes.
-    At most three statements, as the writes send, but without an ORM object for the
-    visit, per finding or per criterion (only its code is shown) and without the ORM's
-    per-relationship loaders, which cost several times the statements' own time on a
-    visit's 38 findings; the visit's row says whether it has reviews, so a visit never
-    reviewed (every draft) sends two. Read afresh, as get_visit(detail=True) reads; the
-    transaction ends here with COMMIT (end_read), so the answer is written outside it."""
+    """The visit's detail as get_visit(detail=True) shows it, for an answer that changes
+    nothing: a GET, or a write's answer once it has committed. The visit's columns with
+    its desk's place and its staff's ids, then its findings (as FindingRows) with their
+    photos, then its reviews with their notes. At most three statements, as
+    get_visit(detail=True) sends, but without an ORM object for the visit, per finding
+    or per criterion (only its code is shown) and without the ORM's per-relationship
+    loaders, which cost several times the statements' own time on a visit's 38
+    findings; the visit's row says whether it has reviews, so a visit never reviewed
+    (every draft) sends two. Read afresh; the transaction ends here with COMMIT
+    (end_read), so the answer is written outside it."""
     visit_query, findings_query, reviews_query = _detail_statements(actor.role)
     params: dict[str, Any] = {"visit_id": visit_id, "actor_id": actor.id}
     if actor.role != "inspector":
@@ -381,7 +382,7 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     return read_visit_detail(actor, visit_id), False
 
 
-def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> Visit:
+def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> None:
     if data.get("version") not in (None, 1):
         raise invalid_field("version", "Buổi kiểm tra chưa tồn tại trên máy chủ.")
     team, _, staff = _check_references(actor, data)
@@ -392,7 +393,6 @@ def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin
     db.session.flush()
     record("create", "visit", visit.id, actor=actor, after=visit_snapshot(visit), origin=origin)
     db.session.commit()
-    return visit
 
 
 # --- findings ------------------------------------------------------------------------
