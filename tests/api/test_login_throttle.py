@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -506,6 +506,7 @@ def gunicorn_two_workers():
                 log.seek(0)
                 pytest.fail(f"gunicorn not ready after {START_TIMEOUT}s:\n{log.read()}")
             time.sleep(0.2)
+        _wait_for_both_workers(base, access_log, deadline, log)
         yield base, access_log
     finally:
         server.terminate()
@@ -515,6 +516,26 @@ def gunicorn_two_workers():
             server.kill()
             server.wait(timeout=5)
         log.close()
+
+
+def _wait_for_both_workers(base: str, access_log: Path, deadline: float, log) -> None:
+    """Until each worker has answered /readyz: the first one up answers the first check,
+    and on a loaded machine the other may still be importing the app when the test's
+    logins arrive, which it would then all take."""
+    def readyz(_):
+        with suppress(requests.RequestException):
+            requests.get(f"{base}/readyz", timeout=2)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        while True:
+            list(pool.map(readyz, range(8)))
+            time.sleep(0.1)  # gunicorn writes the access line after the response
+            lines = access_log.read_text().splitlines() if access_log.exists() else []
+            if len({line.split()[0] for line in lines if line.endswith("/readyz")}) >= 2:
+                return
+            if time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"one gunicorn worker only after {START_TIMEOUT}s:\n{log.read()}")
 
 
 def test_limit_holds_over_http_across_gunicorn_workers(gunicorn_two_workers):
