@@ -17,7 +17,7 @@ from ..documents.chart import Bar, Threshold, bar_chart_svg
 from ..documents.list_content import EXPLANATION_NOTES, KIND_NAMES
 from ..documents.minutes import SEVERITY_NAMES
 from ..documents.render import vn_number
-from ..reports.list_rules import ListSettings
+from ..reports.list_rules import FailingFinding, ListSettings
 
 LIST_KIND_TITLES = {"criticism": "Danh sách đề nghị phê bình, xem xét xử lý kỷ luật",
                     "commendation": "Danh sách đề nghị biểu dương, khen thưởng"}
@@ -77,7 +77,11 @@ def _day(value: dt.date | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
+def _finding(finding: FailingFinding | Mapping[str, Any]) -> dict[str, Any]:
+    """A finding behind an entry: the record of a computed list, the stored dict of a
+    frozen one."""
+    if isinstance(finding, FailingFinding):
+        finding = finding.as_dict()
     return {"visit_id": str(finding["visit_id"]), "day": _day(finding.get("visit_date")),
             "desk": finding.get("desk") or "", "code": finding.get("criterion_code") or "",
             "text": finding.get("criterion_text") or "",

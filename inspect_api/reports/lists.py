@@ -64,8 +64,9 @@ class Entry:
     pending_explanation: bool = False
     note: str | None = None
     award_authority: str | None = None  # who awards the form: "Chủ tịch UBND xã Tân Trào"
-    # As FailingFinding.as_dict(): the shape a frozen list stores and the API shows.
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    # The records themselves, each once (a national criticism list carries 24,000); a
+    # frozen list stores each as FailingFinding.as_dict().
+    findings: Sequence[FailingFinding] = ()
 
     @property
     def form_code(self) -> str:
@@ -81,7 +82,7 @@ class Entry:
 
     @property
     def visit_dates(self) -> list[dt.date]:
-        return sorted({f["visit_date"] for f in self.findings})
+        return sorted({f.visit_date for f in self.findings})
 
 
 # --- small helpers -------------------------------------------------------------------
@@ -570,7 +571,7 @@ def _unit_entry(unit: UnitRow, score: UnitScore | None, proposal: Proposal,
         score=score.mean_score if score else None, critical=score.critical if score else 0,
         major=score.major if score else 0, minor=score.minor if score else 0,
         reasons=list(proposal.reasons), note=proposal.note,
-        findings=[f.as_dict() for f in rules.unique(findings)])
+        findings=rules.unique(findings))
 
 
 def _staff_entry(staff: StaffRow, proposal: Proposal, findings: Sequence[FailingFinding],
@@ -581,7 +582,7 @@ def _staff_entry(staff: StaffRow, proposal: Proposal, findings: Sequence[Failing
         commune=staff.commune, critical=counts["critical"], major=counts["major"],
         minor=counts["minor"], reasons=list(proposal.reasons), explanation_status=explanation_status,
         pending_explanation=proposal.pending_explanation, note=proposal.note,
-        findings=[f.as_dict() for f in rules.unique(findings)])
+        findings=rules.unique(findings))
 
 
 __all__ = ["Entry", "ListSettings", "compute_list", "period_label", "proposed_form"]

@@ -1,4 +1,5 @@
 import datetime as dt
+from collections.abc import Mapping
 
 import marshmallow as ma
 from flask import g, url_for
@@ -7,6 +8,7 @@ from marshmallow import validate
 from ..fields import AwareDateTime, Date, DumpedList, id_field
 from ..messages import Schema
 from ..pagination import PageArgsSchema
+from .list_rules import FailingFinding
 from .lists import Entry
 from .models import LIST_KINDS
 from .service import DEFAULT_SIGNER_TITLE
@@ -98,35 +100,41 @@ class FindingRefSchema(Schema):
         "type": "array", "items": {"type": "string", "format": "uri-reference"}})
 
     def _urls(self, finding) -> list[str]:
-        return evidence_urls(finding["evidence"])
+        evidence = finding["evidence"] if isinstance(finding, Mapping) else finding.evidence
+        return evidence_urls(evidence)
 
 
 _ANY_PHOTO = "00000000-0000-0000-0000-000000000000"
 
 
-def evidence_urls(evidence_ids) -> list[str]:
-    """The photos' addresses, as url_for writes them. url_for runs once per request and
-    the ids are put in its answer: a national criticism list names tens of thousands of
-    photos, and url_for cost as much as the rest of their references."""
+def evidence_url_parts() -> tuple[str, str]:
+    """What url_for writes before and after a photo's id, asked once per request: a
+    national criticism list names tens of thousands of photos, and url_for cost as much
+    as the rest of their references."""
     parts = g.get("evidence_url_parts")
     if parts is None:
         before, _, after = url_for("evidence.evidence_content", evidence_id=_ANY_PHOTO).partition(_ANY_PHOTO)
         parts = g.evidence_url_parts = (before, after)
-    before, after = parts
+    return parts
+
+
+def evidence_urls(evidence_ids) -> list[str]:
+    """The photos' addresses, as url_for writes them."""
+    before, after = evidence_url_parts()
     return [f"{before}{evidence_id}{after}" for evidence_id in evidence_ids]
 
 
-def _written_ref(ref: dict, schema: FindingRefSchema) -> dict:
-    """A computed Entry's finding (FailingFinding.as_dict(): texts or None, the visit's
-    day as a date, photo ids as a list of texts) as FindingRefSchema writes it: the day
-    as isoformat(), the photos' addresses through the schema's own method. A national
-    criticism list has 24,000 of them. tests/api/test_lists.py holds it to the schema."""
-    day = ref["visit_date"]
-    return {"finding_id": ref["finding_id"], "visit_id": ref["visit_id"],
-            "visit_date": day if type(day) is str else day.isoformat(), "desk": ref["desk"],
-            "criterion_code": ref["criterion_code"], "criterion_text": ref["criterion_text"],
-            "severity": ref["severity"], "note": ref["note"], "inspector": ref["inspector"],
-            "evidence": list(ref["evidence"]), "evidence_urls": schema._urls(ref)}
+def _written_ref(ref: FailingFinding, url_parts: tuple[str, str]) -> dict:
+    """A computed Entry's finding (the record itself) as FindingRefSchema writes it: the
+    day as isoformat(), the photos' addresses as evidence_urls writes them (`url_parts`:
+    evidence_url_parts()). A national criticism list has 24,000 of them.
+    tests/api/test_lists.py holds it to the schema."""
+    before, after = url_parts
+    return {"finding_id": ref.finding_id, "visit_id": ref.visit_id, "visit_date": ref.visit_date.isoformat(),
+            "desk": ref.desk, "criterion_code": ref.criterion_code, "criterion_text": ref.criterion_text,
+            "severity": ref.severity, "note": ref.note, "inspector": ref.inspector,
+            "evidence": list(ref.evidence),
+            "evidence_urls": [f"{before}{evidence_id}{after}" for evidence_id in ref.evidence]}
 
 
 class EntrySchema(Schema):
@@ -171,7 +179,7 @@ def _written_entry(entry: Entry, schema: EntrySchema) -> dict:
     isoformat(); the Boolean through its own field; its findings as _written_ref writes
     them. A frozen list's rows go through the fields. tests/api/test_lists.py holds it to
     the schema."""
-    refs = schema.fields["findings"].inner.schema  # type: ignore[attr-defined]
+    url_parts = evidence_url_parts() if entry.findings else ("", "")
     return {
         "entry_type": _text(entry.entry_type), "name": _text(entry.name),
         "org_unit_id": None if entry.org_unit_id is None else int(entry.org_unit_id),
@@ -187,7 +195,7 @@ def _written_entry(entry: Entry, schema: EntrySchema) -> dict:
         "pending_explanation": schema.fields["pending_explanation"].serialize("pending_explanation", entry),
         "note": _text(entry.note),
         "visit_dates": [day.isoformat() for day in entry.visit_dates],
-        "findings": [_written_ref(ref, refs) for ref in entry.findings],
+        "findings": [_written_ref(ref, url_parts) for ref in entry.findings],
     }
 
 

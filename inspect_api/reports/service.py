@@ -65,7 +65,7 @@ def freeze_list(actor: User, data: dict[str, Any], settings: ListSettings, *,
         staff_count=sum(1 for e in entries if e.entry_type == "staff"),
         created_by_id=actor.id, created_at=utcnow())
     frozen.entries = [
-        FrozenListEntry(position=index + 1, findings=normalise(entry.findings),
+        FrozenListEntry(position=index + 1, findings=normalise([f.as_dict() for f in entry.findings]),
                         **{name: getattr(entry, name) for name in ENTRY_FIELDS})
         for index, entry in enumerate(entries)]
     db.session.add(frozen)

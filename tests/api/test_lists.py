@@ -693,45 +693,37 @@ def test_photo_addresses_are_what_url_for_writes(app):
 
 
 def test_computed_findings_are_written_as_the_nested_schema_writes_them(app):
-    """A computed Entry's findings are written key by key (reports/schemas.py
-    _written_ref, which the entries' writer calls): the same output,
-    keys and value types, as FindingRefSchema's own dump, with or without a note, an
-    inspector or photos, the day as a date or as its text. Findings not of an Entry (a
-    frozen list's rows) go through DumpedList."""
-    from inspect_api.reports.lists import Entry
-    from inspect_api.reports.models import ProposedForm
-    from inspect_api.reports.schemas import EntrySchema, FindingRefSchema, _written_ref
+    """A computed Entry's findings (FailingFinding records) are written key by key
+    (reports/schemas.py _written_ref, which the entries' writer calls): the same output,
+    keys and value types, as FindingRefSchema's own dump of the record, with or without
+    a note, an inspector or photos. A frozen list's findings (dicts) go through
+    DumpedList."""
+    from inspect_api.reports.list_rules import FailingFinding
+    from inspect_api.reports.schemas import EntrySchema, FindingRefSchema, _written_ref, evidence_url_parts
 
     def ref(**changes):
         values = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": None,
                   "org_unit_id": 3, "visit_date": dt.date(2026, 1, 5), "desk": "Bộ phận Một cửa xã Mỹ Lâm",
                   "criterion_code": "SEAT-02", "criterion_text": "Đủ ghế ngồi chờ", "subject": "unit",
-                  "severity": "critical", "result": "fail", "note": None, "value": None, "inspector": None,
-                  "evidence": []}
-        return {**values, **changes}
+                  "severity": "critical", "note": None, "value": None, "inspector": None, "evidence": ()}
+        return FailingFinding(**{**values, **changes})
 
     refs = [ref(), ref(note="Thiếu 3 ghế", inspector="Lê Thị Hoa", staff_id=7, value=87.5),
-            ref(evidence=[str(uuid.uuid4()), str(uuid.uuid4())], visit_date=dt.date(2026, 12, 31)),
-            ref(visit_date="2026-11-10", note="")]
-    def entry(findings):
-        return Entry(entry_type="unit", name="Xã Mỹ Lâm", form=ProposedForm(code="phe_binh_nguoi_dung_dau"),
-                     findings=findings)
-
-    def write(findings):
-        return [_written_ref(one, FindingRefSchema()) for one in findings]
+            ref(evidence=(str(uuid.uuid4()), str(uuid.uuid4())), visit_date=dt.date(2026, 12, 31)),
+            ref(note="")]
 
     field = EntrySchema().fields["findings"]
-    with app.test_request_context():
-        for findings in (refs, []):
-            written = write(findings)
-            nested = [FindingRefSchema().dump(one) for one in findings]
+    for base_url in ("http://localhost/", "https://so-noi-vu.example/giamsat/"):
+        with app.test_request_context(base_url=base_url):
+            written = [_written_ref(one, evidence_url_parts()) for one in refs]
+            nested = [FindingRefSchema().dump(one) for one in refs]
             assert written == nested
-            assert field._serialize(findings, "findings", {"findings": findings}) == nested  # DumpedList's way
+            assert field._serialize(refs, "findings", {"findings": refs}) == nested  # DumpedList's way
             for mine, theirs in zip(written, nested, strict=True):
                 assert {key: type(value) for key, value in mine.items()} == \
                     {key: type(value) for key, value in theirs.items()}
-        assert len(write(refs)[2]["evidence_urls"]) == 2
-        assert field._serialize(None, "findings", entry(None)) is None
+            assert written[2]["evidence_urls"] == [
+                url_for("evidence.evidence_content", evidence_id=photo) for photo in refs[2].evidence]
 
 
 def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
@@ -747,15 +739,19 @@ def test_computed_entries_are_written_as_the_nested_schema_writes_them(app):
     from inspect_api.reports.models import ProposedForm
     from inspect_api.reports.schemas import ComputedListSchema, EntrySchema
 
-    finding = {"finding_id": str(uuid.uuid4()), "visit_id": str(uuid.uuid4()), "staff_id": 7, "org_unit_id": 3,
-               "visit_date": dt.date(2026, 11, 10), "desk": "Bộ phận Một cửa", "criterion_code": "CON-01",
-               "criterion_text": "Đeo thẻ công chức", "subject": "staff", "severity": "major", "result": "fail",
-               "note": None, "value": None, "inspector": "Nguyễn Văn An", "evidence": [str(uuid.uuid4())]}
+    from inspect_api.reports.list_rules import FailingFinding
+
+    finding = FailingFinding(
+        finding_id=str(uuid.uuid4()), visit_id=str(uuid.uuid4()), staff_id=7, org_unit_id=3,
+        visit_date=dt.date(2026, 11, 10), desk="Bộ phận Một cửa", criterion_code="CON-01",
+        criterion_text="Đeo thẻ công chức", subject="staff", severity="major", note=None, value=None,
+        inspector="Nguyễn Văn An", evidence=(str(uuid.uuid4()),))
     criticism = ProposedForm(code="phe_binh", name="Phê bình", legal_basis="Luật Cán bộ, công chức")
     award = ProposedForm(code="giay_khen", name="Giấy khen", legal_basis=None)
     entries = [
         Entry(entry_type="unit", name="Xã Mỹ Lâm", form=criticism, org_unit_id=3, head_name=None, score=62.5,
-              critical=1, reasons=["Điểm trung bình 62,5 %"], findings=[finding, {**finding, "staff_id": None}]),
+              critical=1, reasons=["Điểm trung bình 62,5 %"],
+              findings=[finding, finding._replace(finding_id=str(uuid.uuid4()), staff_id=None)]),
         Entry(entry_type="staff", name="Ma Thị Hằng", form=criticism, staff_id=7, org_unit_id=3,
               position_title="Công chức Tư pháp - Hộ tịch", org_name="Xã Tân Trào", commune="Xã Tân Trào",
               major=2, minor=1, explanation_status="requested", pending_explanation=True,
