@@ -105,13 +105,18 @@ def record(
     after: Any = None,
     actor_username: str | None = None,
     origin: Origin | None = None,
+    scope_unit_id: int | None = None,
 ) -> AuditEvent:
     """Append one event inside the caller's transaction (it commits with the change).
 
     The event's scope (the org unit it is about) is derived from the entity here, before
-    the chain lock is taken, so the serialised part stays as short as it was."""
+    the chain lock is taken, so the serialised part stays as short as it was. A caller
+    that has already taken the lock (by flushing a synced row) and holds the entity's
+    row locked may name it instead (`scope_unit_id`), sparing a statement under the
+    lock; tests/api/test_audit_scope.py holds it to the derived one."""
     before, after = normalise(before), normalise(after)
-    scope_unit_id = scope_of(entity_type, entity_id, before, after)
+    if scope_unit_id is None:
+        scope_unit_id = scope_of(entity_type, entity_id, before, after)
     _lock_chain()
     head = db.session.execute(
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)

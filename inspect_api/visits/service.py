@@ -498,9 +498,12 @@ def sync_findings(actor: User, visit_id: uuid.UUID, items: list[dict[str, Any]],
     version = visit.version  # a batch does not change it; read before the commit expires it
     if changes:
         visit.updated_at = utcnow()
-        db.session.flush()
+        db.session.flush()  # takes the change clock's lock, held until the commit
+        # The event's unit is the locked visit's desk's, read with it: no statement
+        # while every other writer waits on the clock.
         record("sync_findings", "visit", visit.id, actor=actor,
-               after={"changed": len(changes), "findings": changes}, origin=origin)
+               after={"changed": len(changes), "findings": changes}, origin=origin,
+               scope_unit_id=visit.desk.org_unit_id)
         db.session.commit()
     else:
         db.session.rollback()
@@ -515,8 +518,10 @@ def _checked_rows(visit: Visit, items: list[dict[str, Any]], existing: dict[uuid
                   others: list[Finding]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
     """The row values of every item; or 422 naming each bad item, and nothing written.
     `others`: the visit's findings that are not in the batch."""
-    criteria = {c.id: c for c in
-                db.session.scalars(select(Criterion).where(Criterion.template_id == visit.checklist_id))}
+    # The criteria the batch names, of the visit's checklist (not all of its ~40).
+    criteria = {c.id: c for c in db.session.scalars(
+        select(Criterion).where(Criterion.template_id == visit.checklist_id,
+                                Criterion.id.in_({i["criterion_id"] for i in items})))}
     staff_ids = {i["staff_id"] for i in items if i.get("staff_id") is not None}
     staff_by_id = ({s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
                    if staff_ids else {})
