@@ -26,6 +26,4 @@ def select_one():
 @app.get("/bench/select-1-signed-in")
 @require_role()
 def select_one_signed_in():
-    value = db.session.execute(text("SELECT 1")).scalar_one()
-    db.session.rollback()
-    return {"value": value}
+    return select_one()

@@ -1,5 +1,4 @@
 import datetime as dt
-from collections.abc import Mapping
 
 import marshmallow as ma
 from flask import g, url_for
@@ -100,8 +99,8 @@ class FindingRefSchema(Schema):
         "type": "array", "items": {"type": "string", "format": "uri-reference"}})
 
     def _urls(self, finding) -> list[str]:
-        evidence = finding["evidence"] if isinstance(finding, Mapping) else finding.evidence
-        return evidence_urls(evidence)
+        # A frozen list's dict or a computed list's record, read as the fields read them.
+        return evidence_urls(ma.utils.get_value(finding, "evidence"))
 
 
 _ANY_PHOTO = "00000000-0000-0000-0000-000000000000"
@@ -118,9 +117,10 @@ def evidence_url_parts() -> tuple[str, str]:
     return parts
 
 
-def evidence_urls(evidence_ids) -> list[str]:
-    """The photos' addresses, as url_for writes them."""
-    before, after = evidence_url_parts()
+def evidence_urls(evidence_ids, url_parts: tuple[str, str] | None = None) -> list[str]:
+    """The photos' addresses, as url_for writes them (`url_parts`: evidence_url_parts(),
+    for a caller that writes many)."""
+    before, after = url_parts or evidence_url_parts()
     return [f"{before}{evidence_id}{after}" for evidence_id in evidence_ids]
 
 
@@ -129,12 +129,11 @@ def _written_ref(ref: FailingFinding, url_parts: tuple[str, str]) -> dict:
     day as isoformat(), the photos' addresses as evidence_urls writes them (`url_parts`:
     evidence_url_parts()). A national criticism list has 24,000 of them.
     tests/api/test_lists.py holds it to the schema."""
-    before, after = url_parts
     return {"finding_id": ref.finding_id, "visit_id": ref.visit_id, "visit_date": ref.visit_date.isoformat(),
             "desk": ref.desk, "criterion_code": ref.criterion_code, "criterion_text": ref.criterion_text,
             "severity": ref.severity, "note": ref.note, "inspector": ref.inspector,
             "evidence": list(ref.evidence),
-            "evidence_urls": [f"{before}{evidence_id}{after}" for evidence_id in ref.evidence]}
+            "evidence_urls": evidence_urls(ref.evidence, url_parts)}
 
 
 class EntrySchema(Schema):
@@ -179,7 +178,7 @@ def _written_entry(entry: Entry, schema: EntrySchema) -> dict:
     isoformat(); the Boolean through its own field; its findings as _written_ref writes
     them. A frozen list's rows go through the fields. tests/api/test_lists.py holds it to
     the schema."""
-    url_parts = evidence_url_parts() if entry.findings else ("", "")
+    url_parts = evidence_url_parts()
     return {
         "entry_type": _text(entry.entry_type), "name": _text(entry.name),
         "org_unit_id": None if entry.org_unit_id is None else int(entry.org_unit_id),
