@@ -475,7 +475,8 @@ def _insert_row(actor, visit_id, evidence_id, finding_id, keys, sha256, size, me
     db.session.add(evidence)
     visit.updated_at = utcnow()
     db.session.flush()
-    record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin)
+    record("upload", "evidence", evidence.id, actor=actor, after=evidence_snapshot(evidence), origin=origin,
+           scope_unit_id=visit.desk.org_unit_id)
     # Out of the session, the commit does not expire what was just written (every column
     # was set here, none by the database).
     db.session.expunge(evidence)

@@ -100,7 +100,7 @@ def decide(actor: User, visit_id: uuid.UUID, data: dict[str, Any], *, correction
         "review": {"round": review.round, "comment": comment,
                    "findings": [{"finding_id": n.finding_id, "comment": n.comment, "severity": n.severity,
                                  "void": n.voided, "void_reason": n.void_reason} for n in notes]},
-    }, origin=origin)
+    }, origin=origin, scope_unit_id=visit.desk.org_unit_id)
     follow_decision(actor, visit, data["decision"],
                     {n.finding_id: Adjustment(n.voided, n.severity) for n in notes}, correction_days,
                     origin=origin)

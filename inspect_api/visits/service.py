@@ -368,7 +368,7 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     for field in IDENTITY_FIELDS:
         if desired[field] != getattr(visit, field):
             raise invalid_field(field, f"Không thể đổi {FIELD_NAMES_VI[field]} của buổi kiểm tra đã tạo.")
-    _, _, staff = _check_references(actor, data, frozenset(visit.staff_on_duty_ids))
+    _, desk, staff = _check_references(actor, data, frozenset(visit.staff_on_duty_ids))
     before = visit_snapshot(visit)
     for key, value in desired.items():
         setattr(visit, key, value)
@@ -377,7 +377,8 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
     visit.updated_by_id = actor.id
     visit.updated_at = utcnow()
     db.session.flush()
-    record("update", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
+    record("update", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin,
+           scope_unit_id=desk.org_unit_id)
     db.session.commit()
     return read_visit_detail(actor, visit_id), False
 
@@ -385,13 +386,14 @@ def _upsert_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any],
 def _create_visit(actor: User, visit_id: uuid.UUID, data: dict[str, Any], origin: Origin | None) -> None:
     if data.get("version") not in (None, 1):
         raise invalid_field("version", "Buổi kiểm tra chưa tồn tại trên máy chủ.")
-    team, _, staff = _check_references(actor, data)
+    team, desk, staff = _check_references(actor, data)
     visit = Visit(id=visit_id, plan_id=team.plan_id, status="draft", version=1,
                   created_by_id=actor.id, updated_by_id=actor.id, **_desired_state(data))
     visit.staff_on_duty = staff
     db.session.add(visit)
     db.session.flush()
-    record("create", "visit", visit.id, actor=actor, after=visit_snapshot(visit), origin=origin)
+    record("create", "visit", visit.id, actor=actor, after=visit_snapshot(visit), origin=origin,
+           scope_unit_id=desk.org_unit_id)
     db.session.commit()
 
 
@@ -633,7 +635,8 @@ def submit_visit(actor: User, visit_id: uuid.UUID, *, origin: Origin | None = No
     visit.updated_at = utcnow()
     visit.updated_by_id = actor.id
     db.session.flush()
-    record("submit", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin)
+    record("submit", "visit", visit.id, actor=actor, before=before, after=visit_snapshot(visit), origin=origin,
+           scope_unit_id=visit.desk.org_unit_id)
     db.session.commit()
     return read_visit_detail(actor, visit_id)
 

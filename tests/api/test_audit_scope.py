@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select, text, update
 
 from inspect_api.audit.models import AuditEvent
-from inspect_api.audit.scope import REVIEWER_ENTITY_TYPES
+from inspect_api.audit.scope import REVIEWER_ENTITY_TYPES, scope_of
 from inspect_api.db import db
 from inspect_api.org.models import OrgUnit
+from tests.api.review_support import Flow
 from tests.api.visit_support import PROBLEM, passing_answer
 from tests.conftest import new_id
 from tests.photos import phone_photo
@@ -285,3 +286,30 @@ def test_reviews_explanations_and_lists_reach_the_commune_reviewer(app, client, 
     # The province reviewer sees both.
     province = {(e["entity_type"], e["entity_id"]) for e in _events(client, login("reviewer1"))}
     assert {("visit", outside.id), ("list", str(lists["TQ"])), ("visit", inside.id)} <= province
+
+
+def test_writes_that_name_the_unit_record_the_one_derived_from_the_entity(app, client, demo, login):
+    """A visit's create, update, findings batch, photo, submit and review name the unit of
+    the visit's desk themselves (no statement under the change clock's lock); it must be
+    the unit scope_of derives from the entity, as every other event's is."""
+    flow = Flow(client, demo, login)
+    unit = "TQ-MINHXUAN"
+    reviewed = flow.visit(unit, "2026-11-20", photos=("SEAT-01",))
+    flow.review(reviewed.id)
+    edited = flow.visit(unit, "2026-11-21", submit=False)
+    headers = flow.login(flow.inspector_for(edited.desk_id))
+    current = flow.client.get(f"/api/v1/visits/{edited.id}", headers=headers).get_json()
+    body = {name: current[name] for name in ("desk_id", "checklist_id", "team_id", "started_at", "staff_on_duty")}
+    assert flow.client.put(f"/api/v1/visits/{edited.id}", headers=headers, json={
+        **body, "notes": "Bổ sung ghi chú", "version": current["version"]}).status_code == 200
+
+    ids = {reviewed.id, edited.id, *reviewed.evidence.values()}
+    rows = [row for row in _all_rows(app) if row.entity_id in ids]
+    assert {(row.entity_type, row.action) for row in rows} >= {
+        ("visit", "create"), ("visit", "update"), ("visit", "sync_findings"), ("evidence", "upload"),
+        ("visit", "submit"), ("visit", "approve")}
+    with app.app_context():
+        for row in rows:
+            derived = scope_of(row.entity_type, row.entity_id, row.before, row.after)
+            assert derived == flow.demo.units[unit] and row.scope_unit_id == derived, (row.entity_type, row.action)
+        db.session.remove()
