@@ -243,6 +243,9 @@ class ReadAhead:
                 if not future.done() and (future.running() or future.set_running_or_notify_cancel()):
                     future.set_exception(exc)
 
+    def has(self, name: str) -> bool:
+        return name in self._statements
+
     def rows(self, name: str) -> Sequence[Any]:
         """The rows of the statement named `name`, as plain_rows gives them."""
         if self._thread is None:

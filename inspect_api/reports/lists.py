@@ -156,8 +156,9 @@ def _failing_findings_statement(scope: Scope) -> Select:
 
 def failing_findings(scope: Scope, reads: ReadAhead) -> list[FailingFinding]:
     """Every counting failure in scope, with what a leader needs to see behind an entry.
-    Tens of thousands of rows nationally (`reads`: "failures" and "evidence" of
-    _reads_ahead); the few criteria, desks and inspectors they name are read once each."""
+    Tens of thousands of rows nationally (`reads`: "failures", and "evidence" for the
+    criticism list, of _reads_ahead); the few criteria, desks and inspectors they name
+    are read once each."""
     rows = reads.rows("failures")
     criteria = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(Criterion.id, Criterion.code, Criterion.text, Criterion.subject)
@@ -169,7 +170,8 @@ def failing_findings(scope: Scope, reads: ReadAhead) -> list[FailingFinding]:
         .where(OrgUnit.path.startswith(scope.org_unit.path))).all())
     inspectors = dict(db.session.execute(
         select(User.id, User.full_name).where(User.id.in_({row[10] for row in rows}))).all()) if rows else {}
-    evidence = _evidence_ids(reads.rows("evidence"))
+    # Only the criticism list shows its findings' photos (see _reads_ahead).
+    evidence = _evidence_ids(reads.rows("evidence")) if reads.has("evidence") else {}
     failures = []
     for finding_id, visit_id, staff_id, unit_id, criterion_id, severity, day, value, note, desk_id, inspector \
             in rows:
@@ -416,9 +418,11 @@ def _staff_rows(ids: set[int]) -> dict[int, StaffRow]:
 def _reads_ahead(kind: str, scope: Scope) -> dict[str, Select]:
     """The statements of a list that need nothing read before them, in the order the
     list asks for their rows: the failures first, the longest (the request's connection
-    reads the unit scores and dossier rates meanwhile)."""
-    statements = {"failures": _failing_findings_statement(scope), "evidence": _evidence_ids_statement(scope)}
+    reads the unit scores and dossier rates meanwhile). The commendation list reads the
+    failures only to exclude who failed, and shows none: not their photos."""
+    statements = {"failures": _failing_findings_statement(scope)}
     if kind == "criticism":
+        statements["evidence"] = _evidence_ids_statement(scope)
         statements["explanations"] = _explanation_statuses_statement(scope)
     else:
         statements["visit_days"] = _visit_days_statement(scope)
