@@ -10,6 +10,9 @@ the demo users; loaded first when missing) and adds, under a national root unit 
 * approved visits spread over the weekdays of the year, each with two staff on duty,
   one finding per criterion (staff criteria attributed to one of the two), and the
   approving review (round 1), so scores and lists count them;
+* one photo row for every failure whose criterion requires a photo, as a visit must
+  have to be submitted (the rows only: their objects are not in the store, so the
+  photos cannot be opened; the lists show their addresses, as they would real ones);
 * the accounts `national_leader` and `national_reviewer` at the root, whose subtree is
   the whole synthetic country.
 
@@ -53,6 +56,7 @@ from .auth.passwords import hash_password, password_hasher
 from .checklists.models import ChecklistTemplate, Criterion
 from .checklists.rules import parse_rule
 from .db import db
+from .evidence.models import Evidence
 from .org.models import DEFAULT_CLOSES_AT, DEFAULT_OPENS_AT, Desk, OrgUnit, Staff
 from .plans.models import InspectionPlan, Team, team_desks, team_members
 from .reviews.models import Review
@@ -139,6 +143,7 @@ class _Answer:
         self.staff = criterion.subject == "staff"
         self.answer_type = criterion.answer_type
         self.rule = parse_rule(criterion.pass_rule) if criterion.pass_rule else None
+        self.photo_on_failure = criterion.photo == "required"
 
     def value(self, passes: bool, rng: random.Random) -> tuple[Decimal | None, str | None]:
         rule = self.rule
@@ -243,6 +248,9 @@ class SyntheticLoader:
         self.echo = echo
         self.progress = progress
         self.rng = random.Random(sizes.seed)
+        # The photos draw from their own generator, so that a seed gives the same visits
+        # and findings as before there were photos.
+        self.photo_rng = random.Random(f"{sizes.seed}-photos")
         self.now = dt.datetime.now(dt.UTC)
         self.counts: dict[str, int] = {}
         self.insert_seconds: dict[str, float] = {}
@@ -430,6 +438,7 @@ class SyntheticLoader:
         reviews: list[dict[str, Any]] = []
         on_duty: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
+        photos: list[dict[str, Any]] = []
         utc = dt.UTC
         na_rate = sizes.na_rate
         for n in range(first, first + count):
@@ -473,15 +482,32 @@ class SyntheticLoader:
                 else:
                     number, text = answer.value(result == "pass", rng)
                     staff_id = rng.choice(duty) if answer.staff and duty else None
+                finding_id = self._uuid()
                 findings.append({
-                    "id": self._uuid(), "visit_id": visit_id, "criterion_id": answer.id,
+                    "id": finding_id, "visit_id": visit_id, "criterion_id": answer.id,
                     "staff_id": staff_id, "result": result, "value_number": number, "value_text": text,
                     "note": None, "recorded_at": recorded_at, "recorded_by_id": inspector,
                     "created_at": recorded_at, "updated_at": recorded_at})
+                if result == "fail" and answer.photo_on_failure:
+                    photos.append(self._photo(visit_id, finding_id, inspector, recorded_at))
         self._insert(Visit.__table__, visits)
         self._insert(Review.__table__, reviews)
         self._insert(visit_staff, on_duty)
         self._insert(Finding.__table__, findings)
+        self._insert(Evidence.__table__, photos)
+
+    def _photo(self, visit_id: uuid.UUID, finding_id: uuid.UUID, inspector: int,
+               taken_at: dt.datetime) -> dict[str, Any]:
+        """A photo row as an upload writes it, of a tablet's 12-megapixel JPEG."""
+        rng = self.photo_rng
+        photo_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        key = f"synthetic/{visit_id}/{photo_id}"
+        return {"id": photo_id, "visit_id": visit_id, "finding_id": finding_id,
+                "object_key": f"{key}/original", "thumbnail_key": f"{key}/thumbnail.jpg",
+                "sha256": f"{rng.getrandbits(256):064x}", "size": rng.randint(1_500_000, 4_500_000),
+                "content_type": "image/jpeg", "width": 4032, "height": 3024, "taken_at": taken_at,
+                "gps_lat": None, "gps_lon": None, "uploaded_by_id": inspector,
+                "uploaded_at": taken_at + dt.timedelta(seconds=rng.randint(5, 90))}
 
 
 def load_synthetic(sizes: Sizes, echo: Callable[[str], None] = print, progress: bool = True) -> Report:

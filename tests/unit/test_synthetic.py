@@ -17,6 +17,7 @@ from inspect_api.auth.models import User
 from inspect_api.checklists.models import ChecklistTemplate, Criterion
 from inspect_api.checklists.rules import parse_rule
 from inspect_api.db import db
+from inspect_api.evidence.models import Evidence
 from inspect_api.org.models import Desk, OrgUnit, Staff
 from inspect_api.plans.models import InspectionPlan, Team, team_desks, team_members
 from inspect_api.reviews.models import Review
@@ -152,6 +153,18 @@ def test_visits_are_approved_with_a_review_and_findings_follow_the_rules(app, de
                     assert finding.staff_id is None, criterion.code
                 _assert_value_agrees(criterion, finding, visit.desk)
 
+        # A failure whose criterion requires a photo has one, as submitting demands;
+        # nothing else has any.
+        photos = Counter(db.session.scalars(select(Evidence.finding_id)))
+        findings_by_id = {f.id: f for visit in visits for f in visit.findings}
+        needs_photo = {f.id for f in findings_by_id.values()
+                       if f.result == "fail" and criteria[f.criterion_id].photo == "required"}
+        assert needs_photo and set(photos) == needs_photo and set(photos.values()) == {1}
+        for photo in db.session.scalars(select(Evidence)):
+            finding = findings_by_id[photo.finding_id]
+            assert photo.visit_id == finding.visit_id and photo.uploaded_by_id == finding.recorded_by_id
+            assert photo.taken_at == finding.recorded_at < photo.uploaded_at
+
         results = Counter(db.session.scalars(select(Finding.result)))
         # 760 findings at 30 % fail and 10 % n/a: far from both 0 and all.
         assert 100 < results["fail"] < 400 and 20 < results["na"] < 150, results
@@ -244,8 +257,10 @@ def _fingerprint(app) -> tuple:
             select(Finding.id, Finding.result, Finding.value_number, Finding.value_text)
             .order_by(Finding.id)).all())
         names = tuple(db.session.scalars(select(Staff.full_name).order_by(Staff.employee_code)))
+        photos = tuple(db.session.execute(select(Evidence.id, Evidence.finding_id, Evidence.sha256)
+                                          .order_by(Evidence.id)).all())
         db.session.remove()
-    return visits, findings, names
+    return visits, findings, names, photos
 
 
 def test_same_seed_gives_the_same_rows(app, runner):
