@@ -244,6 +244,7 @@ class ReadAhead:
                     future.set_exception(exc)
 
     def has(self, name: str) -> bool:
+        """Whether a statement named `name` was given (what `rows` can be asked for)."""
         return name in self._statements
 
     def rows(self, name: str) -> Sequence[Any]:

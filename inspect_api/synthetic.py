@@ -256,8 +256,8 @@ class SyntheticLoader:
         self.insert_seconds: dict[str, float] = {}
 
     # helpers
-    def _uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+    def _uuid(self, rng: random.Random | None = None) -> uuid.UUID:
+        return uuid.UUID(int=(rng or self.rng).getrandbits(128), version=4)
 
     def _insert(self, table, rows: list[dict[str, Any]], returning=None) -> Sequence[Any]:
         if not rows:
@@ -500,7 +500,7 @@ class SyntheticLoader:
                taken_at: dt.datetime) -> dict[str, Any]:
         """A photo row as an upload writes it, of a tablet's 12-megapixel JPEG."""
         rng = self.photo_rng
-        photo_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        photo_id = self._uuid(rng)
         key = f"synthetic/{visit_id}/{photo_id}"
         return {"id": photo_id, "visit_id": visit_id, "finding_id": finding_id,
                 "object_key": f"{key}/original", "thumbnail_key": f"{key}/thumbnail.jpg",
