@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 import uuid
 
 import jwt as pyjwt
@@ -468,6 +469,41 @@ def test_expired_access_token_is_401(client, demo):
     token = _sign(issued_claims(demo, iat=past - 900, nbf=past - 900, exp=past))
     body = assert_401(client.get(ME, headers=bearer(token)))
     assert "hết hạn" in body["detail"]
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(client, demo):
+    """The process remembers the tokens it verified (auth/verified_tokens.py); a hit
+    checks the clock again, so a token that was good a moment ago expires on time."""
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    token = _sign(issued_claims(demo, iat=now - 60, nbf=now - 60, exp=now + 2))
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    assert client.get(ME, headers=bearer(token)).status_code == 200  # from the cache
+    while dt.datetime.now(dt.UTC).timestamp() <= now + 2:
+        time.sleep(0.1)
+    body = assert_401(client.get(ME, headers=bearer(token)))
+    assert "hết hạn" in body["detail"]
+
+
+def test_a_token_accepted_before_is_refused_once_the_secret_changes(app, client, demo):
+    token = tokens_for(client, "inspector1")["access_token"]
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    rotated = "rotated-secret-" + "z" * 32
+    app.config["JWT_SECRET_KEY"] = rotated  # the app lives for the session: put back below
+    try:
+        assert_401(client.get(ME, headers=bearer(token)))
+        assert client.get(ME, headers=bearer(_sign(issued_claims(demo), secret=rotated))).status_code == 200
+    finally:
+        app.config["JWT_SECRET_KEY"] = TEST_SECRET
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+
+
+def test_a_token_changed_after_its_original_was_accepted_is_401(client, demo):
+    token = tokens_for(client, "inspector1")["access_token"]
+    assert client.get(ME, headers=bearer(token)).status_code == 200
+    header, payload, signature = token.split(".")
+    assert_401(client.get(ME, headers=bearer(f"{header}.{payload}.{signature[::-1]}")))
+    assert_401(client.get(ME, headers=bearer(f"{header}.{payload}.")))
+    assert client.get(ME, headers=bearer(token)).status_code == 200
 
 
 def test_expired_refresh_token_is_401(client, demo):
