@@ -187,6 +187,23 @@ def committed_change_seq(session: Session | scoped_session[Any]) -> int:
     return session.connection().execute(text("SELECT seq FROM change_clock WHERE id = 1")).scalar_one()
 
 
+def claim_clock_on_write(session: Session, flush_context: Any, instances: Any) -> None:
+    """before_flush: a transaction that writes anything through the ORM takes the change
+    clock, audited or not, so that the clock's committed value names the state of the
+    whole database (reports/list_cache.py keeps computed lists under it). Statements of
+    INSERT, UPDATE or DELETE sent through the session take it too (claim_clock_on_dml);
+    those sent on a connection (sync's stamps, bulk loads) take it themselves."""
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        claim_change_seq(session)
+
+
+def claim_clock_on_dml(orm_execute_state: Any) -> None:
+    """do_orm_execute: an INSERT, UPDATE or DELETE sent through the session (bulk writes
+    of the kept scores, a repair) takes the change clock as a flush does."""
+    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
+        claim_change_seq(orm_execute_state.session)
+
+
 def _forget_change_seq(session, transaction):
     if transaction.parent is None:
         session.info.pop(_CHANGE_SEQ, None)
@@ -369,7 +386,10 @@ def hook_engine(engine: Engine) -> None:
 
 def hook_sessions(flush_hooks: Iterable[Callable] = ()) -> None:
     """Session listeners on db.session's own factory (never on the global Session class):
-    the change clock's reset, and the features' before_flush hooks."""
+    the change clock's reset and its claim by every write, and the features' before_flush
+    hooks."""
     listen_once(db.session, "after_transaction_end", _forget_change_seq)
+    listen_once(db.session, "before_flush", claim_clock_on_write)
+    listen_once(db.session, "do_orm_execute", claim_clock_on_dml)
     for hook in flush_hooks:
         listen_once(db.session, "before_flush", hook)

@@ -125,7 +125,8 @@ def hook_kept_scores() -> None:
 def rebuild_all() -> int:
     """Rebuild every kept score, failure and figure from the findings, in the caller's
     transaction (bulk loads that write approved visits directly call it); how many
-    scores."""
+    scores. Its writes take the change clock (db.claim_clock_on_dml): the lists kept
+    under its old value are not served again."""
     db.session.execute(delete(VisitScore))
     _insert_from(reference_rows())
     db.session.execute(delete(VisitFailure))
