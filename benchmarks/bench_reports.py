@@ -20,7 +20,10 @@ is the whole country) for the year 2026:
   JSON provider, as the view's answer is made);
 * list criticism / list commendation: `reports.service.computed_list`, then its dump
   and encoding, with the cyclic collector paused as the list's view pauses it
-  (serving.answered_without_cycle_collection; revisions without it, as they ran).
+  (serving.answered_without_cycle_collection; revisions without it, as they ran). The
+  list is computed from the database on every run: what the first leader to ask after
+  a write waits. "kept" rows: the same list asked again with nothing committed since,
+  as reports/list_cache.py keeps it (code that keeps none has no such row).
 
 With --rev REV the same measurements run on the code of that git revision (exported with
 `git archive`, imported first, with this virtualenv's packages) against the same
@@ -204,7 +207,8 @@ def _actor():
 
 
 def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schema,
-                   describe: Callable[[Any], str], *, as_a_large_answer: bool = False) -> Measurement:
+                   describe: Callable[[Any], str], *, as_a_large_answer: bool = False,
+                   before_each: Callable[[], None] = lambda: None) -> Measurement:
     """Run compute(actor) then schema.dump(result) `repeat` times, each in a fresh
     request context and session (no identity map carried over between runs). With
     `as_a_large_answer`, all three inside the pause of the cyclic collector that the
@@ -215,6 +219,7 @@ def _timed_service(bench: Bench, name: str, compute: Callable[[Any], Any], schem
     paused = _collection_pause() if as_a_large_answer else contextlib.nullcontext
     measurement = Measurement(name, [], {"compute": [], "json dump": [], "encode": []})
     for _ in range(bench.repeat):
+        before_each()
         with bench.app.test_request_context(), paused():
             actor = _actor()
             started = time.perf_counter()
@@ -250,32 +255,60 @@ def measure_scores(bench: Bench) -> Measurement:
         lambda body: f"{len(body['units'])} units, {len(body['desks'])} desks")
 
 
-def _measure_list(bench: Bench, kind: str) -> Measurement:
+def _forget_kept_lists(bench: Bench) -> Callable[[], None] | None:
+    """What makes the next list computed, not kept: None for code that keeps none."""
+    try:
+        from inspect_api.reports.list_cache import forget_kept_lists
+    except ImportError:
+        return None
+    return lambda: forget_kept_lists(bench.app)
+
+
+def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement | None:
+    """The list computed from the database every time (what the first leader to ask
+    after a write waits), or, with `kept`, as kept for the data's state (what the next
+    ones wait: reports/list_cache.py; None for code that keeps no list)."""
     from inspect_api.reports import service
     from inspect_api.reports.list_rules import ListSettings
     from inspect_api.reports.schemas import ComputedListSchema
 
+    forget = _forget_kept_lists(bench)
+    if kept and forget is None:
+        return None
     settings = ListSettings.from_config(bench.app.config)
+    compute = lambda actor: service.computed_list(actor, bench.args(kind=kind), settings)  # noqa: E731
+    if kept:
+        with bench.app.test_request_context():
+            compute(_actor())  # computed once: the runs below find it kept
     return _timed_service(
-        bench, f"list: {kind}", lambda actor: service.computed_list(actor, bench.args(kind=kind), settings),
-        ComputedListSchema(),
+        bench, f"list: {kind}{' kept' if kept else ''}", compute, ComputedListSchema(),
         lambda body: (f"{body['unit_count']} units, {body['staff_count']} staff, "
                       f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"),
-        as_a_large_answer=True)
+        as_a_large_answer=True, before_each=(lambda: None) if kept else (forget or (lambda: None)))
 
 
-def measure_list_criticism(bench: Bench) -> Measurement:
+def measure_list_criticism(bench: Bench) -> Measurement | None:
     return _measure_list(bench, "criticism")
 
 
-def measure_list_commendation(bench: Bench) -> Measurement:
+def measure_list_commendation(bench: Bench) -> Measurement | None:
     return _measure_list(bench, "commendation")
 
 
-MEASUREMENTS: list[tuple[str, Callable[[Bench], Measurement]]] = [
+def measure_list_criticism_kept(bench: Bench) -> Measurement | None:
+    return _measure_list(bench, "criticism", kept=True)
+
+
+def measure_list_commendation_kept(bench: Bench) -> Measurement | None:
+    return _measure_list(bench, "commendation", kept=True)
+
+
+MEASUREMENTS: list[tuple[str, Callable[[Bench], Measurement | None]]] = [
     ("scores", measure_scores),
     ("criticism", measure_list_criticism),
     ("commendation", measure_list_commendation),
+    ("criticism-kept", measure_list_criticism_kept),
+    ("commendation-kept", measure_list_commendation_kept),
 ]
 
 
@@ -369,7 +402,9 @@ def _measure_like_a_worker(code: str, url: str, repeat: int, names: list[str]) -
     for name, measure in MEASUREMENTS:
         if name in names:
             print(f"measuring {name} ...", file=sys.stderr)
-            results.append(measure(bench))
+            measured = measure(bench)
+            if measured is not None:  # None: nothing of the kind in this code (kept lists)
+                results.append(measured)
     return collector, results
 
 

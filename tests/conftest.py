@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from inspect_api.app import create_app
 from inspect_api.db import db
+from inspect_api.reports.list_cache import forget_kept_lists
 
 DEMO_PASSWORD = "demo-password-for-tests"
 # Rows the migrations put there that the app needs (the change clock's one row).
@@ -163,7 +164,9 @@ def take_seed_snapshot(app) -> SeedSnapshot:
 
 def restore_seed(app, snapshot: SeedSnapshot) -> None:
     """Write the seed's rows back into the emptied database as the seed left them, the
-    change clock included (its counter only has to be at least every row's sync_seq)."""
+    change clock included (its counter only has to be at least every row's sync_seq):
+    lists the app kept under the clock's value are forgotten."""
+    forget_kept_lists(app)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -189,7 +192,9 @@ def _move_id_sequences_past(conn, rows: dict[str, list[dict]]) -> None:
 
 
 def empty_database(app) -> None:
-    """Delete every row the tests made (the change clock's row stays: the app needs it)."""
+    """Delete every row the tests made (the change clock's row stays: the app needs it),
+    and forget the lists the app kept for them."""
+    forget_kept_lists(app)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

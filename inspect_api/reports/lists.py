@@ -32,6 +32,7 @@ from ..text import person_order, vietnamese_order
 from ..visits.models import Finding, Visit, visit_staff
 from ..timezone import VIETNAM_TZ
 from . import list_rules as rules
+from .list_cache import kept_or_computed
 from .list_rules import (
     DOSSIER_RATES, SEVERITY_VI, FailingFinding, Form, Ground, ListSettings, Proposal,
     UnitScore,
@@ -48,7 +49,7 @@ IN_CHUNK = 5000
 class Entry:
     entry_type: str  # "unit" or "staff"
     name: str
-    form: ProposedForm
+    form: FormRow
     org_unit_id: int | None = None
     staff_id: int | None = None
     position_title: str | None = None
@@ -107,17 +108,29 @@ def chunked(ids: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
         yield ids[start:start + size]
 
 
+@dataclass(frozen=True)
+class FormRow:
+    """What an entry shows of its form: values, not the ProposedForm row, so a kept list
+    (list_cache.py) outlives the session that read it."""
+
+    code: str
+    name: str
+    legal_basis: str
+    rank: int
+
+
 class FormCatalogue:
     """The forms in force on one date, each read once (a national list asks for the same
     few forms thousands of times)."""
 
     def __init__(self, on: dt.date):
         self.on = on
-        self._forms: dict[str, ProposedForm] = {}
+        self._forms: dict[str, FormRow] = {}
 
-    def __getitem__(self, code: str) -> ProposedForm:
+    def __getitem__(self, code: str) -> FormRow:
         if code not in self._forms:
-            self._forms[code] = proposed_form(code, self.on)
+            form = proposed_form(code, self.on)
+            self._forms[code] = FormRow(form.code, form.name, form.legal_basis, form.rank)
         return self._forms[code]
 
 
@@ -489,10 +502,16 @@ class Period:
 
 def compute_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]:
     """The list as the rules make it today, units first, then officials; heavier forms
-    first within each, then units by name and officials by given name, in Vietnamese order."""
+    first within each, then units by name and officials by given name, in Vietnamese order.
+    Computed once for each state of the data and kept (list_cache.py)."""
     if kind not in ("criticism", "commendation"):
         raise Invalid("Loại danh sách là criticism hoặc commendation.",
                       errors={"query": {"kind": ["criticism | commendation"]}})
+    return kept_or_computed((kind, scope.org_unit.id, scope.date_from, scope.date_to), settings.as_settings(),
+                            lambda: _computed_list(kind, scope, settings))
+
+
+def _computed_list(kind: str, scope: Scope, settings: ListSettings) -> list[Entry]:
     build = _criticism_entries if kind == "criticism" else _commendation_entries
     with ReadAhead(_reads_ahead(kind, scope), setup=ROOM_TO_SORT) as reads:
         entries = build(Period.load(scope, settings, reads), FormCatalogue(scope.date_to))

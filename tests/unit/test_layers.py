@@ -30,7 +30,7 @@ EDGE_MODULES = {
     "inspect_api.cli", "inspect_api.guard", "inspect_api.seed", "inspect_api.synthetic",
     # Query arguments, signed cursors and page bodies: what views hand back, not rules.
     "inspect_api.pagination",
-    "inspect_api.auth.tokens", "inspect_api.auth.throttle",
+    "inspect_api.auth.tokens", "inspect_api.auth.verified_tokens", "inspect_api.auth.throttle",
     "inspect_api.audit.anchoring",
 }
 EDGE_SUFFIXES = (".views", ".schemas")
@@ -40,8 +40,9 @@ EDGE_PACKAGES = ("inspect_api.console.",)
 
 # App-bound registries: they find this app's instance through the app context, as
 # flask-sqlalchemy's db.session does. A service calls get_store() as it uses db.session;
-# the store itself (storage.base, .local, .minio_store) knows nothing of Flask.
-APP_BOUND = {"inspect_api.storage"}
+# the store itself (storage.base, .local, .minio_store) knows nothing of Flask. The
+# lists kept per app are found the same way.
+APP_BOUND = {"inspect_api.storage", "inspect_api.reports.list_cache"}
 
 
 def _module_name(path: Path) -> str:

@@ -1,0 +1,99 @@
+"""Computed lists kept in the process under the state of the data they were computed from.
+
+A national list takes about a second to compute (tens of thousands of failures, read and
+judged by the rules), and the console recomputed it for every page a leader turned. What
+a list reads changes only when a transaction writing to the database commits, and every
+such transaction takes the change clock (db.claim_clock_on_write, and the bulk writes
+that take it themselves), so its committed value names the data's state. A list is kept
+under that value, its kind, unit and period, the settings and the day in Vietnam (a
+correction's deadline passes with the day, not with a write); any commit moves the
+clock and the next request computes afresh. Kept per app (each app is one database)
+and per process: another host's or worker's commit is seen through the clock, which
+lives in the database. The clock read comes before the list's own reads, so what is
+kept under a value holds at least every change numbered up to it.
+
+A database changed behind the app's back (restored from a backup, edited by hand) does
+not move the clock: restart the app afterwards, as sync's cursors need anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
+
+from flask import current_app
+
+from ..db import committed_change_seq, db, utcnow
+from ..timezone import VIETNAM_TZ
+
+T = TypeVar("T")
+EXTENSION = "computed_lists"
+# A national list of a year holds ~60,000 failure records (~40 MB): a few lists per
+# worker, the ones leaders are reading now.
+KEPT_LISTS = 4
+
+
+class KeptLists:
+    """A small LRU of computed lists, safe to share between a process's threads."""
+
+    def __init__(self, size: int = KEPT_LISTS):
+        self.size = size
+        self._lists: OrderedDict[Hashable, Sequence[object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Sequence[object] | None:
+        with self._lock:
+            kept = self._lists.get(key)
+            if kept is not None:
+                self._lists.move_to_end(key)
+            return kept
+
+    def put(self, key: Hashable, entries: Sequence[object]) -> None:
+        with self._lock:
+            self._lists[key] = entries
+            self._lists.move_to_end(key)
+            while len(self._lists) > self.size:
+                self._lists.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lists.clear()
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
+def kept_lists() -> KeptLists:
+    """This app's kept lists (made on first use)."""
+    return current_app.extensions.setdefault(EXTENSION, KeptLists())
+
+
+def forget_kept_lists(app) -> None:
+    """Drop what `app` keeps: after its database was changed behind its back (the tests
+    empty and restore theirs between tests, the change clock's value included)."""
+    lists = app.extensions.get(EXTENSION)
+    if lists is not None:
+        lists.clear()
+
+
+def data_state() -> tuple[int, object]:
+    """What a list's inputs are a function of, besides its own arguments: the committed
+    change clock and today's date in Vietnam."""
+    return committed_change_seq(db.session), utcnow().astimezone(VIETNAM_TZ).date()
+
+
+def kept_or_computed(arguments: tuple[Hashable, ...], settings: dict[str, object],
+                     compute: Callable[[], Sequence[T]]) -> list[T]:
+    """The list of `arguments` under `settings` as kept for the data's present state, or
+    computed now and kept. A new list object each time: callers may sort or slice it;
+    its entries are shared and never changed after they are made."""
+    key = (*arguments, json.dumps(settings, sort_keys=True, default=str), *data_state())
+    lists = kept_lists()
+    entries = lists.get(key)
+    if entries is None:
+        entries = compute()
+        lists.put(key, entries)
+    return list(entries)  # type: ignore[arg-type]

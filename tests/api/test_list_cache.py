@@ -1,0 +1,123 @@
+"""A computed list is kept for the state of the data it was computed from
+(reports/list_cache.py): asked again with nothing committed since, it is not computed
+again; after any write (a review, an edit of a unit's name, a rebuild of the kept scores)
+it is. Every transaction that writes through the ORM takes the change clock, audited or
+not, as does every INSERT, UPDATE or DELETE sent through the session; one that writes
+nothing does not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from inspect_api.db import committed_change_seq, db
+from inspect_api.reports.kept_scores import recompute_all
+from inspect_api.reports.list_cache import KeptLists, kept_lists
+from inspect_api.reports.models import ProposedForm
+from tests.api.review_support import Q4, Flow
+from tests.conftest import statements_of
+
+
+@pytest.fixture
+def flow(client, demo, login):
+    return Flow(client, demo, login)
+
+
+def criticised_units(listing: dict) -> dict[int, dict]:
+    return {e["org_unit_id"]: e for e in listing["entries"] if e["entry_type"] == "unit"}
+
+
+def list_statements(app, flow: Flow, kind: str = "criticism") -> tuple[int, dict]:
+    headers = flow.login("leader1")
+    count, response = statements_of(app, flow.client.get, "/api/v1/reports/lists", headers=headers,
+                                    query_string={**Q4, "kind": kind})
+    assert response.status_code == 200, response.get_json()
+    return count, response.get_json()
+
+
+def clock(app) -> int:
+    with app.app_context():
+        value = committed_change_seq(db.session)
+        db.session.remove()
+    return value
+
+
+def test_a_list_asked_again_is_not_computed_again_until_a_write_commits(app, flow):
+    minh_xuan, my_lam = flow.demo.units["TQ-MINHXUAN"], flow.demo.units["TQ-MYLAM"]
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    computed, first = list_statements(app, flow)
+    kept, again = list_statements(app, flow)
+    assert again == first and set(criticised_units(first)) == {minh_xuan}
+    # The token's door and the clock's value: none of the list's own reads.
+    assert kept <= 3 < computed, (kept, computed)
+
+    # An edit of the unit's name commits: the list shows the new name at once.
+    admin = flow.login("admin")
+    r = flow.client.patch(f"/api/v1/org-units/{minh_xuan}", headers=admin, json={"name": "Phường Minh Xuân Mới"})
+    assert r.status_code == 200, r.get_json()
+    count, renamed = list_statements(app, flow)
+    assert count == computed and criticised_units(renamed)[minh_xuan]["name"] == "Phường Minh Xuân Mới"
+
+    # A review approves another failure: the next list has its unit.
+    flow.approved("TQ-MYLAM", "2026-11-11", {"SEAT-02": "fail"})
+    _, reviewed = list_statements(app, flow)
+    assert set(criticised_units(reviewed)) == {minh_xuan, my_lam}
+
+    # The other list and other periods are kept apart.
+    _, commendation = list_statements(app, flow, "commendation")
+    assert commendation["kind"] == "commendation"
+    assert set(criticised_units(list_statements(app, flow)[1])) == {minh_xuan, my_lam}
+
+
+def test_every_orm_write_moves_the_clock_and_a_read_does_not(app, demo):
+    """A proposed form is neither synced nor audited when written this way: only the
+    flush's own claim moves the clock."""
+    before = clock(app)
+    with app.app_context():
+        form = db.session.scalar(select(ProposedForm).order_by(ProposedForm.id).limit(1))
+        form.name = form.name  # set, not changed: nothing to write
+        db.session.commit()
+        db.session.remove()
+    assert clock(app) == before
+    with app.app_context():
+        form = db.session.scalar(select(ProposedForm).order_by(ProposedForm.id).limit(1))
+        form.name += " (sửa)"
+        form_id = form.id
+        db.session.commit()
+        db.session.remove()
+    assert clock(app) == before + 1
+    with app.app_context():  # an UPDATE statement sent through the session, as a repair would
+        db.session.execute(update(ProposedForm).where(ProposedForm.id == form_id).values(rank=ProposedForm.rank))
+        db.session.commit()
+        db.session.remove()
+    assert clock(app) == before + 2
+
+
+def test_rebuilding_the_kept_scores_moves_the_clock(app, flow):
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    before = clock(app)
+    with app.app_context():
+        recompute_all()
+        db.session.remove()
+    assert clock(app) == before + 1
+
+
+def test_a_list_computed_for_one_app_is_not_another_apps(app, flow):
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    list_statements(app, flow)
+    with app.app_context():
+        assert len(kept_lists()) == 1
+    other = type(app)("other")
+    with other.app_context():
+        assert len(kept_lists()) == 0
+
+
+def test_kept_lists_keep_the_latest_few():
+    lists = KeptLists(size=2)
+    lists.put("a", [1])
+    lists.put("b", [2])
+    assert lists.get("a") == [1]  # now the latest used
+    lists.put("c", [3])
+    assert lists.get("b") is None and lists.get("a") == [1] and lists.get("c") == [3]
+    lists.clear()
+    assert len(lists) == 0 and lists.get("a") is None
