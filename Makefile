@@ -96,8 +96,10 @@ bench-compare: install
 	$(BIN)/python benchmarks/bench_evidence_upload.py --rev $(BASE)
 	$(BIN)/python benchmarks/bench_evidence_upload.py
 	$(BIN)/python benchmarks/bench_export.py --sizes 100000 --repeat 3 --rev $(BASE)
+	$(BIN)/python benchmarks/bench_export.py --sizes 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rev $(BASE)
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200
+	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55 --rev $(BASE)
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55
 
 ## Page images of every document (PDF, and .xlsx/.docx printed by LibreOffice) from the demo
