@@ -280,6 +280,14 @@ class ReadAhead:
             self._thread.join()
 
 
+def writes_pending(session: Session | scoped_session[Any]) -> bool:
+    """Whether the session's transaction holds changes not yet flushed, or has taken the
+    change clock (so it has written, or is about to): what it reads includes its own
+    uncommitted work, and the clock's value it reads is its own, which a rollback
+    hands to the next writer."""
+    return bool(session.new or session.dirty or session.deleted or _CHANGE_SEQ in session.info)
+
+
 def end_read() -> None:
     """End a transaction that only read with COMMIT, keeping what it loaded as loaded (it
     is shown next, after the transaction). Not left to the request's teardown, which
@@ -290,7 +298,7 @@ def end_read() -> None:
     changes not yet flushed, or that took the change clock (every write of synced rows
     does), is refused with RuntimeError, never committed by a read."""
     session = db.session()
-    if session.new or session.dirty or session.deleted or _CHANGE_SEQ in session.info:
+    if writes_pending(session):
         raise RuntimeError("end_read() in a transaction that writes")
     expire = session.expire_on_commit
     session.expire_on_commit = False

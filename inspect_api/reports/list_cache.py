@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from ..db import committed_change_seq, db, utcnow
+from ..db import committed_change_seq, db, utcnow, writes_pending
 from ..timezone import VIETNAM_TZ
 
 T = TypeVar("T")
@@ -89,7 +89,12 @@ def kept_or_computed(arguments: tuple[Hashable, ...], settings: dict[str, object
                      compute: Callable[[], Sequence[T]]) -> list[T]:
     """The list of `arguments` under `settings` as kept for the data's present state, or
     computed now and kept. A new list object each time: callers may sort or slice it;
-    its entries are shared and never changed after they are made."""
+    its entries are shared and never changed after they are made. A transaction that
+    has written computes its own and keeps nothing."""
+    if writes_pending(db.session):
+        # Its reads see its own uncommitted changes, and the clock's value it would key
+        # them by is its own: a rollback hands it to another writer's data.
+        return list(compute())
     key = (*arguments, json.dumps(settings, sort_keys=True, default=str), *data_state())
     lists = kept_lists()
     entries = lists.get(key)

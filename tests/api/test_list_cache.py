@@ -7,9 +7,12 @@ nothing does not."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select, update
 
+from inspect_api.auth.models import User
 from inspect_api.db import committed_change_seq, db
 from inspect_api.reports.kept_scores import recompute_all
 from inspect_api.reports.list_cache import KeptLists, kept_lists
@@ -121,3 +124,24 @@ def test_kept_lists_keep_the_latest_few():
     assert lists.get("b") is None and lists.get("a") == [1] and lists.get("c") == [3]
     lists.clear()
     assert len(lists) == 0 and lists.get("a") is None
+
+
+def test_a_transaction_that_has_written_keeps_no_list(app, flow):
+    """Its reads include its own uncommitted rows and the clock's value it sees is its
+    own: kept under it, the list would be served after a rollback, for other data."""
+    from inspect_api.reports.list_rules import ListSettings
+    from inspect_api.reports.lists import compute_list
+    from inspect_api.reports.scores import resolve_scope
+
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    with app.test_request_context():
+        leader = db.session.get(User, flow.demo.users["leader1"])
+        scope = resolve_scope(leader, dt.date(2026, 10, 1), dt.date(2026, 12, 31), None)
+        form = db.session.scalar(select(ProposedForm).order_by(ProposedForm.id).limit(1))
+        form.name += " (chưa lưu)"
+        db.session.flush()  # takes the clock
+        entries = compute_list("criticism", scope, ListSettings.from_config(app.config))
+        assert entries and len(kept_lists()) == 0
+        db.session.rollback()
+        assert compute_list("criticism", scope, ListSettings.from_config(app.config)) and len(kept_lists()) == 1
+        db.session.remove()
