@@ -3,8 +3,9 @@
 A national list takes about a second to compute (tens of thousands of failures, read and
 judged by the rules), and the console recomputed it for every page a leader turned. What
 a list reads changes only when a transaction writing to the database commits, and every
-such transaction takes the change clock (db.claim_clock_on_write, and the bulk writes
-that take it themselves), so its committed value names the data's state. A list is kept
+such transaction takes the change clock (db.claim_clock_on_write for its flushes,
+db.claim_clock_on_dml for the statements it sends through the session; sync's stamps
+take it themselves), so its committed value names the data's state. A list is kept
 under that value, its kind, unit and period, the settings and the day in Vietnam (a
 correction's deadline passes with the day, not with a write); any commit moves the
 clock and the next request computes afresh. Kept per app (each app is one database)
