@@ -88,6 +88,8 @@ bench-read-ceiling: install
 ## (git archive, this virtualenv), then against this tree's. About 45 minutes on 2 cores.
 ## WIPES FLEET_DATABASE_URL and CEILING_DATABASE_URL; loads BENCH_DATABASE_URL once.
 BASE ?= ea2c97d
+## The base's fleet may end with visits its reviewers never reached (verdict FAILED):
+## that is its result, and the comparison goes on (the leading '-').
 bench-compare: install
 	$(BIN)/python benchmarks/bench_reports.py --repeat 3
 	$(BIN)/python benchmarks/bench_reports.py --repeat 3 --rev $(BASE)
@@ -97,9 +99,9 @@ bench-compare: install
 	$(BIN)/python benchmarks/bench_evidence_upload.py
 	$(BIN)/python benchmarks/bench_export.py --sizes 100000 --repeat 3 --rev $(BASE)
 	$(BIN)/python benchmarks/bench_export.py --sizes 100000 --repeat 3
-	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rev $(BASE)
+	-$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rev $(BASE)
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200
-	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55 --rev $(BASE)
+	-$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55 --rev $(BASE)
 	$(BIN)/python benchmarks/bench_sync_fleet.py --tablets 200 --rate 55
 
 ## Page images of every document (PDF, and .xlsx/.docx printed by LibreOffice) from the demo
