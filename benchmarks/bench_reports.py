@@ -255,13 +255,24 @@ def measure_scores(bench: Bench) -> Measurement:
         lambda body: f"{len(body['units'])} units, {len(body['desks'])} desks")
 
 
-def _forget_kept_lists(bench: Bench) -> Callable[[], None] | None:
-    """What makes the next list computed, not kept: None for code that keeps none."""
+def _keeps_lists() -> bool:
+    """Whether the code under test keeps computed lists (reports/list_cache.py)."""
     try:
-        from inspect_api.reports.list_cache import forget_kept_lists
+        import inspect_api.reports.list_cache  # noqa: F401
     except ImportError:
-        return None
-    return lambda: forget_kept_lists(bench.app)
+        return False
+    return True
+
+
+def _nothing() -> None:
+    pass
+
+
+def _forget_kept_lists(bench: Bench) -> None:
+    """Make the next list computed, not kept."""
+    from inspect_api.reports.list_cache import forget_kept_lists
+
+    forget_kept_lists(bench.app)
 
 
 def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement | None:
@@ -272,8 +283,8 @@ def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement
     from inspect_api.reports.list_rules import ListSettings
     from inspect_api.reports.schemas import ComputedListSchema
 
-    forget = _forget_kept_lists(bench)
-    if kept and forget is None:
+    keeps_lists = _keeps_lists()
+    if kept and not keeps_lists:
         return None
     settings = ListSettings.from_config(bench.app.config)
     compute = lambda actor: service.computed_list(actor, bench.args(kind=kind), settings)  # noqa: E731
@@ -284,7 +295,8 @@ def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement
         bench, f"list: {kind}{' kept' if kept else ''}", compute, ComputedListSchema(),
         lambda body: (f"{body['unit_count']} units, {body['staff_count']} staff, "
                       f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"),
-        as_a_large_answer=True, before_each=(lambda: None) if kept else (forget or (lambda: None)))
+        as_a_large_answer=True,
+        before_each=_nothing if kept or not keeps_lists else lambda: _forget_kept_lists(bench))
 
 
 def measure_list_criticism(bench: Bench) -> Measurement | None:

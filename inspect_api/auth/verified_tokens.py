@@ -14,15 +14,15 @@ user's state are not cached: they are read from the database on every request
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended.config import config
+
+from ..kept import BoundedLRU
 
 # Tokens live 15 minutes; a busy process sees a few hundred tablets in that time.
 CACHE_SIZE = 4096
@@ -31,8 +31,7 @@ CACHE_SIZE = 4096
 class CachingJWTManager(JWTManager):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._verified: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._verified: BoundedLRU[tuple[str, str], dict[str, Any]] = BoundedLRU(CACHE_SIZE)
 
     def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None, allow_expired: bool = False) -> dict:
         # A CSRF check or an expired token's claims are the library's rarer paths: as is.
@@ -40,16 +39,10 @@ class CachingJWTManager(JWTManager):
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
         # The secret is part of the key: a rotated secret verifies nothing cached under the old one.
         key = (current_app.config["JWT_SECRET_KEY"], encoded_token)
-        with self._lock:
-            claims = self._verified.get(key)
-            if claims is not None:
-                self._verified.move_to_end(key)
+        claims = self._verified.get(key)
         if claims is None or not _in_time(claims, config.leeway):
             claims = super()._decode_jwt_from_config(encoded_token)
-            with self._lock:
-                self._verified[key] = claims
-                if len(self._verified) > CACHE_SIZE:
-                    self._verified.popitem(last=False)
+            self._verified.put(key, claims)
         # A copy: the request may keep and change what it is given.
         return dict(claims)
 

@@ -20,14 +20,13 @@ not move the clock: restart the app afterwards, as sync's cursors need anyway.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
 from flask import current_app
 
 from ..db import committed_change_seq, db, utcnow, writes_pending
+from ..kept import BoundedLRU
 from ..timezone import VIETNAM_TZ
 
 T = TypeVar("T")
@@ -37,34 +36,11 @@ EXTENSION = "computed_lists"
 KEPT_LISTS = 4
 
 
-class KeptLists:
-    """A small LRU of computed lists, safe to share between a process's threads."""
+class KeptLists(BoundedLRU[Hashable, Sequence[object]]):
+    """This app's computed lists, the latest few."""
 
     def __init__(self, size: int = KEPT_LISTS):
-        self.size = size
-        self._lists: OrderedDict[Hashable, Sequence[object]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Sequence[object] | None:
-        with self._lock:
-            kept = self._lists.get(key)
-            if kept is not None:
-                self._lists.move_to_end(key)
-            return kept
-
-    def put(self, key: Hashable, entries: Sequence[object]) -> None:
-        with self._lock:
-            self._lists[key] = entries
-            self._lists.move_to_end(key)
-            while len(self._lists) > self.size:
-                self._lists.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._lists.clear()
-
-    def __len__(self) -> int:
-        return len(self._lists)
+        super().__init__(size)
 
 
 def kept_lists() -> KeptLists:
