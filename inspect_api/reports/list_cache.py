@@ -10,8 +10,9 @@ under that value, its kind, unit and period, the settings and the day in Vietnam
 correction's deadline passes with the day, not with a write); any commit moves the
 clock and the next request computes afresh. Kept per app (each app is one database)
 and per process: another host's or worker's commit is seen through the clock, which
-lives in the database. The clock read comes before the list's own reads, so what is
-kept under a value holds at least every change numbered up to it.
+lives in the database. The clock read comes before the list's own reads, and what the
+request loaded before it is read again (expired), so what is kept under a value holds
+at least every change numbered up to it.
 
 A database changed behind the app's back (restored from a backup, edited by hand) does
 not move the clock: restart the app afterwards, as sync's cursors need anyway.
@@ -76,6 +77,11 @@ def kept_or_computed(arguments: tuple[Hashable, ...], settings: dict[str, object
     lists = kept_lists()
     entries = lists.get(key)
     if entries is None:
+        # What the request loaded before the clock was read (the token's user, the
+        # scope's unit) may predate it: on PostgreSQL another transaction can commit in
+        # between (a unit moved), and the list would be kept under a value that names
+        # the newer state. Nothing is pending (above), so reading them again loses nothing.
+        db.session.expire_all()
         entries = compute()
         lists.put(key, entries)
     return list(entries)  # type: ignore[arg-type]

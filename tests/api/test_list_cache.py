@@ -8,6 +8,7 @@ nothing does not."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select, update
@@ -16,9 +17,12 @@ from inspect_api.auth.models import User
 from inspect_api.db import committed_change_seq, db
 from inspect_api.reports.kept_scores import recompute_all
 from inspect_api.reports.list_cache import KeptLists, kept_lists
+from inspect_api.reports.list_rules import ListSettings
+from inspect_api.reports.lists import compute_list
 from inspect_api.reports.models import ProposedForm
+from inspect_api.reports.scores import resolve_scope
 from tests.api.review_support import Q4, Flow
-from tests.conftest import statements_of
+from tests.conftest import database_url, statements_of
 
 
 @pytest.fixture
@@ -145,3 +149,37 @@ def test_a_transaction_that_has_written_keeps_no_list(app, flow):
         db.session.rollback()
         assert compute_list("criticism", scope, ListSettings.from_config(app.config)) and len(kept_lists()) == 1
         db.session.remove()
+
+
+@pytest.mark.skipif(not database_url().startswith("postgresql"),
+                    reason="SQLite's BEGIN IMMEDIATE holds the database for the whole request: "
+                           "no commit can come between its reads")
+def test_a_kept_list_reads_nothing_older_than_its_clock(app, client, demo, flow, login):
+    """A request holds what it read before the list reads the clock (the token's user,
+    the scope's unit). On PostgreSQL another request can commit in between: here an admin
+    moves the unit. Computed from the unit as first read, the list would be empty and
+    kept under the clock value that includes the move, for everyone until the next
+    commit."""
+    minh_xuan = demo.units["TQ-MINHXUAN"]
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    leader, admin = login("leader1"), login("admin")
+    query = {**Q4, "kind": "criticism", "org_unit_id": minh_xuan}
+    assert set(criticised_units(client.get("/api/v1/reports/lists", headers=leader,
+                                           query_string=query).get_json())) == {minh_xuan}
+
+    with app.test_request_context():
+        actor = db.session.get(User, demo.users["leader1"])
+        scope = resolve_scope(actor, dt.date(2026, 10, 1), dt.date(2026, 12, 31), minh_xuan)
+        assert scope.org_unit.path  # loaded, as the request's own checks load it
+        moved = []
+        other_request = threading.Thread(target=lambda: moved.append(client.patch(
+            f"/api/v1/org-units/{minh_xuan}", headers=admin, json={"parent_id": demo.units["TQ-MYLAM"]})))
+        other_request.start()
+        other_request.join()
+        assert moved[0].status_code == 200, moved[0].get_json()
+        entries = compute_list("criticism", scope, ListSettings.from_config(app.config))
+        assert {e.org_unit_id for e in entries if e.entry_type == "unit"} == {minh_xuan}
+        db.session.rollback()
+
+    kept = client.get("/api/v1/reports/lists", headers=leader, query_string=query).get_json()
+    assert set(criticised_units(kept)) == {minh_xuan}
