@@ -169,16 +169,20 @@ class Synced(_MappedClass):
 
 
 _CHANGE_SEQ = "change_seq"
+_CLAIMED_IN = "change_seq_claimed_in"
 
 
 def claim_change_seq(session: Session | scoped_session[Any]) -> int:
     """This transaction's change number: the first call increments the clock and holds
     its row lock until commit (SQLite: the write lock taken at BEGIN does the same)."""
-    seq = session.info.get(_CHANGE_SEQ)
+    current = session() if isinstance(session, scoped_session) else session
+    seq = current.info.get(_CHANGE_SEQ)
     if seq is None:
-        seq = session.connection().execute(
+        seq = current.connection().execute(
             text("UPDATE change_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq")).scalar_one()
-        session.info[_CHANGE_SEQ] = seq
+        current.info[_CHANGE_SEQ] = seq
+        # Where the increment was written: rolling back this savepoint undoes it.
+        current.info[_CLAIMED_IN] = current.get_nested_transaction() or current.get_transaction()
     return seq
 
 
@@ -207,6 +211,20 @@ def claim_clock_on_dml(orm_execute_state: Any) -> None:
 def _forget_change_seq(session, transaction):
     if transaction.parent is None:
         session.info.pop(_CHANGE_SEQ, None)
+        session.info.pop(_CLAIMED_IN, None)
+
+
+def _forget_undone_claim(session, rolled_back):
+    """after_soft_rollback: a savepoint rolled back undoes a claim written inside it (or
+    inside a savepoint of it), so the transaction's next write must claim again; else it
+    would commit without moving the clock, and its number would be the next writer's too."""
+    claimed_in = session.info.get(_CLAIMED_IN)
+    while claimed_in is not None:
+        if claimed_in is rolled_back:
+            session.info.pop(_CHANGE_SEQ, None)
+            session.info.pop(_CLAIMED_IN, None)
+            return
+        claimed_in = claimed_in.parent
 
 
 db = SQLAlchemy(model_class=Base)
@@ -397,6 +415,7 @@ def hook_sessions(flush_hooks: Iterable[Callable] = ()) -> None:
     the change clock's reset and its claim by every write, and the features' before_flush
     hooks."""
     listen_once(db.session, "after_transaction_end", _forget_change_seq)
+    listen_once(db.session, "after_soft_rollback", _forget_undone_claim)
     listen_once(db.session, "before_flush", claim_clock_on_write)
     listen_once(db.session, "do_orm_execute", claim_clock_on_dml)
     for hook in flush_hooks:

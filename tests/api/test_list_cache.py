@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from inspect_api.auth.models import User
-from inspect_api.db import committed_change_seq, db
+from inspect_api.db import claim_change_seq, committed_change_seq, db
 from inspect_api.reports.kept_scores import recompute_all
 from inspect_api.reports.list_cache import KeptLists, kept_lists
 from inspect_api.reports.list_rules import ListSettings
@@ -98,6 +98,40 @@ def test_every_orm_write_moves_the_clock_and_a_read_does_not(app, demo):
         db.session.commit()
         db.session.remove()
     assert clock(app) == before + 2
+
+
+def test_a_claim_undone_with_its_savepoint_is_taken_again(app, demo):
+    """A write inside a savepoint that is rolled back undoes the clock's increment with
+    it: the transaction's next write must claim a number again, or it would commit
+    without moving the clock (a kept list served stale, and the number handed to the next
+    writer too, so two transactions' sync stamps would share it)."""
+    before = clock(app)
+    with app.app_context():
+        form = db.session.scalar(select(ProposedForm).order_by(ProposedForm.id).limit(1))
+        savepoint = db.session.begin_nested()
+        form.name += " (thử)"
+        db.session.flush()
+        savepoint.rollback()
+        outer = db.session.begin_nested()  # a savepoint released into the transaction keeps its claim
+        form.name += " (sửa)"
+        db.session.flush()
+        outer.commit()
+        db.session.commit()
+        db.session.remove()
+    assert clock(app) == before + 1
+
+
+def test_a_claim_through_the_scoped_session_is_undone_with_its_savepoint(app, demo):
+    """The audit trail claims through db.session itself, not a flush."""
+    before = clock(app)
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        claimed = claim_change_seq(db.session)
+        savepoint.rollback()
+        assert claim_change_seq(db.session) == claimed  # taken again: the first was undone
+        db.session.commit()
+        db.session.remove()
+    assert clock(app) == before + 1
 
 
 def test_rebuilding_the_kept_scores_moves_the_clock(app, flow):
