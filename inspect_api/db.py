@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from concurrent.futures import Future
+from contextlib import contextmanager
 
 from typing import TYPE_CHECKING, Any, ClassVar
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -257,6 +259,7 @@ class ReadAhead:
         self._setup = tuple(setup)
         self._futures: dict[str, Future[Sequence[Any]]] = {}
         self._thread: threading.Thread | None = None
+        self._snapshot = db.session.info.get(_SNAPSHOT)  # one_snapshot's, if inside it
         engine = db.session.get_bind()
         if statements and engine.dialect.name == "postgresql":
             self._futures = {name: Future() for name in self._statements}
@@ -267,6 +270,10 @@ class ReadAhead:
         # After an error the transaction is spent: every read not made fails with it.
         try:
             with engine.connect() as connection:
+                if self._snapshot is not None:
+                    # The request's state, not the one at this connection's first statement.
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                    connection.execute(text(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'"))
                 for statement in self._setup:
                     connection.execute(statement)
                 for name, statement in self._statements.items():
@@ -324,6 +331,44 @@ def end_read() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+_SNAPSHOT = "exported_snapshot"
+# What pg_export_snapshot() returns ("00000003-0000001B-1"): checked before it is
+# written into SET TRANSACTION SNAPSHOT, which takes no bound parameter.
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+
+
+@contextmanager
+def one_snapshot() -> Iterator[int]:
+    """Reads that all see one committed state of the data, on the request's connection
+    and on ReadAhead's; yields the change clock's value in that state. A report read in
+    several statements at READ COMMITTED could otherwise take a review's new scores
+    with the failures from before it: a list that was never true, which a leader may
+    sign. On PostgreSQL: the request's transaction (it must not have written: end_read)
+    is ended and a REPEATABLE READ one begun, whose snapshot ReadAhead's connection
+    imports; it is ended on leaving, so the request's writes after it (a freeze) run in
+    a transaction of their own, at READ COMMITTED, as every write does. What was loaded
+    stays loaded. Elsewhere (SQLite) a transaction already sees one state (BEGIN
+    IMMEDIATE: one at a time)."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        yield committed_change_seq(session)
+        return
+    end_read()
+    seq, snapshot = session.connection(execution_options={"isolation_level": "REPEATABLE READ"}).execute(
+        text("SELECT seq, pg_export_snapshot() FROM change_clock WHERE id = 1")).one()
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+    session.info[_SNAPSHOT] = snapshot
+    try:
+        yield seq
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_SNAPSHOT, None)
+    end_read()
 
 
 def among(column: Any, values: Collection[Any]) -> Any:

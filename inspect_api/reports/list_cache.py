@@ -10,9 +10,9 @@ under that value, its kind, unit and period, the settings and the day in Vietnam
 correction's deadline passes with the day, not with a write); any commit moves the
 clock and the next request computes afresh. Kept per app (each app is one database)
 and per process: another host's or worker's commit is seen through the clock, which
-lives in the database. The clock read comes before the list's own reads, and what the
-request loaded before it is read again (expired), so what is kept under a value holds
-at least every change numbered up to it.
+lives in the database. A list is computed in one snapshot of the data (db.one_snapshot:
+every read, on both connections, and the clock's value, see the same commits; what the
+request loaded before is read again), so it is kept under exactly the state it shows.
 
 A database changed behind the app's back (restored from a backup, edited by hand) does
 not move the clock: restart the app afterwards, as sync's cursors need anyway.
@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from ..db import committed_change_seq, db, utcnow, writes_pending
+from ..db import committed_change_seq, db, one_snapshot, utcnow, writes_pending
 from ..kept import BoundedLRU
 from ..timezone import VIETNAM_TZ
 
@@ -73,15 +73,15 @@ def kept_or_computed(arguments: tuple[Hashable, ...], settings: dict[str, object
         # Its reads see its own uncommitted changes, and the clock's value it would key
         # them by is its own: a rollback hands it to another writer's data.
         return list(compute())
-    key = (*arguments, json.dumps(settings, sort_keys=True, default=str), *data_state())
+    settings_key = json.dumps(settings, sort_keys=True, default=str)
+    seq, today = data_state()
     lists = kept_lists()
-    entries = lists.get(key)
+    entries = lists.get((*arguments, settings_key, seq, today))
     if entries is None:
-        # What the request loaded before the clock was read (the token's user, the
-        # scope's unit) may predate it: on PostgreSQL another transaction can commit in
-        # between (a unit moved), and the list would be kept under a value that names
-        # the newer state. Nothing is pending (above), so reading them again loses nothing.
-        db.session.expire_all()
-        entries = compute()
-        lists.put(key, entries)
+        with one_snapshot() as seq:
+            # What the request loaded before (the token's user, the scope's unit) may be
+            # older than the snapshot (a unit moved since): read again, in it.
+            db.session.expire_all()
+            entries = compute()
+        lists.put((*arguments, settings_key, seq, today), entries)
     return list(entries)  # type: ignore[arg-type]

@@ -217,3 +217,62 @@ def test_a_kept_list_reads_nothing_older_than_its_clock(app, client, demo, flow,
 
     kept = client.get("/api/v1/reports/lists", headers=leader, query_string=query).get_json()
     assert set(criticised_units(kept)) == {minh_xuan}
+
+
+@pytest.mark.skipif(not database_url().startswith("postgresql"),
+                    reason="SQLite's BEGIN IMMEDIATE holds the database for the whole request: "
+                           "no commit can come between its reads")
+@pytest.mark.parametrize("review_commits", ["before the reads ahead", "between the two connections' reads"])
+def test_a_list_is_read_in_one_state_of_the_data(app, client, demo, flow, login, monkeypatch, review_commits):
+    """A list reads on two connections (db.ReadAhead): the failures ahead, the unit
+    scores on the request's own. A review committed after the list began, before the
+    failures are read or between them and the scores, must not give a list that is
+    neither the one before it nor the one after (a unit scored with the new visit but
+    criticised without its failure, or the reverse): a leader may freeze and sign it."""
+    from inspect_api.reports import lists
+
+    flow.approved("TQ-MINHXUAN", "2026-11-10", {"SEAT-02": "fail"})
+    second = flow.visit("TQ-MINHXUAN", "2026-11-12", {"SEAT-02": "fail", "SEAT-03": "fail"})
+    leader = login("leader1")
+
+    def listing() -> list[dict]:
+        response = client.get("/api/v1/reports/lists", headers=leader, query_string={**Q4, "kind": "criticism"})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["entries"]
+
+    def review() -> None:  # another request, committed while the list is read
+        other = threading.Thread(target=flow.review, args=(second.id,))
+        other.start()
+        other.join()
+
+    before = listing()
+    reads_made: list[lists.ReadAhead] = []
+
+    class RecordedReadAhead(lists.ReadAhead):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            reads_made.append(self)
+
+    reads_ahead, unit_scores = lists._reads_ahead, lists._unit_scores
+
+    def review_then_reads_ahead(*args):
+        review()
+        return reads_ahead(*args)
+
+    def failures_review_then_scores(scope):
+        reads_made[-1].rows("failures")
+        review()
+        return unit_scores(scope)
+
+    monkeypatch.setattr(lists, "ReadAhead", RecordedReadAhead)
+    if review_commits == "before the reads ahead":
+        monkeypatch.setattr(lists, "_reads_ahead", review_then_reads_ahead)
+    else:
+        monkeypatch.setattr(lists, "_unit_scores", failures_review_then_scores)
+    with app.app_context():
+        kept_lists().clear()
+    during = listing()
+    monkeypatch.undo()
+    after = listing()
+    assert before != after
+    assert during in (before, after)
