@@ -85,7 +85,7 @@ bench-read-ceiling: install
 	$(BIN)/python benchmarks/bench_read_ceiling.py
 
 ## Issue 12's figures before and after, in one run: each benchmark against BASE's code
-## (git archive, this virtualenv), then against this tree's. About 45 minutes on 2 cores.
+## (git archive, this virtualenv), then against this tree's. 30 to 50 minutes on 2 cores.
 ## WIPES FLEET_DATABASE_URL and CEILING_DATABASE_URL; loads BENCH_DATABASE_URL once.
 BASE ?= ea2c97d
 ## The base's fleet may end with visits its reviewers never reached (verdict FAILED):

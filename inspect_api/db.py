@@ -348,14 +348,17 @@ def one_snapshot() -> Iterator[int]:
     sign. On PostgreSQL: the request's transaction (it must not have written: end_read)
     is ended and a REPEATABLE READ one begun, whose snapshot ReadAhead's connection
     imports; it is ended on leaving, so the request's writes after it (a freeze) run in
-    a transaction of their own, at READ COMMITTED, as every write does. What was loaded
-    stays loaded. Elsewhere (SQLite) a transaction already sees one state (BEGIN
-    IMMEDIATE: one at a time)."""
+    a transaction of their own, at READ COMMITTED, as every write does. What the request
+    loaded before (the token's user, a scope's unit) may be older than the snapshot (a
+    unit moved since): it is read again, in it. Elsewhere (SQLite) a transaction
+    already sees one state (BEGIN IMMEDIATE: one at a time)."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
+        session.expire_all()
         yield committed_change_seq(session)
         return
     end_read()
+    session.expire_all()
     seq, snapshot = session.connection(execution_options={"isolation_level": "REPEATABLE READ"}).execute(
         text("SELECT seq, pg_export_snapshot() FROM change_clock WHERE id = 1")).one()
     if not _SNAPSHOT_ID.fullmatch(snapshot):

@@ -79,9 +79,6 @@ def kept_or_computed(arguments: tuple[Hashable, ...], settings: dict[str, object
     entries = lists.get((*arguments, settings_key, seq, today))
     if entries is None:
         with one_snapshot() as seq:
-            # What the request loaded before (the token's user, the scope's unit) may be
-            # older than the snapshot (a unit moved since): read again, in it.
-            db.session.expire_all()
             entries = compute()
         lists.put((*arguments, settings_key, seq, today), entries)
     return list(entries)  # type: ignore[arg-type]
