@@ -31,7 +31,9 @@ def _pooled_backend(app) -> int:
 
 
 def _terminate(pid: int) -> None:
-    engine = create_engine(database_url(), poolclass=NullPool)
+    # Autocommit: PostgreSQL shows pg_stat_activity as it was at a transaction's first look,
+    # so polling inside one transaction would see the backend alive until the timeout.
+    engine = create_engine(database_url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
