@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import os
@@ -255,24 +256,17 @@ def measure_scores(bench: Bench) -> Measurement:
         lambda body: f"{len(body['units'])} units, {len(body['desks'])} desks")
 
 
-def _keeps_lists() -> bool:
-    """Whether the code under test keeps computed lists (reports/list_cache.py)."""
-    try:
-        import inspect_api.reports.list_cache  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _nothing() -> None:
     pass
 
 
-def _forget_kept_lists(bench: Bench) -> None:
-    """Make the next list computed, not kept."""
-    from inspect_api.reports.list_cache import forget_kept_lists
-
-    forget_kept_lists(bench.app)
+def _forget_kept_lists(bench: Bench) -> Callable[[], None] | None:
+    """What makes the next list computed, not kept: None for code that keeps none."""
+    try:
+        from inspect_api.reports.list_cache import forget_kept_lists
+    except ImportError:
+        return None
+    return functools.partial(forget_kept_lists, bench.app)
 
 
 def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement | None:
@@ -283,8 +277,8 @@ def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement
     from inspect_api.reports.list_rules import ListSettings
     from inspect_api.reports.schemas import ComputedListSchema
 
-    keeps_lists = _keeps_lists()
-    if kept and not keeps_lists:
+    forget = _forget_kept_lists(bench)
+    if kept and forget is None:
         return None
     settings = ListSettings.from_config(bench.app.config)
     compute = lambda actor: service.computed_list(actor, bench.args(kind=kind), settings)  # noqa: E731
@@ -296,7 +290,7 @@ def _measure_list(bench: Bench, kind: str, *, kept: bool = False) -> Measurement
         lambda body: (f"{body['unit_count']} units, {body['staff_count']} staff, "
                       f"{sum(len(e.get('findings') or []) for e in body['entries'])} finding refs"),
         as_a_large_answer=True,
-        before_each=_nothing if kept or not keeps_lists else lambda: _forget_kept_lists(bench))
+        before_each=forget if forget is not None and not kept else _nothing)
 
 
 def measure_list_criticism(bench: Bench) -> Measurement | None:

@@ -25,6 +25,11 @@ from tests.api.review_support import Q4, Flow
 from tests.conftest import database_url, statements_of
 
 
+only_on_postgresql = pytest.mark.skipif(
+    not database_url().startswith("postgresql"),
+    reason="SQLite's BEGIN IMMEDIATE holds the database for the whole request: no commit can come between its reads")
+
+
 @pytest.fixture
 def flow(client, demo, login):
     return Flow(client, demo, login)
@@ -185,9 +190,7 @@ def test_a_transaction_that_has_written_keeps_no_list(app, flow):
         db.session.remove()
 
 
-@pytest.mark.skipif(not database_url().startswith("postgresql"),
-                    reason="SQLite's BEGIN IMMEDIATE holds the database for the whole request: "
-                           "no commit can come between its reads")
+@only_on_postgresql
 def test_a_kept_list_reads_nothing_older_than_its_clock(app, client, demo, flow, login):
     """A request holds what it read before the list reads the clock (the token's user,
     the scope's unit). On PostgreSQL another request can commit in between: here an admin
@@ -219,9 +222,7 @@ def test_a_kept_list_reads_nothing_older_than_its_clock(app, client, demo, flow,
     assert set(criticised_units(kept)) == {minh_xuan}
 
 
-@pytest.mark.skipif(not database_url().startswith("postgresql"),
-                    reason="SQLite's BEGIN IMMEDIATE holds the database for the whole request: "
-                           "no commit can come between its reads")
+@only_on_postgresql
 @pytest.mark.parametrize("review_commits", ["before the reads ahead", "between the two connections' reads"])
 def test_a_list_is_read_in_one_state_of_the_data(app, client, demo, flow, login, monkeypatch, review_commits):
     """A list reads on two connections (db.ReadAhead): the failures ahead, the unit
